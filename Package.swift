@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "vigil",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "vigil", targets: ["vigil"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The C module over libpq. Only PostgresClient imports it, and it does so `internal`,
+        // so no C type reaches a public API.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        // Connection, parameterised queries, rows, typed errors, transactions, pipeline, COPY, LISTEN/NOTIFY.
+        .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
+        // The event log: append with expected version, reads in commit order, idempotency, hash chain, migrations.
+        .target(name: "EventStore", dependencies: ["PostgresClient"]),
+        // Commands, events, decide and evolve. Foundation only: no SQL, no I/O, no clock.
+        .target(name: "VigilDomain"),
+        // Pure folds from events to read-model rows, and the runtime that stores them with their checkpoint.
+        .target(name: "VigilProjections", dependencies: ["VigilDomain", "EventStore", "PostgresClient"]),
+        // The application layer: load a stream, decide, append, retry on conflict, catch projections up.
+        .target(name: "VigilService", dependencies: ["VigilDomain", "EventStore", "VigilProjections"]),
+        .executableTarget(
+            name: "vigil",
+            dependencies: [
+                "VigilService", "VigilDomain", "VigilProjections", "EventStore", "PostgresClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "VigilTestSupport", dependencies: ["PostgresClient", "EventStore"], path: "Tests/Support"),
+        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "VigilTestSupport"]),
+        .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "PostgresClient", "VigilTestSupport"]),
+        .testTarget(name: "VigilDomainTests", dependencies: ["VigilDomain"]),
+        .testTarget(
+            name: "VigilCLITests",
+            dependencies: ["vigil", "VigilTestSupport", "PostgresClient", "EventStore"]
+        ),
+    ]
+)

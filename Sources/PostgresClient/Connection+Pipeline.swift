@@ -1,0 +1,62 @@
+import Foundation
+internal import CLibPQ
+
+extension Connection {
+    /// Sends `queries` in libpq's pipeline mode and returns each one's rows, in order.
+    ///
+    /// The whole pipeline ends in one Sync, so it is one implicit transaction: either every statement
+    /// takes effect or, when one fails, none does and that statement's error is thrown. Statements are
+    /// prepared once per connection. They go out in chunks with a flush request after each, so neither
+    /// side's buffers can fill while the other waits.
+    public func pipeline(_ queries: [PostgresQuery], chunkSize: Int = 200) throws -> [Rows] {
+        let conn = try live()
+        var names: [String] = []
+        names.reserveCapacity(queries.count)
+        for query in queries { names.append(try prepare(query.sql)) }
+
+        guard PQenterPipelineMode(conn) == 1 else { throw lastError(conn, "cannot enter pipeline mode") }
+        defer { PQexitPipelineMode(conn) }
+
+        var results: [Rows] = []
+        results.reserveCapacity(queries.count)
+        var firstError: PostgresError?
+        var start = 0
+        while start < queries.count {
+            let end = min(start + chunkSize, queries.count)
+            for i in start..<end {
+                let sent = withCStrings(queries[i].parameters) { values in
+                    PQsendQueryPrepared(conn, names[i], Int32(queries[i].parameters.count), values, nil, nil, 0)
+                }
+                guard sent == 1 else { throw lastError(conn, "cannot send a pipelined statement") }
+            }
+            guard PQsendFlushRequest(conn) == 1, PQflush(conn) == 0 else {
+                throw lastError(conn, "cannot flush the pipeline")
+            }
+            for _ in start..<end {
+                guard let result = PQgetResult(conn) else { throw lastError(conn, "the pipeline lost a result") }
+                do {
+                    try check(result)
+                    results.append(Connection.copyRows(result))
+                } catch let error as PostgresError {
+                    if firstError == nil { firstError = error }
+                    results.append(Rows(columns: [], values: [], affectedRows: nil))
+                }
+                PQclear(result)
+                // Each statement's results end with a NULL.
+                while let extra = PQgetResult(conn) { PQclear(extra) }
+            }
+            start = end
+        }
+        guard PQpipelineSync(conn) == 1 else { throw lastError(conn, "cannot end the pipeline") }
+        // Read up to and including the Sync's own result.
+        while true {
+            guard let result = PQgetResult(conn) else { continue }
+            let status = PQresultStatus(result)
+            PQclear(result)
+            if status == PGRES_PIPELINE_SYNC { break }
+            if PQstatus(conn) != CONNECTION_OK { throw lastError(conn, "the connection was lost in a pipeline") }
+        }
+        if let firstError { throw firstError }
+        return results
+    }
+}

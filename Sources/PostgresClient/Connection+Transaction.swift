@@ -1,0 +1,26 @@
+import Foundation
+
+extension Connection {
+    /// Runs `body` in a transaction: commits when it returns, rolls back when it throws.
+    ///
+    /// If the rollback itself fails (the connection is gone), the body's error is the one thrown.
+    public func withTransaction<R>(_ isolation: IsolationLevel = .readCommitted, _ body: () throws -> R) throws -> R {
+        try execute(isolation == .readCommitted ? "BEGIN" : "BEGIN ISOLATION LEVEL \(isolation.rawValue)")
+        let value: R
+        do {
+            value = try body()
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+        try execute("COMMIT")
+        return value
+    }
+
+    /// PostgreSQL's transaction isolation levels.
+    public enum IsolationLevel: String, Sendable {
+        case readCommitted = "READ COMMITTED"
+        case repeatableRead = "REPEATABLE READ"
+        case serializable = "SERIALIZABLE"
+    }
+}

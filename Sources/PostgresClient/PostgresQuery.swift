@@ -1,0 +1,96 @@
+import Foundation
+
+/// A value that can be sent to PostgreSQL as a bound parameter, in text format.
+public protocol PostgresBindable: Sendable {
+    /// The text PostgreSQL parses for this value, or nil for SQL NULL.
+    var postgresText: String? { get }
+}
+
+extension String: PostgresBindable { public var postgresText: String? { self } }
+extension Substring: PostgresBindable { public var postgresText: String? { String(self) } }
+extension Int: PostgresBindable { public var postgresText: String? { String(self) } }
+extension Int64: PostgresBindable { public var postgresText: String? { String(self) } }
+extension Int32: PostgresBindable { public var postgresText: String? { String(self) } }
+extension Double: PostgresBindable { public var postgresText: String? { String(self) } }
+extension Bool: PostgresBindable { public var postgresText: String? { self ? "t" : "f" } }
+extension UUID: PostgresBindable { public var postgresText: String? { uuidString.lowercased() } }
+extension Date: PostgresBindable {
+    /// Sent as an ISO 8601 instant with microseconds, in UTC.
+    public var postgresText: String? {
+        let micros = Int64((timeIntervalSince1970 * 1_000_000).rounded())
+        let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+        let fraction = micros - seconds * 1_000_000
+        var t = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), fraction)
+    }
+}
+extension Array: PostgresBindable where Element == String {
+    /// Sent as a PostgreSQL array literal (`{"a","b"}`), for `= ANY($1::text[])`.
+    public var postgresText: String? {
+        var out = "{"
+        for (i, element) in enumerated() {
+            if i > 0 { out += "," }
+            out += "\""
+            for c in element.unicodeScalars {
+                if c == "\"" || c == "\\" { out += "\\" }
+                out.unicodeScalars.append(c)
+            }
+            out += "\""
+        }
+        return out + "}"
+    }
+}
+extension Optional: PostgresBindable where Wrapped: PostgresBindable {
+    public var postgresText: String? { self?.postgresText }
+}
+
+/// SQL text with its parameters. String interpolation binds each value as `$n`, so a value can never
+/// become SQL: `"SELECT * FROM t WHERE id = \(id)"` sends `$1` and the id apart from the text.
+public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation {
+    public var sql: String
+    public var parameters: [String?]
+
+    public init(sql: String, parameters: [String?] = []) {
+        self.sql = sql
+        self.parameters = parameters
+    }
+
+    public init(stringLiteral value: String) {
+        self.init(sql: value)
+    }
+
+    public init(stringInterpolation: StringInterpolation) {
+        self.init(sql: stringInterpolation.sql, parameters: stringInterpolation.parameters)
+    }
+
+    public struct StringInterpolation: StringInterpolationProtocol {
+        var sql = ""
+        var parameters: [String?] = []
+
+        public init(literalCapacity: Int, interpolationCount: Int) {
+            sql.reserveCapacity(literalCapacity + interpolationCount * 3)
+            parameters.reserveCapacity(interpolationCount)
+        }
+
+        public mutating func appendLiteral(_ literal: String) { sql += literal }
+
+        /// Binds a value as the next `$n` parameter.
+        public mutating func appendInterpolation(_ value: some PostgresBindable) {
+            parameters.append(value.postgresText)
+            sql += "$\(parameters.count)"
+        }
+
+        /// Binds an optional value as the next `$n` parameter: nil is SQL NULL.
+        public mutating func appendInterpolation<T: PostgresBindable>(_ value: T?) {
+            parameters.append(value?.postgresText ?? nil)
+            sql += "$\(parameters.count)"
+        }
+
+        /// Inserts SQL text as it is. Only for identifiers and fragments the program itself wrote.
+        public mutating func appendInterpolation(unescaped text: String) { sql += text }
+    }
+}
