@@ -1,0 +1,184 @@
+import Foundation
+import PostgresClient
+
+/// The event log on PostgreSQL: append with an expected version, read a stream, read the whole log in
+/// commit order. It knows events as types and JSON, never the domain's types.
+public final class EventStore {
+    /// The connection this store talks through; one store per connection, one thread at a time.
+    public let connection: Connection
+
+    public init(connection: Connection) {
+        self.connection = connection
+    }
+
+    // MARK: Appending
+
+    /// Appends `events` to `stream` in one round trip, if its version is what `expected` says.
+    ///
+    /// - Throws: `EventStoreError.wrongExpectedVersion` when another writer got there first, and
+    ///   `EventStoreError.duplicateCommand` (carrying the first result) when `metadata.commandId` was
+    ///   handled before. In both cases nothing is appended.
+    @discardableResult
+    public func append(
+        to stream: String, expected: ExpectedVersion, events: [NewEvent], metadata: EventMetadata
+    ) throws -> AppendResult {
+        let rows: Rows
+        do {
+            rows = try connection.query(
+                """
+                SELECT global_position, stream_version, duplicate
+                  FROM vigil.append(\(stream), \(expected.parameter), \(EventStore.eventsJSON(events))::jsonb,
+                                    \(EventStore.metadataJSON(metadata))::jsonb, \(metadata.commandId),
+                                    \(metadata.actor), \(metadata.correlationId), \(metadata.causationId))
+                """, prepared: true)
+        } catch let error as PostgresError {
+            throw try translate(error, stream: stream, expected: expected, commandId: metadata.commandId)
+        }
+        let result = try EventStore.appendResult(stream: stream, rows: rows)
+        if let first = rows.first, try first.bool("duplicate") {
+            throw EventStoreError.duplicateCommand(commandId: metadata.commandId, first: result)
+        }
+        return result
+    }
+
+    /// Maps the server's refusals to the store's typed errors, told apart by SQLSTATE and constraint.
+    func translate(_ error: PostgresError, stream: String, expected: ExpectedVersion, commandId: String) throws
+        -> Error
+    {
+        switch (error.sqlState, error.constraint) {
+        case (SQLState.wrongExpectedVersion?, _):
+            var actual: Int64 = -1
+            if let detail = error.detail?.data(using: .utf8),
+                let object = try? JSONSerialization.jsonObject(with: detail) as? [String: Any],
+                let n = object["actual"] as? NSNumber
+            {
+                actual = n.int64Value
+            }
+            return EventStoreError.wrongExpectedVersion(stream: stream, expected: expected, actual: actual)
+        case (SQLState.uniqueViolation?, "commands_pkey"?):
+            // The same command ran concurrently on another connection and committed first.
+            return EventStoreError.duplicateCommand(commandId: commandId, first: try firstResult(of: commandId))
+        default:
+            return error
+        }
+    }
+
+    /// What a command appended when it was first handled.
+    public func firstResult(of commandId: String) throws -> AppendResult {
+        let rows = try connection.query(
+            """
+            SELECT e.global_position, e.stream_version, c.stream_id
+              FROM vigil.commands c LEFT JOIN vigil.events e ON e.command_id = c.command_id
+             WHERE c.command_id = \(commandId) ORDER BY e.global_position
+            """)
+        guard let first = rows.first else {
+            throw PostgresError(kind: .client, message: "command \(commandId) is not in the log")
+        }
+        return try EventStore.appendResult(stream: try first.string("stream_id"), rows: rows)
+    }
+
+    static func appendResult(stream: String, rows: Rows) throws -> AppendResult {
+        var appended: [AppendResult.Appended] = []
+        var version: Int64 = 0
+        for row in rows {
+            let v = try row.int64("stream_version")
+            version = max(version, v)
+            if let position = try row.optionalInt64("global_position") {
+                appended.append(.init(position: position, version: v))
+            }
+        }
+        return AppendResult(streamId: stream, version: version, events: appended)
+    }
+
+    static func eventsJSON(_ events: [NewEvent]) -> String {
+        var out = "["
+        for (i, event) in events.enumerated() {
+            if i > 0 { out += "," }
+            out += "{\"id\":\"\(event.id.uuidString.lowercased())\",\"type\":\(jsonString(event.type)),"
+            out += "\"schemaVersion\":\(event.schemaVersion),\"data\":\(event.data)}"
+        }
+        return out + "]"
+    }
+
+    static func metadataJSON(_ metadata: EventMetadata) -> String {
+        let pairs = metadata.extra.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
+        return "{" + pairs.joined(separator: ",") + "}"
+    }
+
+    // MARK: Reading
+
+    static let columns = """
+        global_position, transaction_id, stream_id, stream_version, event_id, event_type, schema_version,
+        data, metadata, command_id, actor, recorded_at
+        """
+
+    /// The events of one stream from `version` on (1 is the first), in order.
+    public func readStream(_ stream: String, from version: Int64 = 1, limit: Int = 10_000) throws
+        -> [RecordedEvent]
+    {
+        let rows = try connection.query(
+            """
+            SELECT \(unescaped: EventStore.columns) FROM vigil.events
+             WHERE stream_id = \(stream) AND stream_version >= \(version)
+             ORDER BY stream_version LIMIT \(limit)
+            """, prepared: true)
+        return try rows.map(EventStore.recordedEvent)
+    }
+
+    /// The stream's current version, or 0 when it does not exist.
+    public func version(of stream: String) throws -> Int64 {
+        let rows = try connection.query("SELECT version FROM vigil.streams WHERE stream_id = \(stream)", prepared: true)
+        return try rows.first?.int64("version") ?? 0
+    }
+
+    /// Up to `limit` events after `checkpoint`, in commit order.
+    ///
+    /// Only events of transactions older than every transaction still open are returned, ordered by
+    /// (transaction id, position). An event that commits later can then never sort before the last one
+    /// returned, so a reader that checkpoints the pair neither skips nor repeats an event.
+    public func readAll(after checkpoint: Checkpoint = .start, limit: Int = 1_000) throws -> [RecordedEvent] {
+        let rows = try connection.query(
+            """
+            SELECT \(unescaped: EventStore.columns) FROM vigil.events
+             WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+               AND (transaction_id, global_position) > (\(String(checkpoint.transactionId))::xid8, \(checkpoint.position))
+             ORDER BY transaction_id, global_position
+             LIMIT \(limit)
+            """, prepared: true)
+        return try rows.map(EventStore.recordedEvent)
+    }
+
+    /// The events a command appended, in order (empty when it appended none or is unknown).
+    public func events(ofCommand commandId: String) throws -> [RecordedEvent] {
+        let rows = try connection.query(
+            """
+            SELECT \(unescaped: EventStore.columns) FROM vigil.events
+             WHERE command_id = \(commandId) ORDER BY global_position
+            """)
+        return try rows.map(EventStore.recordedEvent)
+    }
+
+    /// Whether a command id was handled already.
+    public func wasHandled(_ commandId: String) throws -> Bool {
+        try !connection.query("SELECT 1 FROM vigil.commands WHERE command_id = \(commandId)").isEmpty
+    }
+
+    /// How many events the log holds.
+    public func eventCount() throws -> Int64 {
+        try connection.query("SELECT count(*) AS n FROM vigil.events").first?.int64("n") ?? 0
+    }
+
+    static func recordedEvent(_ row: Row) throws -> RecordedEvent {
+        let position = try row.int64("global_position")
+        guard let xid = UInt64(try row.string("transaction_id")) else {
+            throw EventStoreError.corruptEvent(position: position, reason: "transaction id is not a number")
+        }
+        return RecordedEvent(
+            position: position, transactionId: xid, streamId: try row.string("stream_id"),
+            version: try row.int64("stream_version"), id: try row.uuid("event_id"),
+            type: try row.string("event_type"), schemaVersion: try row.int("schema_version"),
+            data: try row.string("data"), metadata: try row.string("metadata"),
+            commandId: try row.text("command_id"), actor: try row.string("actor"),
+            recordedAt: try row.date("recorded_at"))
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import PostgresClient
+
+/// What an append expects of its stream's version.
+public enum ExpectedVersion: Sendable, Equatable, CustomStringConvertible {
+    /// Append whatever the version is.
+    case any
+    /// The stream must not exist yet.
+    case noStream
+    /// The stream must be at exactly this version (1 is the first event).
+    case exact(Int64)
+
+    var parameter: Int64? {
+        switch self {
+        case .any: return nil
+        case .noStream: return 0
+        case .exact(let n): return n
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .any: return "any"
+        case .noStream: return "no stream"
+        case .exact(let n): return String(n)
+        }
+    }
+}
+
+/// An event to append: its id, stored type name, schema version and JSON payload.
+public struct NewEvent: Sendable, Equatable {
+    public var id: UUID
+    public var type: String
+    public var schemaVersion: Int
+    /// The payload as a JSON object's text.
+    public var data: String
+
+    public init(id: UUID, type: String, schemaVersion: Int = 1, data: String) {
+        self.id = id
+        self.type = type
+        self.schemaVersion = schemaVersion
+        self.data = data
+    }
+}
+
+/// Who appended, on behalf of which command, in answer to what.
+public struct EventMetadata: Sendable, Equatable {
+    /// The command's id: a UUID the CLI made, or an idempotency key the user gave. A second append
+    /// with the same id appends nothing and returns the first one's result.
+    public var commandId: String
+    public var actor: String
+    public var correlationId: UUID?
+    public var causationId: UUID?
+    /// Anything else worth keeping with the events, such as the CLI version.
+    public var extra: [String: String]
+
+    public init(
+        commandId: String, actor: String, correlationId: UUID? = nil, causationId: UUID? = nil,
+        extra: [String: String] = [:]
+    ) {
+        self.commandId = commandId
+        self.actor = actor
+        self.correlationId = correlationId
+        self.causationId = causationId
+        self.extra = extra
+    }
+}
+
+/// Where appended events landed.
+public struct AppendResult: Sendable, Equatable {
+    public struct Appended: Sendable, Equatable {
+        public var position: Int64
+        public var version: Int64
+    }
+
+    public var streamId: String
+    /// The stream's version after the append.
+    public var version: Int64
+    /// Each event's global position and stream version, in order.
+    public var events: [Appended]
+}
+
+/// An event as the log holds it.
+public struct RecordedEvent: Sendable, Equatable {
+    public var position: Int64
+    public var transactionId: UInt64
+    public var streamId: String
+    public var version: Int64
+    public var id: UUID
+    public var type: String
+    public var schemaVersion: Int
+    /// The payload as JSON text.
+    public var data: String
+    /// The metadata as JSON text.
+    public var metadata: String
+    public var commandId: String?
+    public var actor: String
+    public var recordedAt: Date
+
+    /// The commit-order pair of this event, for checkpoints.
+    public var checkpoint: Checkpoint { Checkpoint(transactionId: transactionId, position: position) }
+}
+
+/// A place in the log in commit order: the pair (transaction id, global position).
+public struct Checkpoint: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var transactionId: UInt64
+    public var position: Int64
+
+    public init(transactionId: UInt64, position: Int64) {
+        self.transactionId = transactionId
+        self.position = position
+    }
+
+    /// Before the first event.
+    public static let start = Checkpoint(transactionId: 0, position: 0)
+
+    public static func < (a: Checkpoint, b: Checkpoint) -> Bool {
+        (a.transactionId, a.position) < (b.transactionId, b.position)
+    }
+
+    public var description: String { "\(transactionId)/\(position)" }
+}
+
+/// The event store's own errors; anything else is a `PostgresError`.
+public enum EventStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The stream was not at the version the append expected; nothing was appended.
+    case wrongExpectedVersion(stream: String, expected: ExpectedVersion, actual: Int64)
+    /// The command was handled before; nothing was appended, and `first` is what it appended then.
+    case duplicateCommand(commandId: String, first: AppendResult)
+    /// A stored event could not be read back.
+    case corruptEvent(position: Int64, reason: String)
+
+    public var description: String {
+        switch self {
+        case .wrongExpectedVersion(let stream, let expected, let actual):
+            return "stream \(stream) is at version \(actual), not \(expected): someone else changed it first"
+        case .duplicateCommand(let id, let first):
+            return "command \(id) was already handled (stream \(first.streamId), version \(first.version))"
+        case .corruptEvent(let position, let reason):
+            return "event at position \(position) cannot be read: \(reason)"
+        }
+    }
+}
+
+/// JSON string literal for `text`, with the escapes RFC 8259 requires.
+func jsonString(_ text: String) -> String {
+    var out = "\""
+    out.reserveCapacity(text.utf8.count + 2)
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where scalar.value < 0x20:
+            out += String(format: "\\u%04x", scalar.value)
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "\""
+}
