@@ -1,0 +1,152 @@
+import Foundation
+
+/// A wall-clock time in some place, without a zone: what an organiser says ("22 December, noon").
+public struct WallTime: Hashable, Codable, Sendable, CustomStringConvertible, Comparable {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+    public var hour: Int
+    public var minute: Int
+
+    public init(year: Int, month: Int, day: Int, hour: Int, minute: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+        self.hour = hour
+        self.minute = minute
+    }
+
+    /// Parses `2004-12-22 12:00` or `2004-12-22T12:00`.
+    public static func parse(_ raw: String, field: String) throws -> WallTime {
+        let text = raw.trimmingCharacters(in: .whitespaces)
+        let bad = DomainError.invalid(
+            field: field, reason: "\"\(Check.preview(raw))\" is not a local date and time; write it as YYYY-MM-DD HH:MM, such as 2004-12-22 12:00")
+        let parts = text.split(whereSeparator: { $0 == " " || $0 == "T" })
+        guard parts.count == 2 else { throw bad }
+        let date = parts[0].split(separator: "-", omittingEmptySubsequences: false)
+        let time = parts[1].split(separator: ":", omittingEmptySubsequences: false)
+        guard date.count == 3, time.count == 2 || time.count == 3,
+            date[0].count == 4, date[1].count == 2, date[2].count == 2, time[0].count == 2, time[1].count == 2,
+            let y = Int(date[0]), let mo = Int(date[1]), let d = Int(date[2]), let h = Int(time[0]), let mi = Int(time[1])
+        else { throw bad }
+        if time.count == 3 && time[2] != "00" { throw bad }
+        guard (1900...2200).contains(y) else {
+            throw DomainError.invalid(field: field, reason: "year \(y) is out of range; give a year from 1900 to 2200")
+        }
+        guard (1...12).contains(mo) else { throw DomainError.invalid(field: field, reason: "month \(mo) does not exist") }
+        guard (1...WallTime.daysIn(year: y, month: mo)).contains(d) else {
+            throw DomainError.invalid(field: field, reason: "\(String(format: "%04d-%02d", y, mo)) has no day \(d)")
+        }
+        guard (0...23).contains(h), (0...59).contains(mi) else {
+            throw DomainError.invalid(field: field, reason: "\(parts[1]) is not a time of day; use 00:00 to 23:59")
+        }
+        return WallTime(year: y, month: mo, day: d, hour: h, minute: mi)
+    }
+
+    static func daysIn(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// `2004-12-22T12:00`.
+    public var description: String {
+        String(format: "%04d-%02d-%02dT%02d:%02d", year, month, day, hour, minute)
+    }
+
+    /// `12:00`.
+    public var clock: String { String(format: "%02d:%02d", hour, minute) }
+
+    /// `2004-12-22`.
+    public var dateString: String { String(format: "%04d-%02d-%02d", year, month, day) }
+
+    /// Seconds since 1970 if this wall time were UTC.
+    var naiveEpoch: Int {
+        var y = year
+        let m = month
+        if m <= 2 { y -= 1 }
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * ((m + 9) % 12) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        return days * 86_400 + hour * 3600 + minute * 60
+    }
+
+    /// The wall time at `instant` in `zone`.
+    public init(_ instant: Date, in zone: TimeZone) {
+        let local = Int(instant.timeIntervalSince1970.rounded(.down)) + zone.secondsFromGMT(for: instant)
+        let days = Int((Double(local) / 86_400).rounded(.down))
+        let secs = local - days * 86_400
+        // Civil from days (Howard Hinnant).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        self.init(year: yoe + era * 400 + (m <= 2 ? 1 : 0), month: m, day: d, hour: secs / 3600, minute: secs % 3600 / 60)
+    }
+
+    public static func < (a: WallTime, b: WallTime) -> Bool { a.naiveEpoch < b.naiveEpoch }
+}
+
+/// Which of two instants to take when a wall time happens twice (the hour repeated when clocks go back).
+public enum Fold: String, Codable, Sendable, CaseIterable {
+    case earlier
+    case later
+}
+
+/// A wall time in a place's zone, resolved to the one UTC instant it means.
+public struct LocalTime: Hashable, Codable, Sendable {
+    public var instant: Date
+    public var zone: String
+    public var wall: WallTime
+
+    /// Resolves `wall` in `zone`. A wall time that does not exist (skipped when clocks go forward) is
+    /// refused with the times around the gap; one that exists twice needs `fold` to say which.
+    public static func resolve(_ wall: WallTime, in zone: TimeZone, fold: Fold?, field: String) throws -> LocalTime {
+        let naive = wall.naiveEpoch
+        var offsets = Set<Int>()
+        for probe in [naive - 2 * 86_400, naive, naive + 2 * 86_400] {
+            offsets.insert(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(probe))))
+        }
+        let candidates = offsets
+            .map { naive - $0 }
+            .filter { zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double($0))) == naive - $0 }
+            .sorted()
+        switch candidates.count {
+        case 0:
+            // The transition lies between the two readings of the wall time.
+            let earliest = Date(timeIntervalSince1970: Double(naive - (offsets.max() ?? 0)))
+            var jump = ""
+            if let t = zone.nextDaylightSavingTimeTransition(after: earliest.addingTimeInterval(-1)) {
+                let before = zone.secondsFromGMT(for: t.addingTimeInterval(-1))
+                let after = zone.secondsFromGMT(for: t)
+                let utc = TimeZone(identifier: "UTC") ?? zone
+                let from = WallTime(t.addingTimeInterval(Double(before)), in: utc)
+                let to = WallTime(t.addingTimeInterval(Double(after)), in: utc)
+                jump = " (at \(from.clock) the clocks jump to \(to.clock))"
+            }
+            throw DomainError.invalid(
+                field: field,
+                reason: "\(wall) does not exist in \(zone.identifier): that hour is skipped for daylight saving\(jump); "
+                    + "give a time outside the gap")
+        case 1:
+            return LocalTime(instant: Date(timeIntervalSince1970: Double(candidates[0])), zone: zone.identifier, wall: wall)
+        default:
+            guard let fold else {
+                throw DomainError.invalid(
+                    field: field,
+                    reason: "\(wall) happens twice in \(zone.identifier) (the clocks go back that night); "
+                        + "add --fold earlier or --fold later to say which")
+            }
+            let chosen = fold == .earlier ? candidates[0] : candidates[candidates.count - 1]
+            return LocalTime(instant: Date(timeIntervalSince1970: Double(chosen)), zone: zone.identifier, wall: wall)
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// Register a diplomatic mission.
+public struct RegisterMission: Sendable, Equatable {
+    public var missionId: String
+    public var name: String
+    public var sendingState: String
+    public var kind: String
+    public var city: String
+    public var country: String
+    public var timeZone: String
+    public var address: String?
+
+    public init(
+        missionId: String, name: String, sendingState: String, kind: String, city: String, country: String,
+        timeZone: String, address: String? = nil
+    ) {
+        self.missionId = missionId
+        self.name = name
+        self.sendingState = sendingState
+        self.kind = kind
+        self.city = city
+        self.country = country
+        self.timeZone = timeZone
+        self.address = address
+    }
+}
+
+/// Close a mission: it no longer exists or is no longer a place to gather.
+public struct CloseMission: Sendable, Equatable {
+    public var missionId: String
+    public var reason: String
+
+    public init(missionId: String, reason: String) {
+        self.missionId = missionId
+        self.reason = reason
+    }
+}
+
+/// The commands of a mission's stream.
+public enum MissionCommand: Sendable, Equatable {
+    case register(RegisterMission)
+    case close(CloseMission)
+}
+
+extension MissionState {
+    /// Decides what a command records, given the mission as it stands.
+    public static func decide(_ command: MissionCommand, _ state: MissionState, _ context: CommandContext) throws
+        -> [MissionEvent]
+    {
+        switch command {
+        case .register(let c):
+            let id = try Check.id(c.missionId, field: "mission id")
+            guard !state.isRegistered else { throw DomainError.alreadyExists(kind: "mission", id: id) }
+            guard let kind = MissionKind(rawValue: c.kind.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                throw DomainError.invalid(
+                    field: "--kind",
+                    reason: "\"\(Check.preview(c.kind))\" is not a kind of mission; use one of "
+                        + MissionKind.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            return [
+                .registered(
+                    MissionRegistered(
+                        missionId: id,
+                        name: try Check.text(c.name, field: "--name", max: 200),
+                        sendingState: try Check.country(c.sendingState, field: "--sending-state"),
+                        kind: kind,
+                        city: try Check.text(c.city, field: "--city", max: 100),
+                        country: try Check.country(c.country, field: "--country"),
+                        timeZone: try Check.zone(c.timeZone, field: "--zone").identifier,
+                        address: try Check.optionalText(c.address, field: "--address", max: 300),
+                        registeredAt: context.now))
+            ]
+        case .close(let c):
+            let id = try Check.id(c.missionId, field: "mission id")
+            guard state.isRegistered else { throw DomainError.notFound(kind: "mission", id: id) }
+            if let closed = state.closed {
+                throw DomainError.refused("mission \(id) was already closed on \(closed.closedAt.dayString)")
+            }
+            return [.closed(MissionClosed(missionId: id, reason: try Check.text(c.reason, field: "--reason", max: 500), closedAt: context.now))]
+        }
+    }
+}
+
+extension Date {
+    /// `2004-12-22`, in UTC: for messages.
+    var dayString: String { WallTime(self, in: TimeZone(identifier: "UTC") ?? .current).dateString }
+}

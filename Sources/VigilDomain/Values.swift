@@ -1,0 +1,84 @@
+import Foundation
+
+/// Checks and normalises the values commands carry. Each check throws `DomainError.invalid` naming
+/// the field and saying what would be accepted.
+public enum Check {
+    /// An id people can type: 3–64 lower-case letters, digits and hyphens, such as `prc-embassy-washington`.
+    public static func id(_ raw: String, field: String) throws -> String {
+        let value = raw.trimmingCharacters(in: .whitespaces)
+        let allowed = value.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+        guard (3...64).contains(value.count), allowed, value.first != "-", value.last != "-" else {
+            throw DomainError.invalid(
+                field: field,
+                reason: "\"\(preview(raw))\" is not an id: use 3 to 64 lower-case letters, digits and hyphens, "
+                    + "such as prc-embassy-washington")
+        }
+        return value
+    }
+
+    /// Text of at most `max` characters with no control characters (newlines and tabs only where
+    /// `multiline`); surrounding blanks are trimmed. Any script is kept exactly as given.
+    public static func text(_ raw: String, field: String, max: Int, multiline: Bool = false) throws -> String {
+        let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !value.isEmpty else { throw DomainError.invalid(field: field, reason: "must not be empty") }
+        guard value.count <= max else {
+            throw DomainError.invalid(field: field, reason: "is \(value.count) characters long; at most \(max) are allowed")
+        }
+        for scalar in value.unicodeScalars where scalar.properties.generalCategory == .control {
+            if multiline && (scalar == "\n" || scalar == "\t" || scalar == "\r") { continue }
+            throw DomainError.invalid(
+                field: field,
+                reason: "holds the control character U+\(String(scalar.value, radix: 16, uppercase: true)); remove it")
+        }
+        return value
+    }
+
+    /// Optional text: nil or blank stays nil.
+    public static func optionalText(_ raw: String?, field: String, max: Int, multiline: Bool = false) throws -> String? {
+        guard let raw, !raw.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        return try text(raw, field: field, max: max, multiline: multiline)
+    }
+
+    /// The largest count a gathering, list or batch may report.
+    public static let maximumCount = 10_000_000
+
+    /// A whole number from 0 to `maximumCount`.
+    public static func count(_ value: Int, field: String) throws -> Int {
+        guard value >= 0 else { throw DomainError.invalid(field: field, reason: "is \(value); a count cannot be negative") }
+        guard value <= maximumCount else {
+            throw DomainError.invalid(field: field, reason: "is \(value); counts above \(maximumCount) are refused as implausible")
+        }
+        return value
+    }
+
+    /// An ISO 3166-1 alpha-2 country code such as US, KR or GB, upper-cased.
+    public static func country(_ raw: String, field: String) throws -> String {
+        let code = raw.trimmingCharacters(in: .whitespaces).uppercased()
+        guard code.count == 2, Countries.codes.contains(code) else {
+            throw DomainError.invalid(
+                field: field, reason: "\"\(preview(raw))\" is not an ISO 3166 country code; use two letters such as US, KR, CN or GB")
+        }
+        return code
+    }
+
+    /// An IANA time zone such as America/New_York; abbreviations and offsets are refused because they
+    /// do not follow a place's daylight-saving rules.
+    public static func zone(_ raw: String, field: String) throws -> TimeZone {
+        let name = raw.trimmingCharacters(in: .whitespaces)
+        let known = TimeZone.knownTimeZoneIdentifiers
+        if known.contains(name), name.contains("/") || name == "UTC", let zone = TimeZone(identifier: name) {
+            return zone
+        }
+        let lowered = name.lowercased()
+        let suggestion = known.first { $0.lowercased() == lowered }
+            ?? known.first { $0.lowercased().hasSuffix("/" + lowered.replacingOccurrences(of: " ", with: "_")) }
+        var reason = "\"\(preview(raw))\" is not an IANA time zone"
+        if let suggestion { reason += "; did you mean \(suggestion)?" } else { reason += "; use a name such as America/New_York or Asia/Seoul" }
+        throw DomainError.invalid(field: field, reason: reason)
+    }
+
+    static func preview(_ raw: String) -> String {
+        let cleaned = String(raw.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : Character($0) })
+        return cleaned.count > 40 ? String(cleaned.prefix(40)) + "…" : cleaned
+    }
+}
