@@ -1,0 +1,81 @@
+import EventStore
+import Foundation
+import PostgresClient
+
+/// Brings projections up to date with the log, in commit order, one batch per transaction.
+///
+/// Each batch's rows and the checkpoint move together in one transaction; the checkpoint is moved by
+/// compare-and-set, and a session advisory lock per projection keeps a single runner at a time, so a
+/// crash or a second runner never applies an event twice or skips one.
+public final class ProjectionRunner {
+    public let connection: Connection
+    let store: EventStore
+
+    public init(connection: Connection) {
+        self.connection = connection
+        self.store = EventStore(connection: connection)
+    }
+
+    /// Raised when the checkpoint moved under a runner that held the lock: something is badly wrong.
+    public struct CheckpointMoved: Error, CustomStringConvertible {
+        public var projection: String
+        public var description: String {
+            "the checkpoint of projection \(projection) moved while this runner held its lock; nothing was applied"
+        }
+    }
+
+    /// Applies every event committed after the projection's checkpoint; returns how many it applied.
+    @discardableResult
+    public func catchUp(_ projection: any Projection, batchSize: Int = 1_000, progress: ((Int) -> Void)? = nil)
+        throws -> Int
+    {
+        let key = ProjectionRunner.lockKey(projection.name)
+        try connection.query("SELECT pg_advisory_lock(\(key))")
+        defer { _ = try? connection.query("SELECT pg_advisory_unlock(\(key))") }
+
+        var checkpoint = try self.checkpoint(of: projection.name)
+        var applied = 0
+        while true {
+            let events = try store.readAll(after: checkpoint, limit: batchSize)
+            guard let last = events.last else { break }
+            let decoded = try events.map(DecodedEvent.init)
+            try connection.withTransaction {
+                try projection.apply(decoded, connection: connection)
+                let moved = try connection.query(
+                    """
+                    UPDATE vigil_read.checkpoints
+                       SET transaction_id = \(String(last.transactionId))::xid8, global_position = \(last.position),
+                           events_applied = events_applied + \(events.count), updated_at = now()
+                     WHERE projection = \(projection.name)
+                       AND transaction_id = \(String(checkpoint.transactionId))::xid8
+                       AND global_position = \(checkpoint.position)
+                    """, prepared: true)
+                guard moved.affectedRows == 1 else { throw CheckpointMoved(projection: projection.name) }
+            }
+            checkpoint = last.checkpoint
+            applied += events.count
+            progress?(applied)
+            if events.count < batchSize { break }
+        }
+        return applied
+    }
+
+    /// The projection's checkpoint, created at the start of the log on first use.
+    public func checkpoint(of name: String) throws -> Checkpoint {
+        try connection.query(
+            "INSERT INTO vigil_read.checkpoints (projection) VALUES (\(name)) ON CONFLICT (projection) DO NOTHING")
+        let rows = try connection.query(
+            "SELECT transaction_id::text AS xid, global_position FROM vigil_read.checkpoints WHERE projection = \(name)")
+        guard let row = rows.first, let xid = UInt64(try row.string("xid")) else {
+            throw PostgresError(kind: .client, message: "projection \(name) has no checkpoint")
+        }
+        return Checkpoint(transactionId: xid, position: try row.int64("global_position"))
+    }
+
+    /// A stable advisory-lock key for a projection's name.
+    static func lockKey(_ name: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "vigil.projection.\(name)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return Int64(bitPattern: hash)
+    }
+}

@@ -1,0 +1,176 @@
+import EventStore
+import Foundation
+import PostgresClient
+import VigilDomain
+import VigilProjections
+
+/// A command of any aggregate, as the CLI hands it over.
+public enum VigilCommand: Sendable, Equatable {
+    case mission(MissionCommand)
+    case gathering(GatheringCommand)
+}
+
+/// What a command did: the events it appended (or, for a retry, the events its first run appended).
+public struct CommandOutcome: Sendable, Equatable {
+    public struct Event: Sendable, Equatable {
+        public var position: Int64
+        public var version: Int64
+        public var type: String
+        /// The payload as JSON text.
+        public var data: String
+    }
+
+    public var streamId: String
+    /// True when the command id was handled before, so nothing new was appended.
+    public var duplicate: Bool
+    public var events: [Event]
+}
+
+/// The role a session acts in. The database grants each one only what it needs.
+public enum SessionRole: String, Sendable {
+    /// Appends events and keeps the read models.
+    case writer = "vigil_writer"
+    /// Reads the log and the read models.
+    case auditor = "vigil_auditor"
+    /// Reads the read models only.
+    case reporter = "vigil_reporter"
+}
+
+/// One session of Vigil: a connection acting in a role, the event store over it, and the handling of
+/// commands: load the streams a command touches, decide, append with the expected version (retrying a
+/// lost race), then bring the projections up to date so that reports show the command's effect.
+public final class VigilSession {
+    public let connection: Connection
+    public let store: EventStore
+    public let role: SessionRole
+
+    /// Connects (see `Connection.init`) and takes on `role` when the login user is a member of it;
+    /// otherwise the login user's own grants apply.
+    public init(role: SessionRole, conninfo: String? = nil) throws {
+        connection = try Connection(conninfo: conninfo)
+        store = EventStore(connection: connection)
+        self.role = role
+        try connection.query(
+            "SELECT set_config('role', \(role.rawValue), false) WHERE pg_has_role(\(role.rawValue), 'MEMBER')")
+    }
+
+    /// How many times a command is decided again after losing a race for its stream.
+    static let attempts = 5
+
+    /// Handles one command under `commandId`: a retry with the same id appends nothing and returns the
+    /// first outcome.
+    public func handle(_ command: VigilCommand, commandId: String, context: CommandContext) throws -> CommandOutcome {
+        let metadata = EventMetadata(commandId: commandId, actor: context.actor, extra: ["client": "vigil-cli"])
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let (stream, expected, events) = try decide(command, context: context)
+                let newEvents = events.map { NewEvent(id: UUID(), type: $0.type, data: $0.data) }
+                let result = try store.append(to: stream, expected: expected, events: newEvents, metadata: metadata)
+                let outcome = CommandOutcome(
+                    streamId: stream, duplicate: false,
+                    events: zip(result.events, newEvents).map {
+                        .init(position: $0.position, version: $0.version, type: $1.type, data: $1.data)
+                    })
+                try catchUpProjections()
+                return outcome
+            } catch EventStoreError.wrongExpectedVersion where attempt < VigilSession.attempts {
+                continue
+            } catch EventStoreError.duplicateCommand {
+                return try firstOutcome(of: commandId)
+            } catch let error as DomainError {
+                // A retry of a command that succeeded would now be refused ("already exists"): answer it
+                // with what it did the first time instead.
+                if try store.wasHandled(commandId) { return try firstOutcome(of: commandId) }
+                throw error
+            }
+        }
+    }
+
+    func firstOutcome(of commandId: String) throws -> CommandOutcome {
+        let events = try store.events(ofCommand: commandId)
+        let stream = try events.first.map(\.streamId) ?? store.firstResult(of: commandId).streamId
+        return CommandOutcome(
+            streamId: stream, duplicate: true,
+            events: events.map { .init(position: $0.position, version: $0.version, type: $0.type, data: $0.data) })
+    }
+
+    /// Loads what the command touches and decides; returns the stream, its expected version and the
+    /// encoded events.
+    func decide(_ command: VigilCommand, context: CommandContext) throws
+        -> (String, ExpectedVersion, [(type: String, data: String)])
+    {
+        switch command {
+        case .mission(let command):
+            let id: String
+            switch command {
+            case .register(let c): id = try Check.id(c.missionId, field: "mission id")
+            case .close(let c): id = try Check.id(c.missionId, field: "mission id")
+            }
+            let (state, version) = try loadMission(id)
+            let events = try MissionState.decide(command, state, context)
+            return (Streams.mission(id), expected(version), try encode(events))
+        case .gathering(let command):
+            let id = try Check.id(command.gatheringId, field: "gathering id")
+            let (gathering, version) = try loadGathering(id)
+            let missionId: String?
+            if case .schedule(let c) = command {
+                missionId = try Check.id(c.missionId, field: "--mission")
+            } else {
+                missionId = gathering.scheduled?.missionId
+            }
+            let mission = try missionId.map { try loadMission($0).0 } ?? MissionState()
+            let events = try GatheringState.decide(
+                command, GatheringContext(gathering: gathering, mission: mission), context)
+            return (Streams.gathering(id), expected(version), try encode(events))
+        }
+    }
+
+    func expected(_ version: Int64) -> ExpectedVersion { version == 0 ? .noStream : .exact(version) }
+
+    func encode<E: DomainEvent>(_ events: [E]) throws -> [(type: String, data: String)] {
+        try events.map { ($0.eventType, String(decoding: try $0.encodedData(), as: UTF8.self)) }
+    }
+
+    /// A mission's state and its stream's version.
+    public func loadMission(_ id: String) throws -> (MissionState, Int64) {
+        try load(Streams.mission(id), MissionState(), MissionEvent.self, MissionState.evolve)
+    }
+
+    /// A gathering's state and its stream's version.
+    public func loadGathering(_ id: String) throws -> (GatheringState, Int64) {
+        try load(Streams.gathering(id), GatheringState(), GatheringEvent.self, GatheringState.evolve)
+    }
+
+    func load<S, E: DomainEvent>(_ stream: String, _ initial: S, _ type: E.Type, _ evolve: (S, E) -> S) throws -> (S, Int64) {
+        var state = initial
+        var version: Int64 = 0
+        for recorded in try store.readStream(stream) {
+            guard let event = try E.decode(type: recorded.type, data: Data(recorded.data.utf8)) else {
+                throw EventStoreError.corruptEvent(
+                    position: recorded.position, reason: "\(recorded.type) does not belong in stream \(stream)")
+            }
+            state = evolve(state, event)
+            version = recorded.version
+        }
+        return (state, version)
+    }
+
+    /// Brings every projection up to date with the log.
+    @discardableResult
+    public func catchUpProjections(progress: ((String, Int) -> Void)? = nil) throws -> Int {
+        let runner = ProjectionRunner(connection: connection)
+        var total = 0
+        for projection in Projections.all() {
+            total += try runner.catchUp(projection) { progress?(projection.name, $0) }
+        }
+        return total
+    }
+}
+
+/// The names of streams: one per mission, gathering, campaign or petition.
+public enum Streams {
+    public static func mission(_ id: String) -> String { "mission-\(id)" }
+    public static func gathering(_ id: String) -> String { "gathering-\(id)" }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import EventStore
+import Foundation
+import PostgresClient
+
+/// `vigil db …`: the database's schema.
+struct DatabaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db",
+        abstract: "Manage the database schema.",
+        subcommands: [Migrate.self]
+    )
+
+    struct Migrate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Apply the migrations in schema/ that are not applied yet.",
+            discussion: "Example: vigil db migrate. Running it again is a no-op."
+        )
+
+        @Flag(help: "Print nothing when there is nothing to apply.")
+        var quiet = false
+
+        func run() throws {
+            try CLI.run {
+                let connection = try Connection()
+                let applied = try Migrator(directory: try Migrator.defaultDirectory()).migrate(connection)
+                if applied.isEmpty {
+                    if !quiet { print("schema is up to date") }
+                } else {
+                    for name in applied { print("applied \(name)") }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import VigilDomain
+import VigilService
+
+/// `vigil gathering …`: protests, vigils, rallies and press conferences at missions.
+struct GatheringCommandGroup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gathering",
+        abstract: "Schedule, reschedule, cancel and record protests, vigils and other gatherings.",
+        subcommands: [Schedule.self, Reschedule.self, Cancel.self, Held.self, NotHeld.self]
+    )
+
+    struct Schedule: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Schedule a gathering at a mission, at a local time in the mission's zone.",
+            discussion: """
+                Example:
+                  vigil gathering schedule dc-vigil-2004 --mission prc-embassy-washington --kind vigil \\
+                    --at "2004-12-22 12:00" --expected 100 --organiser "North Korea Freedom Coalition"
+                """
+        )
+
+        @Argument(help: "An id people can type, such as dc-vigil-2004.")
+        var id: String
+        @Option(help: "The mission's id.")
+        var mission: String
+        @Option(help: "protest, vigil, rally, press-conference, prayer-meeting or picket.")
+        var kind: String
+        @Option(help: "Local date and time at the mission: YYYY-MM-DD HH:MM.")
+        var at: String
+        @Option(help: "earlier or later: which one, when the time happens twice as clocks go back.")
+        var fold: Fold?
+        @Option(help: "Where exactly, when not at the mission's door.")
+        var venue: String?
+        @Option(help: "How many people are expected.")
+        var expected: Int?
+        @Option(help: "The organisation that leads it.")
+        var organiser: String?
+        @OptionGroup var options: CommandOptions
+
+        func run() throws {
+            let command = ScheduleGathering(
+                gatheringId: id, missionId: mission, kind: kind, localStart: at, fold: fold, venue: venue,
+                expectedAttendance: expected, organiser: organiser)
+            try options.execute(.gathering(.schedule(command)), summary: "scheduled gathering \(id)")
+        }
+    }
+
+    struct Reschedule: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move a gathering to another local time.",
+            discussion: "Example: vigil gathering reschedule dc-vigil-2004 --at \"2004-12-22 17:00\" --reason \"after work\""
+        )
+
+        @Argument(help: "The gathering's id.")
+        var id: String
+        @Option(help: "New local date and time at the mission: YYYY-MM-DD HH:MM.")
+        var at: String
+        @Option(help: "earlier or later: which one, when the time happens twice as clocks go back.")
+        var fold: Fold?
+        @Option(help: "Why it moved.")
+        var reason: String?
+        @OptionGroup var options: CommandOptions
+
+        func run() throws {
+            let command = RescheduleGathering(gatheringId: id, localStart: at, fold: fold, reason: reason)
+            try options.execute(.gathering(.reschedule(command)), summary: "rescheduled gathering \(id)")
+        }
+    }
+
+    struct Cancel: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel a gathering.",
+            discussion: "Example: vigil gathering cancel osaka-2004 --reason \"permit refused\""
+        )
+
+        @Argument(help: "The gathering's id.")
+        var id: String
+        @Option(help: "Why it was cancelled.")
+        var reason: String
+        @OptionGroup var options: CommandOptions
+
+        func run() throws {
+            try options.execute(
+                .gathering(.cancel(CancelGathering(gatheringId: id, reason: reason))), summary: "cancelled gathering \(id)")
+        }
+    }
+
+    struct Held: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "held",
+            abstract: "Record that a gathering took place, with the attendance reported.",
+            discussion: "Example: vigil gathering held dc-vigil-2004 --attendance 100 --notes \"names read aloud into the night\""
+        )
+
+        @Argument(help: "The gathering's id.")
+        var id: String
+        @Option(help: "How many people came, as reported.")
+        var attendance: Int?
+        @Option(help: "What happened.")
+        var notes: String?
+        @OptionGroup var options: CommandOptions
+
+        func run() throws {
+            let command = RecordGatheringHeld(gatheringId: id, reportedAttendance: attendance, notes: notes)
+            try options.execute(.gathering(.recordHeld(command)), summary: "recorded gathering \(id) as held")
+        }
+    }
+
+    struct NotHeld: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "not-held",
+            abstract: "Record that a gathering did not take place.",
+            discussion: "Example: vigil gathering not-held pusan-2004 --reason \"no volunteers came\""
+        )
+
+        @Argument(help: "The gathering's id.")
+        var id: String
+        @Option(help: "Why it did not take place.")
+        var reason: String
+        @OptionGroup var options: CommandOptions
+
+        func run() throws {
+            let command = RecordGatheringNotHeld(gatheringId: id, reason: reason)
+            try options.execute(.gathering(.recordNotHeld(command)), summary: "recorded gathering \(id) as not held")
+        }
+    }
+}

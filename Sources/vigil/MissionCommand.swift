@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import VigilDomain
+import VigilService
+
+/// `vigil mission …`: the diplomatic missions where people gather.
+struct MissionCommandGroup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mission",
+        abstract: "Register and close diplomatic missions (embassies, consulates, missions to the UN).",
+        subcommands: [Register.self, Close.self]
+    )
+
+    struct Register: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a diplomatic mission.",
+            discussion: """
+                Example:
+                  vigil mission register prc-embassy-washington --name "Embassy of the People's Republic of China" \\
+                    --sending-state CN --kind embassy --city Washington --country US --zone America/New_York \\
+                    --address "3505 International Place NW"
+                """
+        )
+
+        @Argument(help: "An id people can type, such as prc-embassy-washington.")
+        var id: String
+        @Option(help: "The mission's name.")
+        var name: String
+        @Option(name: .customLong("sending-state"), help: "The state it represents, as an ISO 3166 code (CN, KP).")
+        var sendingState: String
+        @Option(help: "embassy, consulate-general, consulate or un-mission.")
+        var kind: String
+        @Option(help: "The city it is in.")
+        var city: String
+        @Option(help: "The country it is in, as an ISO 3166 code (US, KR).")
+        var country: String
+        @Option(help: "The IANA time zone of its place (America/New_York).")
+        var zone: String
+        @Option(help: "Its street address.")
+        var address: String?
+        @OptionGroup var options: CommandOptions
+
+        func run() throws {
+            let command = RegisterMission(
+                missionId: id, name: name, sendingState: sendingState, kind: kind, city: city, country: country,
+                timeZone: zone, address: address)
+            try options.execute(.mission(.register(command)), summary: "registered mission \(id)")
+        }
+    }
+
+    struct Close: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Close a mission: nothing new can be scheduled there.",
+            discussion: "Example: vigil mission close prc-consulate-houston --reason \"closed by the host state in July 2020\""
+        )
+
+        @Argument(help: "The mission's id.")
+        var id: String
+        @Option(help: "Why it is closed.")
+        var reason: String
+        @OptionGroup var options: CommandOptions
+
+        func run() throws {
+            try options.execute(.mission(.close(CloseMission(missionId: id, reason: reason))), summary: "closed mission \(id)")
+        }
+    }
+}
