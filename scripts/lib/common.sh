@@ -1,0 +1,134 @@
+# Shared set-up for Vigil's scripts. Source it; it defines functions and changes nothing by itself.
+#
+# Without VIGIL_DATABASE_URL or PGHOST, Vigil runs on a private PostgreSQL cluster under .vigil/ in the
+# project folder: a Unix socket there, no TCP port. PostgreSQL will not run as root, so when these
+# scripts run as root the server runs as the unprivileged `postgres` system user.
+
+VIGIL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export VIGIL_SCHEMA_DIR="$VIGIL_ROOT/schema"
+export VIGIL_SEEDS_DIR="$VIGIL_ROOT/seeds"
+
+vigil_say() { printf 'vigil: %s\n' "$*" >&2; }
+vigil_die() { printf 'vigil: %s\n' "$*" >&2; exit 1; }
+
+# Installs what is missing, with one `apt-get update` first: libpq-dev, the PostgreSQL server, tzdata.
+vigil_ensure_packages() {
+    local need=()
+    command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+    if ! pkg-config --exists libpq 2>/dev/null; then need+=(libpq-dev); fi
+    compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+    command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
+    [ -e /usr/share/zoneinfo/America/New_York ] || need+=(tzdata)
+    command -v runuser >/dev/null 2>&1 || need+=(util-linux)
+    if [ ${#need[@]} -gt 0 ]; then
+        [ "$(id -u)" = 0 ] || vigil_die "missing ${need[*]}: install them (apt-get install ${need[*]}) or run as root"
+        vigil_say "installing ${need[*]} (apt-get)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >&2 || vigil_die "apt-get update failed"
+        apt-get install -y -qq --no-install-recommends "${need[@]}" >&2 || vigil_die "apt-get install ${need[*]} failed"
+    fi
+    command -v swift >/dev/null 2>&1 || vigil_die "the Swift toolchain is not on PATH; install Swift 6 first"
+}
+
+vigil_pg_bin() {
+    local dir
+    dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    [ -n "$dir" ] || vigil_die "no PostgreSQL server found under /usr/lib/postgresql"
+    printf '%s\n' "$dir"
+}
+
+# Runs a command as the user that owns the cluster: `postgres` when we are root, else ourselves.
+vigil_as_owner() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# Where the private cluster lives: .vigil/ in the project, unless the server's user cannot reach it
+# (a parent folder shuts it out), in which case a private folder under the system temp folder.
+vigil_cluster_home() {
+    local home="$VIGIL_ROOT/.vigil"
+    if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$VIGIL_ROOT" 2>/dev/null; then
+        local tag
+        tag=$(printf '%s' "$VIGIL_ROOT" | sha1sum | cut -c1-12)
+        home="${TMPDIR:-/tmp}/vigil-$tag"
+        if [ ! -e "$home/.said" ]; then
+            vigil_say "the postgres user cannot reach $VIGIL_ROOT, so the private cluster lives in $home"
+        fi
+    fi
+    printf '%s\n' "$home"
+}
+
+vigil_cluster_paths() {
+    VIGIL_HOME=$(vigil_cluster_home)
+    VIGIL_PGDATA="$VIGIL_HOME/pg/data"
+    VIGIL_SOCKET="$VIGIL_HOME/pg/run"
+    VIGIL_PGLOG="$VIGIL_HOME/pg/server.log"
+}
+
+vigil_cluster_running() {
+    vigil_cluster_paths
+    [ -f "$VIGIL_PGDATA/postmaster.pid" ] && vigil_as_owner "$(vigil_pg_bin)/pg_ctl" -D "$VIGIL_PGDATA" status >/dev/null 2>&1
+}
+
+# Creates the cluster on first use and starts it; a no-op when it is running.
+vigil_cluster_start() {
+    vigil_cluster_paths
+    local bin
+    bin=$(vigil_pg_bin)
+    if vigil_cluster_running; then return 0; fi
+    if [ ! -f "$VIGIL_PGDATA/PG_VERSION" ]; then
+        vigil_say "creating a private PostgreSQL cluster in $VIGIL_HOME/pg"
+        mkdir -p "$VIGIL_PGDATA" "$VIGIL_SOCKET"
+        chmod 700 "$VIGIL_HOME" "$VIGIL_HOME/pg" "$VIGIL_PGDATA" "$VIGIL_SOCKET"
+        touch "$VIGIL_HOME/.said"
+        if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$VIGIL_HOME/pg"; chmod 755 "$VIGIL_HOME"; fi
+        vigil_as_owner "$bin/initdb" -D "$VIGIL_PGDATA" -U vigil --auth=trust -E UTF8 --locale=C.UTF-8 \
+            >"$VIGIL_HOME/initdb.log" 2>&1 || { cat "$VIGIL_HOME/initdb.log" >&2; vigil_die "initdb failed"; }
+        # Only the owner (and root) may use the socket; no TCP at all.
+        vigil_as_owner tee -a "$VIGIL_PGDATA/postgresql.conf" >/dev/null <<CONF
+
+# Vigil's private cluster
+listen_addresses = ''
+unix_socket_directories = '$VIGIL_SOCKET'
+unix_socket_permissions = 0700
+max_connections = 120
+shared_buffers = 256MB
+log_min_messages = warning
+idle_in_transaction_session_timeout = '60s'
+CONF
+    fi
+    vigil_as_owner "$bin/pg_ctl" -D "$VIGIL_PGDATA" -l "$VIGIL_PGLOG" -w -t 60 start >/dev/null \
+        || { tail -n 20 "$VIGIL_PGLOG" >&2 2>/dev/null; vigil_die "the private PostgreSQL server did not start"; }
+}
+
+vigil_cluster_stop() {
+    vigil_cluster_paths
+    if vigil_cluster_running; then
+        vigil_as_owner "$(vigil_pg_bin)/pg_ctl" -D "$VIGIL_PGDATA" -m fast -w stop >/dev/null
+    fi
+}
+
+# Points libpq at the private cluster (socket, user vigil, database vigil) and creates the database.
+vigil_use_private_cluster() {
+    vigil_cluster_paths
+    export PGHOST="$VIGIL_SOCKET" PGPORT=5432 PGUSER=vigil
+    export PGDATABASE="${VIGIL_DATABASE:-vigil}"
+    if ! psql -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = '$PGDATABASE'" | grep -q 1; then
+        psql -d postgres -qc "CREATE DATABASE \"$PGDATABASE\"" >/dev/null
+    fi
+}
+
+# True when the user pointed Vigil at a database of their own.
+vigil_external_database() {
+    [ -n "${VIGIL_DATABASE_URL:-}" ] || [ -n "${PGHOST:-}" ]
+}
+
+# Builds the CLI when a source is newer than the binary; prints the binary's path.
+vigil_build() {
+    local config=${1:-debug}
+    local bin="$VIGIL_ROOT/.build/$config/vigil"
+    if [ ! -x "$bin" ] || [ -n "$(find "$VIGIL_ROOT/Sources" "$VIGIL_ROOT/Package.swift" -newer "$bin" -print -quit)" ]; then
+        vigil_say "building vigil ($config)"
+        (cd "$VIGIL_ROOT" && swift build -c "$config" --product vigil >&2) || vigil_die "the build failed"
+    fi
+    printf '%s\n' "$bin"
+}
