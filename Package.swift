@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "vigil", targets: ["vigil"]),
+        .executable(name: "vigil-bench", targets: ["VigilBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,10 +36,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Benchmarks against raw PostgreSQL doing the same rows in the same run (scripts/bench).
+        .executableTarget(
+            name: "VigilBench",
+            dependencies: [
+                "EventStore", "PostgresClient", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .target(name: "VigilTestSupport", dependencies: ["PostgresClient", "EventStore"], path: "Tests/Support"),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "VigilTestSupport"]),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "PostgresClient", "VigilTestSupport"]),
         .testTarget(name: "VigilDomainTests", dependencies: ["VigilDomain"]),
+        .testTarget(name: "VigilProjectionsTests", dependencies: ["VigilProjections", "VigilDomain"]),
         .testTarget(
             name: "VigilCLITests",
             dependencies: ["vigil", "VigilTestSupport", "PostgresClient", "EventStore"]

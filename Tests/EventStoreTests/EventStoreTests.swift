@@ -1,0 +1,283 @@
+import EventStore
+import Foundation
+import PostgresClient
+import Testing
+import VigilTestSupport
+
+func event(_ type: String = "Happened", _ json: String = "{\"n\": 1}") -> NewEvent {
+    NewEvent(id: UUID(), type: type, data: json)
+}
+
+func meta(_ command: String = UUID().uuidString) -> EventMetadata {
+    EventMetadata(commandId: command, actor: "test")
+}
+
+@Suite("Event store")
+struct EventStoreTests {
+    let database: String
+
+    init() throws {
+        database = try TestDatabase.create("store")
+    }
+
+    func store() throws -> EventStore { EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer")) }
+
+    @Test("appended events read back in order, with their payload and metadata")
+    func roundTrip() throws {
+        let store = try store()
+        let stream = "mission-\(UUID())"
+        let first = try store.append(
+            to: stream, expected: .noStream,
+            events: [event("MissionRegistered", "{\"name\": \"주중 대사관\", \"n\": 1}"), event("MissionClosed")],
+            metadata: meta("cmd-\(stream)"))
+        #expect(first.version == 2)
+        #expect(first.events.map(\.version) == [1, 2])
+        #expect(first.events[1].position > first.events[0].position)
+        let second = try store.append(to: stream, expected: .exact(2), events: [event()], metadata: meta())
+        #expect(second.version == 3)
+
+        let read = try store.readStream(stream)
+        #expect(read.map(\.type) == ["MissionRegistered", "MissionClosed", "Happened"])
+        #expect(read.map(\.version) == [1, 2, 3])
+        #expect(read[0].data.contains("주중 대사관"))
+        #expect(read[0].commandId == "cmd-\(stream)")
+        #expect(read[0].actor == "test")
+        #expect(try store.readStream(stream, from: 3).map(\.version) == [3])
+        #expect(try store.version(of: stream) == 3)
+        #expect(try store.version(of: "no-such-stream") == 0)
+    }
+
+    @Test("a wrong expected version throws the typed error and appends nothing")
+    func wrongExpectedVersion() throws {
+        let store = try store()
+        let stream = "gathering-\(UUID())"
+        try store.append(to: stream, expected: .noStream, events: [event()], metadata: meta())
+        let before = try store.eventCount()
+        #expect(throws: EventStoreError.wrongExpectedVersion(stream: stream, expected: .exact(5), actual: 1)) {
+            try store.append(to: stream, expected: .exact(5), events: [event()], metadata: meta())
+        }
+        #expect(throws: EventStoreError.wrongExpectedVersion(stream: stream, expected: .noStream, actual: 1)) {
+            try store.append(to: stream, expected: .noStream, events: [event()], metadata: meta())
+        }
+        #expect(throws: EventStoreError.wrongExpectedVersion(stream: "\(stream)-new", expected: .exact(1), actual: 0)) {
+            try store.append(to: "\(stream)-new", expected: .exact(1), events: [event()], metadata: meta())
+        }
+        #expect(try store.eventCount() == before)
+        #expect(try store.version(of: "\(stream)-new") == 0)
+    }
+
+    @Test("a refused append draws no position, so it leaves no gap in the log")
+    func noGapAfterRefusal() throws {
+        let store = EventStore(connection: try TestDatabase.connect(try TestDatabase.create("gap"), as: "vigil_writer"))
+        let first = try store.append(to: "s", expected: .noStream, events: [event()], metadata: meta("a"))
+        for _ in 0..<3 {
+            #expect(throws: EventStoreError.self) {
+                try store.append(to: "s", expected: .exact(7), events: [event()], metadata: meta())
+            }
+        }
+        #expect(throws: EventStoreError.self) { try store.append(to: "s", expected: .any, events: [event()], metadata: meta("a")) }
+        let next = try store.append(to: "s", expected: .exact(1), events: [event()], metadata: meta())
+        #expect(next.events[0].position == first.events[0].position + 1)
+    }
+
+    @Test("a repeated command id returns the first result and appends nothing")
+    func duplicateCommand() throws {
+        let store = try store()
+        let stream = "petition-\(UUID())"
+        let command = "key-\(UUID())"
+        let first = try store.append(to: stream, expected: .noStream, events: [event(), event()], metadata: meta(command))
+        let before = try store.eventCount()
+        let error = try #require(throws: EventStoreError.self) {
+            try store.append(to: stream, expected: .exact(2), events: [event()], metadata: meta(command))
+        }
+        #expect(error == .duplicateCommand(commandId: command, first: first))
+        // Even against another stream, or with .any: the command was handled.
+        #expect(throws: EventStoreError.duplicateCommand(commandId: command, first: first)) {
+            try store.append(to: "\(stream)-other", expected: .any, events: [event()], metadata: meta(command))
+        }
+        #expect(try store.eventCount() == before)
+        #expect(try store.version(of: "\(stream)-other") == 0)
+    }
+
+    @Test("the same command sent on two connections at once is appended exactly once")
+    func concurrentDuplicate() throws {
+        let database = self.database
+        let stream = "campaign-\(UUID())"
+        let command = "race-\(UUID())"
+        let outcomes = Locked<[String]>([])
+        try onThreads(6) { _ in
+            let store = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
+            do {
+                try store.append(to: stream, expected: .any, events: [event()], metadata: meta(command))
+                outcomes.withLock { $0.append("appended") }
+            } catch EventStoreError.duplicateCommand(_, let first) {
+                #expect(first.version == 1)
+                outcomes.withLock { $0.append("duplicate") }
+            }
+        }
+        #expect(outcomes.value.filter { $0 == "appended" }.count == 1)
+        #expect(outcomes.value.filter { $0 == "duplicate" }.count == 5)
+        #expect(try self.store().readStream(stream).count == 1)
+    }
+
+    @Test("readAll does not pass an open transaction's event, then returns both events once")
+    func commitOrder() throws {
+        let t1 = try TestDatabase.connect(database, as: "vigil_writer")
+        let t2 = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
+        let reader = try store()
+        var checkpoint = Checkpoint.start
+        while true {
+            let batch = try reader.readAll(after: checkpoint, limit: 1_000)
+            guard let last = batch.last else { break }
+            checkpoint = last.checkpoint
+        }
+        let s1 = "t1-\(UUID())"
+        let s2 = "t2-\(UUID())"
+        try t1.execute("BEGIN")
+        try EventStore(connection: t1).append(to: s1, expected: .noStream, events: [event()], metadata: meta())
+        let second = try t2.append(to: s2, expected: .noStream, events: [event()], metadata: meta())
+        // T2 committed with a larger position than T1's, but T1 is still open: nothing may be returned past it.
+        let mine: ([RecordedEvent]) -> [RecordedEvent] = { $0.filter { [s1, s2].contains($0.streamId) } }
+        #expect(mine(try reader.readAll(after: checkpoint, limit: 100_000)).isEmpty)
+        #expect(try reader.connection.query("SELECT count(*) AS n FROM vigil.events WHERE global_position = \(second.events[0].position)")[0].int("n") == 1)
+        try t1.execute("COMMIT")
+        var seen: [String] = []
+        for _ in 0..<200 {
+            let batch = try reader.readAll(after: checkpoint)
+            seen += mine(batch).map(\.streamId)
+            if let last = batch.last { checkpoint = last.checkpoint }
+            if seen.count >= 2 { break }
+            usleep(10_000)
+        }
+        #expect(Set(seen) == [s1, s2])
+        #expect(seen.count == 2)
+        #expect(mine(try reader.readAll(after: checkpoint, limit: 100_000)).isEmpty)
+    }
+
+    @Test("8 writers × 2,000 appends: a follower sees every event exactly once")
+    func concurrentWritersAndFollower() throws {
+        let database = self.database
+        let writers = 8
+        let perWriter = 2_000
+        let tag = UUID().uuidString.prefix(8)
+        let appended = Locked<[Int64]>([])
+        let writing = Locked(writers)
+        let seen = Locked<[Int64]>([])
+        let start = Checkpoint.start
+        try onThreads(writers + 1) { i in
+            if i == writers {
+                // The follower: reads in commit order until the writers are done and it has caught up.
+                let store = EventStore(connection: try TestDatabase.connect(database, as: "vigil_auditor"))
+                var checkpoint = start
+                var idleAfterDone = 0
+                while idleAfterDone < 3 {
+                    let batch = try store.readAll(after: checkpoint, limit: 500)
+                    let mine = batch.filter { $0.streamId.hasPrefix("w\(tag)-") }.map(\.position)
+                    seen.withLock { $0 += mine }
+                    if let last = batch.last { checkpoint = last.checkpoint }
+                    if batch.isEmpty {
+                        if writing.value == 0 { idleAfterDone += 1 }
+                        usleep(2_000)
+                    }
+                }
+                return
+            }
+            defer { writing.withLock { $0 -= 1 } }
+            let store = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
+            var positions: [Int64] = []
+            for n in 0..<perWriter {
+                // A few streams per writer, so writers also meet on the same rows of the streams table.
+                let stream = "w\(tag)-\(n % 4)-\(i)"
+                let result = try store.append(to: stream, expected: .any, events: [event()], metadata: meta())
+                positions += result.events.map(\.position)
+            }
+            appended.withLock { $0 += positions }
+        }
+        let written = appended.value
+        let read = seen.value
+        #expect(written.count == writers * perWriter)
+        #expect(read.count == written.count, "the follower saw \(read.count) events of \(written.count)")
+        #expect(Set(read) == Set(written))
+        #expect(Set(read).count == read.count, "no event seen twice")
+    }
+
+    @Test("UPDATE, DELETE and TRUNCATE of events are refused for the writer and for the owner")
+    func immutability() throws {
+        let writer = try store()
+        let stream = "immutable-\(UUID())"
+        try writer.append(to: stream, expected: .noStream, events: [event()], metadata: meta())
+        let owner = try TestDatabase.connect(database)
+        for connection in [writer.connection, owner] {
+            for sql in [
+                "UPDATE vigil.events SET data = '{\"n\": 2}'", "DELETE FROM vigil.events",
+                "TRUNCATE vigil.events CASCADE", "UPDATE vigil.events SET data = data WHERE false",
+                "DELETE FROM vigil.commands",
+            ] {
+                let error = try #require(throws: PostgresError.self, "\(sql) must fail") { try connection.execute(sql) }
+                #expect(error.sqlState == .immutableEvent || error.sqlState == .insufficientPrivilege, "\(sql): \(error)")
+            }
+        }
+        // The writer is refused by its grants even before the trigger.
+        let denied = try #require(throws: PostgresError.self) { try writer.connection.execute("UPDATE vigil.events SET actor = 'x'") }
+        #expect(denied.sqlState == .insufficientPrivilege)
+        #expect(try writer.readStream(stream).count == 1)
+    }
+
+    @Test("the reporter role can read the read models and cannot write anything")
+    func reporterCannotWrite() throws {
+        let reporter = try TestDatabase.connect(database, as: "vigil_reporter")
+        #expect(throws: PostgresError.self) { try reporter.query("SELECT count(*) FROM vigil.events") }
+        #expect(throws: PostgresError.self) {
+            try EventStore(connection: reporter).append(to: "x-\(UUID())", expected: .any, events: [event()], metadata: meta())
+        }
+        #expect(throws: PostgresError.self) { try reporter.execute("DELETE FROM vigil_read.checkpoints") }
+        #expect(try reporter.query("SELECT count(*) AS n FROM vigil_read.missions")[0].int("n") >= 0)
+    }
+
+    @Test("migrating again is a no-op, and an applied migration that changed is refused")
+    func migrations() throws {
+        let owner = try TestDatabase.connect(database)
+        let migrator = Migrator(directory: TestDatabase.schemaDirectory)
+        #expect(try migrator.migrate(owner).isEmpty)
+        #expect(try migrator.migrate(owner).isEmpty)
+        let count = try owner.query("SELECT count(*) AS n FROM vigil.schema_migrations")[0].int("n")
+        #expect(count == (try migrator.migrations().count))
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-migrations-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for migration in try migrator.migrations() {
+            try (migration.sql + (migration.version == "0002" ? "\n-- edited" : ""))
+                .write(to: folder.appendingPathComponent(migration.name), atomically: true, encoding: .utf8)
+        }
+        let error = try #require(throws: PostgresError.self) { try Migrator(directory: folder).migrate(owner) }
+        #expect(error.message.contains("0002_event_log.sql was changed"))
+    }
+
+    @Test("hash chains verify, and a change made behind the triggers' back is found")
+    func hashChain() throws {
+        let database = try TestDatabase.create("chain")
+        let store = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
+        for i in 0..<5 {
+            try store.append(to: "chain-a", expected: .any, events: [event("E", "{\"i\": \(i)}")], metadata: meta())
+            try store.append(to: "chain-b", expected: .any, events: [event("E", "{\"i\": \(i)}"), event()], metadata: meta())
+        }
+        let report = try store.verifyChains()
+        #expect(report.holds)
+        #expect(report.events == 15)
+        #expect(report.streams == 2)
+
+        // The owner disables the triggers and edits one payload, as a tamperer with the keys would.
+        let owner = try TestDatabase.connect(database)
+        try owner.execute(
+            """
+            ALTER TABLE vigil.events DISABLE TRIGGER events_append_only;
+            UPDATE vigil.events SET data = '{"i": 99}' WHERE stream_id = 'chain-a' AND stream_version = 3;
+            ALTER TABLE vigil.events ENABLE TRIGGER events_append_only;
+            """)
+        let tampered = try store.verifyChains()
+        let broken = try #require(tampered.firstBreak)
+        #expect(broken.streamId == "chain-a")
+        #expect(broken.version == 3)
+    }
+}

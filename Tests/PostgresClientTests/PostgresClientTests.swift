@@ -1,0 +1,146 @@
+import Foundation
+import PostgresClient
+import Testing
+import VigilTestSupport
+
+@Suite("PostgreSQL client")
+struct PostgresClientTests {
+    let database: String
+
+    init() throws {
+        database = try TestDatabase.create("client")
+    }
+
+    func connect() throws -> Connection { try TestDatabase.connect(database) }
+
+    @Test("values round-trip as bound parameters, whatever their script or quotes")
+    func parametersRoundTrip() throws {
+        let db = try connect()
+        let texts = [
+            "탈북자 강제북송 중단하라", "停止遣返脱北者", "O'Brien; DROP TABLE vigil.events; --", "\\x00 \"quoted\" $1",
+            "tab\there\nnewline", "",
+        ]
+        for text in texts {
+            let rows = try db.query("SELECT \(text)::text AS t, length(\(text)::text) AS n")
+            #expect(try rows[0].string("t") == text)
+            #expect(try rows[0].int("n") == text.count)
+        }
+        let nothing: String? = nil
+        #expect(try db.query("SELECT \(nothing)::text AS t")[0].text("t") == nil)
+        // The events table is still there: the metacharacters above were data, not SQL.
+        #expect(try db.query("SELECT count(*) AS n FROM vigil.events")[0].int("n") == 0)
+    }
+
+    @Test("a server error carries its SQLSTATE, constraint and message")
+    func typedErrors() throws {
+        let db = try connect()
+        try db.execute("CREATE TABLE t_unique (id int CONSTRAINT t_unique_pk PRIMARY KEY)")
+        try db.query("INSERT INTO t_unique VALUES (\(1))")
+        let error = try #require(throws: PostgresError.self) { try db.query("INSERT INTO t_unique VALUES (\(1))") }
+        #expect(error.sqlState == .uniqueViolation)
+        #expect(error.constraint == "t_unique_pk")
+        #expect(error.kind == .server)
+        let syntax = try #require(throws: PostgresError.self) { try db.query("SELEC 1") }
+        #expect(syntax.sqlState?.errorClass == "42")
+        // The connection is still usable after an error.
+        #expect(try db.query("SELECT 1 AS one")[0].int("one") == 1)
+    }
+
+    @Test("withTransaction commits, or rolls back when the body throws")
+    func transactions() throws {
+        let db = try connect()
+        try db.execute("CREATE TABLE t_tx (n int)")
+        try db.withTransaction { try db.query("INSERT INTO t_tx VALUES (\(1))") }
+        struct Boom: Error {}
+        #expect(throws: Boom.self) {
+            try db.withTransaction {
+                try db.query("INSERT INTO t_tx VALUES (\(2))")
+                throw Boom()
+            }
+        }
+        #expect(try db.query("SELECT array_agg(n)::text AS a FROM t_tx")[0].string("a") == "{1}")
+    }
+
+    @Test("a pipeline returns every result in order, and is all-or-nothing")
+    func pipeline() throws {
+        let db = try connect()
+        try db.execute("CREATE TABLE t_pipe (n int PRIMARY KEY)")
+        let inserts: [PostgresQuery] = (1...1_000).map { "INSERT INTO t_pipe VALUES (\($0)) RETURNING n" }
+        let results = try db.pipeline(inserts)
+        #expect(results.count == 1_000)
+        #expect(try results[999][0].int("n") == 1_000)
+        // One failing statement (a duplicate key) and nothing of the batch stays.
+        let failing: [PostgresQuery] = [
+            "INSERT INTO t_pipe VALUES (\(5001))", "INSERT INTO t_pipe VALUES (\(1))", "INSERT INTO t_pipe VALUES (\(5002))",
+        ]
+        let error = try #require(throws: PostgresError.self) { try db.pipeline(failing) }
+        #expect(error.sqlState == .uniqueViolation)
+        #expect(try db.query("SELECT count(*) AS n FROM t_pipe")[0].int("n") == 1_000)
+        #expect(try db.query("SELECT 2 AS two")[0].int("two") == 2)
+    }
+
+    @Test("COPY FROM STDIN streams rows with tabs, newlines, backslashes and NULLs intact")
+    func copyIn() throws {
+        let db = try connect()
+        try db.execute("CREATE TABLE t_copy (n int, s text)")
+        let rows = (0..<20_000).lazy.map { i -> [String?] in [String(i), i % 7 == 0 ? nil : "행 \(i)\t\\N\n\\"] }
+        let copied = try db.copyIn("COPY t_copy (n, s) FROM STDIN", rows: rows)
+        #expect(copied == 20_000)
+        let check = try db.query(
+            "SELECT count(*) FILTER (WHERE s IS NULL) AS nulls, max(s) FILTER (WHERE n = 1) AS one FROM t_copy")
+        #expect(try check[0].int("nulls") == (0..<20_000).filter { $0 % 7 == 0 }.count)
+        #expect(try check[0].string("one") == "행 1\t\\N\n\\")
+        // A bad row aborts the COPY with the server's error, and nothing is kept.
+        #expect(throws: PostgresError.self) {
+            try db.copyIn("COPY t_copy (n, s) FROM STDIN", rows: [["1", "a"], ["not a number", "b"]])
+        }
+        #expect(try db.query("SELECT count(*) AS n FROM t_copy")[0].int("n") == 20_000)
+    }
+
+    @Test("LISTEN/NOTIFY delivers after commit, and a wait with nothing to hear times out")
+    func listenNotify() throws {
+        let listener = try connect()
+        let sender = try connect()
+        try listener.listen("vigil_test_channel")
+        #expect(try listener.waitForNotification(timeout: 0.2) == nil)
+        try sender.withTransaction {
+            try sender.notify("vigil_test_channel", payload: "탈북자")
+            #expect(try listener.waitForNotification(timeout: 0.2) == nil)
+        }
+        let heard = try #require(try listener.waitForNotification(timeout: 5))
+        #expect(heard.channel == "vigil_test_channel")
+        #expect(heard.payload == "탈북자")
+        #expect(heard.senderPID == sender.backendPID)
+    }
+
+    @Test("a connection that fails says where it tried in one line, never the password")
+    func connectionFailure() throws {
+        let error = try #require(throws: PostgresError.self) {
+            try Connection(conninfo: "postgresql://organiser:hunter2-secret@127.0.0.1:1/vigil", connectTimeoutSeconds: 2)
+        }
+        #expect(error.kind == .connection)
+        #expect(error.message.contains("127.0.0.1:1"))
+        #expect(!error.message.contains("hunter2"))
+        #expect(!error.description.contains("hunter2"))
+        #expect(!error.message.contains("\n"))
+        let socket = try #require(throws: PostgresError.self) { try Connection(conninfo: "host=/nonexistent/dir") }
+        #expect(socket.message.contains("/nonexistent/dir/.s.PGSQL"))
+    }
+
+    @Test("a closed connection refuses work with an error, and closing twice is safe")
+    func closedConnection() throws {
+        let db = try connect()
+        db.close()
+        db.close()
+        #expect(throws: PostgresError.self) { try db.query("SELECT 1") }
+    }
+
+    @Test("timestamps come back as the instants that went in")
+    func timestamps() throws {
+        let db = try connect()
+        let instant = Date(timeIntervalSince1970: 1_103_734_800.123456)  // 2004-12-22 17:00:00.123456 UTC
+        let row = try db.query("SELECT \(instant)::timestamptz AS t, \(instant)::timestamptz::text AS s")[0]
+        #expect(abs(try row.date("t").timeIntervalSince1970 - instant.timeIntervalSince1970) < 0.000_01)
+        #expect(try row.string("s") == "2004-12-22 17:00:00.123456+00")
+    }
+}

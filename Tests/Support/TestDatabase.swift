@@ -1,0 +1,127 @@
+import EventStore
+import Foundation
+import PostgresClient
+import Synchronization
+
+/// Fresh, migrated databases for tests, on the server libpq's PG* variables name (scripts/test points
+/// them at the private cluster). Each suite gets its own database, so suites that count the whole log
+/// can run in parallel; scripts/test drops them all afterwards.
+public enum TestDatabase {
+    /// The project's folder, found from this file's path.
+    public static let projectFolder = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    public static let schemaDirectory = projectFolder.appendingPathComponent("schema")
+
+    static let prefix = ProcessInfo.processInfo.environment["VIGIL_TEST_DATABASE_PREFIX"] ?? "vigil_test_local"
+
+    /// Creates a database named after `label`, applies the migrations, and returns its name.
+    public static func create(_ label: String) throws -> String {
+        let name = "\(prefix)_\(label)_\(UInt32.random(in: 0..<UInt32.max))".lowercased()
+        let admin = try Connection(conninfo: "dbname=postgres")
+        try admin.execute("CREATE DATABASE \(try admin.quoteIdentifier(name))")
+        let connection = try connect(name)
+        try Migrator(directory: schemaDirectory).migrate(connection)
+        return name
+    }
+
+    /// A new connection to `database` as the login user (the owner, on the private cluster).
+    public static func connect(_ database: String) throws -> Connection {
+        try Connection(conninfo: "dbname=\(database)")
+    }
+
+    /// A new connection to `database` acting as `role` (vigil_writer, vigil_auditor, vigil_reporter).
+    public static func connect(_ database: String, as role: String) throws -> Connection {
+        let connection = try connect(database)
+        try connection.execute("SET ROLE \(try connection.quoteIdentifier(role))")
+        return connection
+    }
+}
+
+/// The built `vigil` binary, run as a user would run it.
+public enum VigilBinary {
+    public static var url: URL {
+        if let path = ProcessInfo.processInfo.environment["VIGIL_BIN"] { return URL(fileURLWithPath: path) }
+        return TestDatabase.projectFolder.appendingPathComponent(".build/debug/vigil")
+    }
+
+    /// What one run printed and how it ended.
+    public struct Run: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// Runs `vigil ARGS…` against `database` and waits for it.
+    public static func run(_ arguments: [String], database: String, environment extra: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["PGDATABASE"] = database
+        environment["VIGIL_SCHEMA_DIR"] = TestDatabase.schemaDirectory.path
+        environment.removeValue(forKey: "VIGIL_DATABASE_URL")
+        for (key, value) in extra { environment[key] = value }
+        process.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read both pipes to the end before waiting, so a full pipe cannot stall the child.
+        let outData = Locked(Data())
+        let outDone = DispatchSemaphore(value: 0)
+        Thread {
+            outData.withLock { $0 = out.fileHandleForReading.readDataToEndOfFile() }
+            outDone.signal()
+        }.start()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        outDone.wait()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus, stdout: outData.withLock { String(decoding: $0, as: UTF8.self) },
+            stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Runs `vigil ARGS… --format json` and parses what it printed.
+    public static func json(_ arguments: [String], database: String) throws -> Any {
+        let run = try run(arguments + ["--format", "json"], database: database)
+        guard run.status == 0 else {
+            throw TestFailure("vigil \(arguments.joined(separator: " ")) exited \(run.status): \(run.stderr)")
+        }
+        return try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
+    }
+}
+
+/// A failure in a test's own set-up, with a message.
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Runs `body(i)` for i in 0..<count, each on its own thread, and rethrows the first error.
+/// (Blocking libpq calls would starve Swift's cooperative pool, which has one thread per core.)
+public func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) throws -> Void) throws {
+    let errors = Locked<[String]>([])
+    let group = DispatchGroup()
+    for i in 0..<count {
+        group.enter()
+        let thread = Thread {
+            defer { group.leave() }
+            do { try body(i) } catch { errors.withLock { $0.append("thread \(i): \(error)") } }
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+    group.wait()
+    if let first = errors.withLock({ $0.first }) { throw TestFailure(first) }
+}
+
+/// A value shared between threads behind a lock.
+public final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+    public init(_ value: Value) { mutex = Mutex(value) }
+    public func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R { try mutex.withLock { try body(&$0) } }
+    public var value: Value { mutex.withLock { $0 } }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+@testable import VigilDomain
+
+let now = Date(timeIntervalSince1970: 1_103_544_000)  // 2004-12-20 12:00 UTC
+let context = CommandContext(now: now, actor: "organiser")
+
+/// given(events) → the state they fold to.
+func given(_ events: [MissionEvent]) -> MissionState { events.reduce(MissionState(), MissionState.evolve) }
+
+func register(_ id: String = "prc-embassy-washington", zone: String = "America/New_York", country: String = "us")
+    -> RegisterMission
+{
+    RegisterMission(
+        missionId: id, name: "Embassy of the People's Republic of China", sendingState: "cn", kind: "embassy",
+        city: "Washington", country: country, timeZone: zone, address: "3505 International Place NW")
+}
+
+let washington = MissionRegistered(
+    missionId: "prc-embassy-washington", name: "Embassy of the People's Republic of China", sendingState: "CN",
+    kind: .embassy, city: "Washington", country: "US", timeZone: "America/New_York",
+    address: "3505 International Place NW", registeredAt: now)
+
+@Suite("Missions: given events, when a command, then events or an error")
+struct MissionTests {
+    @Test("registering records the mission with its codes upper-cased")
+    func registers() throws {
+        #expect(try MissionState.decide(.register(register()), given([]), context) == [.registered(washington)])
+    }
+
+    @Test("a mission cannot be registered twice")
+    func registerTwice() {
+        #expect(throws: DomainError.alreadyExists(kind: "mission", id: "prc-embassy-washington")) {
+            try MissionState.decide(.register(register()), given([.registered(washington)]), context)
+        }
+    }
+
+    @Test(
+        "bad registrations are refused naming the field",
+        arguments: [
+            (register("X"), "mission id"), (register("a b c"), "mission id"), (register(country: "USA"), "--country"),
+            (register(country: "ZZ"), "--country"), (register(zone: "EST"), "--zone"), (register(zone: "Mars/Olympus"), "--zone"),
+            (register(zone: "+09:00"), "--zone"),
+        ])
+    func badRegistration(command: RegisterMission, field: String) {
+        let error = #expect(throws: DomainError.self) { try MissionState.decide(.register(command), given([]), context) }
+        guard case .invalid(let named, _)? = error else {
+            Issue.record("expected an invalid-field error, got \(String(describing: error))")
+            return
+        }
+        #expect(named == field)
+    }
+
+    @Test("text fields: empty, too long and control characters are refused; Korean and Chinese are kept exactly")
+    func textFields() throws {
+        var command = register()
+        command.name = "   "
+        #expect(throws: DomainError.invalid(field: "--name", reason: "must not be empty")) {
+            try MissionState.decide(.register(command), given([]), context)
+        }
+        command.name = String(repeating: "대", count: 201)
+        #expect(throws: DomainError.self) { try MissionState.decide(.register(command), given([]), context) }
+        command.name = "Embassy\u{7}"
+        #expect(throws: DomainError.self) { try MissionState.decide(.register(command), given([]), context) }
+        command.name = "주한 중국 대사관 中华人民共和国驻大韩民国大使馆"
+        command.timeZone = "Asia/Seoul"
+        let events = try MissionState.decide(.register(command), given([]), context)
+        guard case .registered(let e)? = events.first else { Issue.record("no event"); return }
+        #expect(e.name == "주한 중국 대사관 中华人民共和国驻大韩民国大使馆")
+        let decoded = try MissionEvent.decode(type: "MissionRegistered", data: try events[0].encodedData())
+        #expect(decoded == events[0])
+    }
+
+    @Test("a misspelt zone gets a suggestion")
+    func zoneSuggestion() {
+        #expect(throws: DomainError.invalid(field: "--zone", reason: "\"asia/seoul\" is not an IANA time zone; did you mean Asia/Seoul?")) {
+            try MissionState.decide(.register(register(zone: "asia/seoul")), given([]), context)
+        }
+    }
+
+    @Test("closing: only a registered mission, only once")
+    func closing() throws {
+        let close = CloseMission(missionId: "prc-embassy-washington", reason: "moved")
+        #expect(throws: DomainError.notFound(kind: "mission", id: "prc-embassy-washington")) {
+            try MissionState.decide(.close(close), given([]), context)
+        }
+        let closed = try MissionState.decide(.close(close), given([.registered(washington)]), context)
+        #expect(closed == [.closed(MissionClosed(missionId: "prc-embassy-washington", reason: "moved", closedAt: now))])
+        #expect(throws: DomainError.self) { try MissionState.decide(.close(close), given([.registered(washington)] + closed), context) }
+    }
+
+    @Test("an unknown event type or a corrupt payload is an error naming the type, not a crash")
+    func decodingErrors() {
+        #expect(throws: DomainError.self) { try VigilEvent.decode(type: "Nope", data: Data("{}".utf8)) }
+        #expect(throws: DomainError.self) { try VigilEvent.decode(type: "MissionRegistered", data: Data("{\"missionId\": 3".utf8)) }
+        #expect(throws: DomainError.self) { try VigilEvent.decode(type: "GatheringHeld", data: Data([0xff, 0xfe])) }
+    }
+}
