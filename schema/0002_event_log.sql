@@ -23,7 +23,6 @@ CREATE TABLE vigil.events (
 -- Readers follow the log in commit order: (transaction_id, global_position) below the oldest open
 -- transaction. A position alone is not enough: a smaller one can commit after a larger one.
 CREATE INDEX events_commit_order ON vigil.events (transaction_id, global_position);
-CREATE INDEX events_command_id ON vigil.events (command_id) WHERE command_id IS NOT NULL;
 
 CREATE TABLE vigil.streams (
     stream_id  text        PRIMARY KEY,
@@ -33,11 +32,12 @@ CREATE TABLE vigil.streams (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 
+-- Each handled command and the versions it appended to its stream, so that a retry can be answered
+-- with what the command did the first time.
 CREATE TABLE vigil.commands (
-    command_id     text        PRIMARY KEY,
-    stream_id      text        NOT NULL,
-    stream_version bigint      NOT NULL,
-    first_position bigint,
-    last_position  bigint,
-    recorded_at    timestamptz NOT NULL DEFAULT now()
+    command_id    text        PRIMARY KEY,
+    stream_id     text        NOT NULL,
+    first_version bigint      NOT NULL,
+    last_version  bigint      NOT NULL,
+    recorded_at   timestamptz NOT NULL DEFAULT now()
 );

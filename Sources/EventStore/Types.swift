@@ -78,6 +78,14 @@ public struct AppendResult: Sendable, Equatable {
     public var version: Int64
     /// Each event's global position and stream version, in order.
     public var events: [Appended]
+    /// The transaction that appended them (nil when the command appended nothing).
+    public var transactionId: UInt64?
+
+    /// Where the last appended event stands in commit order: a reader past it has seen them all.
+    public var checkpoint: Checkpoint? {
+        guard let transactionId, let last = events.last else { return nil }
+        return Checkpoint(transactionId: transactionId, position: last.position)
+    }
 }
 
 /// An event as the log holds it.

@@ -4,6 +4,7 @@ extension Connection {
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws.
     ///
     /// If the rollback itself fails (the connection is gone), the body's error is the one thrown.
+    @discardableResult
     public func withTransaction<R>(_ isolation: IsolationLevel = .readCommitted, _ body: () throws -> R) throws -> R {
         try execute(isolation == .readCommitted ? "BEGIN" : "BEGIN ISOLATION LEVEL \(isolation.rawValue)")
         let value: R

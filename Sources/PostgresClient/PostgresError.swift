@@ -82,4 +82,6 @@ public struct SQLState: Hashable, Sendable, CustomStringConvertible {
     public static let wrongExpectedVersion = SQLState("VG001")
     /// Someone tried to change or remove an event.
     public static let immutableEvent = SQLState("VG002")
+    /// The command id was handled before; nothing was appended.
+    public static let duplicateCommand = SQLState("VG003")
 }

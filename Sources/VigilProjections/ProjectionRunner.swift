@@ -60,6 +60,21 @@ public final class ProjectionRunner {
         return applied
     }
 
+    /// Catches up until the projection has applied everything up to `target`, waiting for older
+    /// transactions (anywhere in the cluster: snapshots are cluster-wide) to end, for at most `timeout`
+    /// seconds. Returns false when it gave up waiting.
+    public func catchUp(_ projection: any Projection, through target: Checkpoint, timeout: Double) throws -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        var pause: UInt32 = 1_000
+        while true {
+            try catchUp(projection)
+            if try checkpoint(of: projection.name) >= target { return true }
+            if Date() >= deadline { return false }
+            usleep(pause)
+            pause = min(pause * 2, 50_000)
+        }
+    }
+
     /// The projection's checkpoint, created at the start of the log on first use.
     public func checkpoint(of name: String) throws -> Checkpoint {
         try connection.query(
@@ -74,8 +89,6 @@ public final class ProjectionRunner {
 
     /// A stable advisory-lock key for a projection's name.
     static func lockKey(_ name: String) -> Int64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in "vigil.projection.\(name)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return Int64(bitPattern: hash)
+        Int64(bitPattern: StableHash.fnv1a64("vigil.projection.\(name)"))
     }
 }

@@ -24,6 +24,8 @@ public struct CommandOutcome: Sendable, Equatable {
     /// True when the command id was handled before, so nothing new was appended.
     public var duplicate: Bool
     public var events: [Event]
+    /// Projections that could not show the command yet, because an older transaction holds the log back.
+    public var lagging: [String] = []
 }
 
 /// The role a session acts in. The database grants each one only what it needs.
@@ -68,12 +70,12 @@ public final class VigilSession {
                 let (stream, expected, events) = try decide(command, context: context)
                 let newEvents = events.map { NewEvent(id: UUID(), type: $0.type, data: $0.data) }
                 let result = try store.append(to: stream, expected: expected, events: newEvents, metadata: metadata)
-                let outcome = CommandOutcome(
+                var outcome = CommandOutcome(
                     streamId: stream, duplicate: false,
                     events: zip(result.events, newEvents).map {
                         .init(position: $0.position, version: $0.version, type: $1.type, data: $1.data)
                     })
-                try catchUpProjections()
+                outcome.lagging = try catchUpProjections(through: result.checkpoint)
                 return outcome
             } catch EventStoreError.wrongExpectedVersion where attempt < VigilSession.attempts {
                 continue
@@ -166,6 +168,21 @@ public final class VigilSession {
             total += try runner.catchUp(projection) { progress?(projection.name, $0) }
         }
         return total
+    }
+
+    /// How long a command waits for older transactions so that its own events reach the read models.
+    static let visibilityTimeout = 10.0
+
+    /// Brings every projection past `target` (a command's own events), so reports show the command;
+    /// returns the projections that could not get there in time. When an old transaction elsewhere
+    /// holds the log back that long, the command has still succeeded, and the projections catch up on
+    /// the next command.
+    func catchUpProjections(through target: Checkpoint?) throws -> [String] {
+        guard let target else { return [] }
+        let runner = ProjectionRunner(connection: connection)
+        return try Projections.all().filter {
+            try !runner.catchUp($0, through: target, timeout: VigilSession.visibilityTimeout)
+        }.map(\.name)
     }
 }
 

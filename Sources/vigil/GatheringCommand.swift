@@ -11,7 +11,7 @@ struct GatheringCommandGroup: ParsableCommand {
         subcommands: [Schedule.self, Reschedule.self, Cancel.self, Held.self, NotHeld.self]
     )
 
-    struct Schedule: ParsableCommand {
+    struct Schedule: OrganiserCommand {
         static let configuration = CommandConfiguration(
             abstract: "Schedule a gathering at a mission, at a local time in the mission's zone.",
             discussion: """
@@ -39,15 +39,15 @@ struct GatheringCommandGroup: ParsableCommand {
         var organiser: String?
         @OptionGroup var options: CommandOptions
 
-        func run() throws {
+        func command() -> (VigilCommand, String) {
             let command = ScheduleGathering(
                 gatheringId: id, missionId: mission, kind: kind, localStart: at, fold: fold, venue: venue,
                 expectedAttendance: expected, organiser: organiser)
-            try options.execute(.gathering(.schedule(command)), summary: "scheduled gathering \(id)")
+            return (.gathering(.schedule(command)), "scheduled gathering \(id)")
         }
     }
 
-    struct Reschedule: ParsableCommand {
+    struct Reschedule: OrganiserCommand {
         static let configuration = CommandConfiguration(
             abstract: "Move a gathering to another local time.",
             discussion: "Example: vigil gathering reschedule dc-vigil-2004 --at \"2004-12-22 17:00\" --reason \"after work\""
@@ -63,13 +63,13 @@ struct GatheringCommandGroup: ParsableCommand {
         var reason: String?
         @OptionGroup var options: CommandOptions
 
-        func run() throws {
+        func command() -> (VigilCommand, String) {
             let command = RescheduleGathering(gatheringId: id, localStart: at, fold: fold, reason: reason)
-            try options.execute(.gathering(.reschedule(command)), summary: "rescheduled gathering \(id)")
+            return (.gathering(.reschedule(command)), "rescheduled gathering \(id)")
         }
     }
 
-    struct Cancel: ParsableCommand {
+    struct Cancel: OrganiserCommand {
         static let configuration = CommandConfiguration(
             abstract: "Cancel a gathering.",
             discussion: "Example: vigil gathering cancel osaka-2004 --reason \"permit refused\""
@@ -81,13 +81,12 @@ struct GatheringCommandGroup: ParsableCommand {
         var reason: String
         @OptionGroup var options: CommandOptions
 
-        func run() throws {
-            try options.execute(
-                .gathering(.cancel(CancelGathering(gatheringId: id, reason: reason))), summary: "cancelled gathering \(id)")
+        func command() -> (VigilCommand, String) {
+            return (.gathering(.cancel(CancelGathering(gatheringId: id, reason: reason))), "cancelled gathering \(id)")
         }
     }
 
-    struct Held: ParsableCommand {
+    struct Held: OrganiserCommand {
         static let configuration = CommandConfiguration(
             commandName: "held",
             abstract: "Record that a gathering took place, with the attendance reported.",
@@ -102,13 +101,13 @@ struct GatheringCommandGroup: ParsableCommand {
         var notes: String?
         @OptionGroup var options: CommandOptions
 
-        func run() throws {
+        func command() -> (VigilCommand, String) {
             let command = RecordGatheringHeld(gatheringId: id, reportedAttendance: attendance, notes: notes)
-            try options.execute(.gathering(.recordHeld(command)), summary: "recorded gathering \(id) as held")
+            return (.gathering(.recordHeld(command)), "recorded gathering \(id) as held")
         }
     }
 
-    struct NotHeld: ParsableCommand {
+    struct NotHeld: OrganiserCommand {
         static let configuration = CommandConfiguration(
             commandName: "not-held",
             abstract: "Record that a gathering did not take place.",
@@ -121,9 +120,9 @@ struct GatheringCommandGroup: ParsableCommand {
         var reason: String
         @OptionGroup var options: CommandOptions
 
-        func run() throws {
+        func command() -> (VigilCommand, String) {
             let command = RecordGatheringNotHeld(gatheringId: id, reason: reason)
-            try options.execute(.gathering(.recordNotHeld(command)), summary: "recorded gathering \(id) as not held")
+            return (.gathering(.recordNotHeld(command)), "recorded gathering \(id) as not held")
         }
     }
 }

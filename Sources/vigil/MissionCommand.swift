@@ -11,7 +11,7 @@ struct MissionCommandGroup: ParsableCommand {
         subcommands: [Register.self, Close.self]
     )
 
-    struct Register: ParsableCommand {
+    struct Register: OrganiserCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register a diplomatic mission.",
             discussion: """
@@ -40,15 +40,15 @@ struct MissionCommandGroup: ParsableCommand {
         var address: String?
         @OptionGroup var options: CommandOptions
 
-        func run() throws {
+        func command() -> (VigilCommand, String) {
             let command = RegisterMission(
                 missionId: id, name: name, sendingState: sendingState, kind: kind, city: city, country: country,
                 timeZone: zone, address: address)
-            try options.execute(.mission(.register(command)), summary: "registered mission \(id)")
+            return (.mission(.register(command)), "registered mission \(id)")
         }
     }
 
-    struct Close: ParsableCommand {
+    struct Close: OrganiserCommand {
         static let configuration = CommandConfiguration(
             abstract: "Close a mission: nothing new can be scheduled there.",
             discussion: "Example: vigil mission close prc-consulate-houston --reason \"closed by the host state in July 2020\""
@@ -60,8 +60,8 @@ struct MissionCommandGroup: ParsableCommand {
         var reason: String
         @OptionGroup var options: CommandOptions
 
-        func run() throws {
-            try options.execute(.mission(.close(CloseMission(missionId: id, reason: reason))), summary: "closed mission \(id)")
+        func command() -> (VigilCommand, String) {
+            return (.mission(.close(CloseMission(missionId: id, reason: reason))), "closed mission \(id)")
         }
     }
 }

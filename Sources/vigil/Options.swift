@@ -51,5 +51,20 @@ struct CommandOptions: ParsableArguments {
     }
 }
 
+/// A subcommand that is one organiser's command: it turns its arguments into a `VigilCommand`.
+/// The seed loader runs seed files through the same subcommands.
+protocol OrganiserCommand: ParsableCommand {
+    var options: CommandOptions { get }
+    /// The command, and the line printed when it succeeds.
+    func command() -> (VigilCommand, String)
+}
+
+extension OrganiserCommand {
+    func run() throws {
+        let (command, summary) = command()
+        try options.execute(command, summary: summary)
+    }
+}
+
 /// Parses a `--fold` value.
 extension Fold: ExpressibleByArgument {}

@@ -4,6 +4,10 @@ import VigilService
 /// Printing for people (aligned tables) and machines (JSON, CSV).
 enum Output {
     static func printOutcome(_ outcome: CommandOutcome, summary: String, format: OutputFormat) {
+        for name in outcome.lagging {
+            FileHandle.standardError.write(Data(
+                "vigil: recorded, but projection \(name) is held back by an older open transaction; reports will show this once it ends\n".utf8))
+        }
         switch format {
         case .json:
             let events: [[String: Any]] = outcome.events.map {

@@ -13,7 +13,7 @@ struct Vigil: ParsableCommand {
             """,
         subcommands: [
             MissionCommandGroup.self, GatheringCommandGroup.self, ReportCommand.self, AuditCommand.self,
-            DatabaseCommand.self,
+            SeedCommand.self, DemoCommand.self, DatabaseCommand.self,
         ]
     )
 }

@@ -1,0 +1,103 @@
+import ArgumentParser
+import EventStore
+import Foundation
+import PostgresClient
+
+/// `vigil-bench`: Vigil's rates side by side with raw PostgreSQL doing the same rows, in the same run,
+/// over the same kind of connection. Figures are ratios, because the machines are shared and noisy.
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil-bench",
+        abstract: "Benchmarks of Vigil against raw PostgreSQL in the same run.",
+        subcommands: [Append.self]
+    )
+
+    struct Append: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "N single-event appends through the store API vs N single-row INSERTs of the same bytes.",
+            discussion: """
+                Both sides run on one connection each, autocommit, with prepared statements; the rounds alternate
+                (raw, store, raw, store, …) so that drift in the machine's speed hits both alike.
+                """
+        )
+
+        @Option(help: "How many appends on each side.")
+        var count = 20_000
+        @Option(help: "How many alternating rounds to split them into.")
+        var rounds = 4
+        @Option(help: "Write the figures as JSON to this file.")
+        var json: String?
+
+        func run() throws {
+            let store = EventStore(connection: try Connection())
+            try store.connection.execute("SET ROLE vigil_writer")
+            let raw = try Connection()
+            try raw.execute(
+                """
+                DROP TABLE IF EXISTS bench_raw_events;
+                CREATE TABLE bench_raw_events (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, stream_id text NOT NULL,
+                    event_id uuid NOT NULL, event_type text NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL,
+                    command_id text, actor text NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())
+                """)
+            let payload = #"{"gatheringId": "dad-2004-washington", "missionId": "prc-embassy-washington", "kind": "vigil", "expectedAttendance": 100, "timeZone": "America/New_York", "startsAt": "2004-12-22T17:00:00Z"}"#
+            let streams = 1_000
+            var versions = [Int64](repeating: 0, count: streams)
+            let tag = UUID().uuidString.prefix(8)
+            var storeSeconds = 0.0
+            var rawSeconds = 0.0
+            var done = 0
+            let perRound = count / rounds
+            func rawRound(_ n: Int, offset: Int) throws {
+                for i in 0..<n {
+                    try raw.query(
+                        """
+                        INSERT INTO bench_raw_events (stream_id, event_id, event_type, data, metadata, command_id, actor)
+                        VALUES (\("bench-\(tag)-\((offset + i) % streams)"), \(UUID()), \("GatheringScheduled"),
+                                \(payload)::jsonb, \("{}")::jsonb, \(UUID().uuidString), \("bench"))
+                        """, prepared: true)
+                }
+            }
+            func storeRound(_ n: Int, offset: Int) throws {
+                for i in 0..<n {
+                    let s = (offset + i) % streams
+                    let expected: ExpectedVersion = versions[s] == 0 ? .noStream : .exact(versions[s])
+                    let result = try store.append(
+                        to: "bench-\(tag)-\(s)", expected: expected,
+                        events: [NewEvent(id: UUID(), type: "GatheringScheduled", data: payload)],
+                        metadata: EventMetadata(commandId: UUID().uuidString, actor: "bench"))
+                    versions[s] = result.version
+                }
+            }
+            // Warm both sides up (prepared statements, caches) before timing.
+            try rawRound(200, offset: 0)
+            try storeRound(200, offset: 0)
+            for round in 0..<rounds {
+                let offset = 200 + round * perRound
+                var start = Date()
+                try rawRound(perRound, offset: offset)
+                rawSeconds += Date().timeIntervalSince(start)
+                start = Date()
+                try storeRound(perRound, offset: offset)
+                storeSeconds += Date().timeIntervalSince(start)
+                done += perRound
+                FileHandle.standardError.write(Data("bench append: round \(round + 1)/\(rounds)\n".utf8))
+            }
+            let storeRate = Double(done) / storeSeconds
+            let rawRate = Double(done) / rawSeconds
+            let ratio = storeRate / rawRate
+            print(String(format: "append, 1 writer, 1 event per command: store %.0f/s, raw INSERT %.0f/s, ratio %.2f× (target ≥ 0.80×), n=%d",
+                         storeRate, rawRate, ratio, done))
+            if let json {
+                let object: [String: Any] = [
+                    "scenario": "append-1-writer", "n": done, "vigilPerSecond": storeRate, "rawPerSecond": rawRate,
+                    "ratio": ratio, "target": 0.8,
+                ]
+                let data = try JSONSerialization.data(withJSONObject: [object], options: [.prettyPrinted, .sortedKeys])
+                try data.write(to: URL(fileURLWithPath: json))
+            }
+            try raw.execute("DROP TABLE bench_raw_events")
+        }
+    }
+}
