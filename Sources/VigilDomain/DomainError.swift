@@ -14,7 +14,9 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalid(let field, let reason): return "\(field): \(reason)"
-        case .notFound(let kind, let id): return "no \(kind) \"\(id)\" is registered; check the id (or register it first)"
+        case .notFound(let kind, let id):
+            let first = kind == "mission" ? "register it first (vigil mission register)" : kind == "gathering" ? "schedule it first (vigil gathering schedule)" : "record it first"
+            return "no \(kind) \"\(id)\" is on record; check the id, or \(first)"
         case .alreadyExists(let kind, let id): return "\(kind) \"\(id)\" already exists; choose another id"
         case .refused(let why): return why
         }

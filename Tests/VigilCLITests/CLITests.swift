@@ -78,7 +78,7 @@ struct CLITests {
         "bad input: a clear message, a non-zero exit, and the log unchanged",
         arguments: [
             (["gathering", "schedule", "g-unknown", "--mission", "no-such-mission", "--kind", "vigil", "--at", "2004-12-22 12:00"],
-             "no mission \"no-such-mission\" is registered"),
+             "no mission \"no-such-mission\" is on record"),
             (["gathering", "held", "dc-vigil-2004", "--attendance=-1"], "a count cannot be negative"),
             (["mission", "register", "prc-consulate-nowhere", "--name", "X", "--sending-state", "CN", "--kind", "consulate",
               "--city", "Nowhere", "--country", "US", "--zone", "America/Nowhere"], "is not an IANA time zone"),
