@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         // The C module over libpq. Only PostgresClient imports it, and it does so `internal`,
@@ -28,7 +29,12 @@ let package = Package(
         // Pure folds from events to read-model rows, and the runtime that stores them with their checkpoint.
         .target(name: "VigilProjections", dependencies: ["VigilDomain", "EventStore", "PostgresClient"]),
         // The application layer: load a stream, decide, append, retry on conflict, catch projections up.
-        .target(name: "VigilService", dependencies: ["VigilDomain", "EventStore", "VigilProjections"]),
+        .target(
+            name: "VigilService",
+            dependencies: [
+                "VigilDomain", "EventStore", "VigilProjections", .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "vigil",
             dependencies: [

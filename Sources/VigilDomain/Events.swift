@@ -10,6 +10,38 @@ public protocol DomainEvent: Sendable, Equatable {
     static func decode(type: String, data: Data) throws -> Self?
 }
 
+/// One event's payload: a Codable struct with the type name it is stored under.
+public protocol EventPayload: Codable, Sendable, Equatable {
+    /// The stored type name. It never changes once written; a new shape gets a new type or an upcaster.
+    static var eventType: String { get }
+}
+
+/// An aggregate's event enum, whose cases each wrap one payload.
+public protocol PayloadEvent: DomainEvent {
+    /// The payload of this event.
+    var payload: any EventPayload { get }
+    /// How to decode each stored type name of this aggregate.
+    static var decoders: [String: @Sendable (Data) throws -> Self] { get }
+}
+
+extension PayloadEvent {
+    public var eventType: String { type(of: payload).eventType }
+
+    public func encodedData() throws -> Data { try EventJSON.encoder().encode(payload) }
+
+    public static func decode(type: String, data: Data) throws -> Self? {
+        guard let decoder = decoders[type] else { return nil }
+        return try decoder(data)
+    }
+
+    /// A decoder entry for `decoders`: `P`'s type name, decoding to the case `wrap`.
+    public static func entry<P: EventPayload>(_ payload: P.Type, _ wrap: @escaping @Sendable (P) -> Self)
+        -> (String, @Sendable (Data) throws -> Self)
+    {
+        (P.eventType, { wrap(try EventJSON.decoder().decode(P.self, from: $0)) })
+    }
+}
+
 /// The JSON coding every event payload uses: sorted keys, ISO 8601 instants in UTC.
 public enum EventJSON {
     public static func encoder() -> JSONEncoder {
@@ -31,16 +63,22 @@ public enum EventJSON {
 
 /// Any event Vigil records, for readers of the whole log (projections, audits).
 public enum VigilEvent: Sendable, Equatable {
+    case campaign(CampaignEvent)
     case mission(MissionEvent)
     case gathering(GatheringEvent)
+    case recurrence(RecurrenceEvent)
+    case petition(PetitionEvent)
 
     /// Decodes a stored event of any aggregate.
     ///
     /// - Throws: `DomainError.invalid` naming the type when the type is unknown or the payload does not decode.
     public static func decode(type: String, data: Data) throws -> VigilEvent {
         do {
+            if let event = try CampaignEvent.decode(type: type, data: data) { return .campaign(event) }
             if let event = try MissionEvent.decode(type: type, data: data) { return .mission(event) }
             if let event = try GatheringEvent.decode(type: type, data: data) { return .gathering(event) }
+            if let event = try RecurrenceEvent.decode(type: type, data: data) { return .recurrence(event) }
+            if let event = try PetitionEvent.decode(type: type, data: data) { return .petition(event) }
         } catch {
             throw DomainError.invalid(field: "event \(type)", reason: "its payload does not decode: \(error)")
         }

@@ -23,9 +23,12 @@ public enum GatheringKind: String, Codable, Sendable, CaseIterable {
 }
 
 /// A gathering was scheduled at a mission, at a local time in the mission's zone.
-public struct GatheringScheduled: Codable, Sendable, Equatable {
+public struct GatheringScheduled: EventPayload {
+    public static let eventType = "GatheringScheduled"
     public var gatheringId: String
     public var missionId: String
+    /// The campaign it is part of, if any.
+    public var campaignId: String?
     public var kind: GatheringKind
     /// When it starts, as a UTC instant.
     public var startsAt: Date
@@ -40,7 +43,8 @@ public struct GatheringScheduled: Codable, Sendable, Equatable {
 }
 
 /// A gathering was moved to another local time.
-public struct GatheringRescheduled: Codable, Sendable, Equatable {
+public struct GatheringRescheduled: EventPayload {
+    public static let eventType = "GatheringRescheduled"
     public var gatheringId: String
     public var startsAt: Date
     public var timeZone: String
@@ -50,14 +54,16 @@ public struct GatheringRescheduled: Codable, Sendable, Equatable {
 }
 
 /// A gathering was called off before it happened.
-public struct GatheringCancelled: Codable, Sendable, Equatable {
+public struct GatheringCancelled: EventPayload {
+    public static let eventType = "GatheringCancelled"
     public var gatheringId: String
     public var reason: String
     public var cancelledAt: Date
 }
 
 /// A gathering took place.
-public struct GatheringHeld: Codable, Sendable, Equatable {
+public struct GatheringHeld: EventPayload {
+    public static let eventType = "GatheringHeld"
     public var gatheringId: String
     public var reportedAttendance: Int?
     public var notes: String?
@@ -65,27 +71,76 @@ public struct GatheringHeld: Codable, Sendable, Equatable {
 }
 
 /// A gathering was planned but did not take place, and was not cancelled beforehand.
-public struct GatheringNotHeld: Codable, Sendable, Equatable {
+public struct GatheringNotHeld: EventPayload {
+    public static let eventType = "GatheringNotHeld"
     public var gatheringId: String
     public var reason: String
     public var recordedAt: Date
 }
 
+/// A gathering moved to another spot (the mission's own address, or a square nearby).
+public struct GatheringVenueChanged: EventPayload {
+    public static let eventType = "GatheringVenueChanged"
+    public var gatheringId: String
+    public var venue: String
+    public var changedAt: Date
+}
+
+/// A list of names was read aloud at a gathering. The names themselves are never recorded: they name
+/// people whose families are at risk. Only how many, by how many readers, and which list.
+public struct NamesRead: EventPayload {
+    public static let eventType = "NamesRead"
+    public var gatheringId: String
+    public var names: Int
+    public var readers: Int
+    /// A reference to the list kept elsewhere, such as `nkfc-repatriated-2015`: never a name.
+    public var listRef: String
+    public var recordedAt: Date
+}
+
+/// An outlet covered a gathering.
+public struct CoverageRecorded: EventPayload {
+    public static let eventType = "CoverageRecorded"
+    public var gatheringId: String
+    public var outlet: String
+    /// The language of the coverage, as an ISO 639 code (ko, en, zh).
+    public var language: String?
+    public var link: String?
+    public var recordedAt: Date
+}
+
+/// An outlet was invited, or expected, and did not come.
+public struct MediaNoShow: EventPayload {
+    public static let eventType = "MediaNoShow"
+    public var gatheringId: String
+    public var outlet: String
+    public var notes: String?
+    public var recordedAt: Date
+}
+
 /// The events of a gathering's stream.
-public enum GatheringEvent: DomainEvent {
+public enum GatheringEvent: PayloadEvent {
     case scheduled(GatheringScheduled)
     case rescheduled(GatheringRescheduled)
+    case venueChanged(GatheringVenueChanged)
     case cancelled(GatheringCancelled)
     case held(GatheringHeld)
     case notHeld(GatheringNotHeld)
+    case namesRead(NamesRead)
+    case coverage(CoverageRecorded)
+    case noShow(MediaNoShow)
 
-    public var eventType: String {
+    public var payload: any EventPayload {
         switch self {
-        case .scheduled: return "GatheringScheduled"
-        case .rescheduled: return "GatheringRescheduled"
-        case .cancelled: return "GatheringCancelled"
-        case .held: return "GatheringHeld"
-        case .notHeld: return "GatheringNotHeld"
+        case .scheduled(let e): return e
+        case .rescheduled(let e): return e
+        case .venueChanged(let e): return e
+        case .cancelled(let e): return e
+        case .held(let e): return e
+        case .notHeld(let e): return e
+        case .namesRead(let e): return e
+        case .coverage(let e): return e
+        case .noShow(let e): return e
         }
     }
 
@@ -94,32 +149,27 @@ public enum GatheringEvent: DomainEvent {
         switch self {
         case .scheduled(let e): return e.gatheringId
         case .rescheduled(let e): return e.gatheringId
+        case .venueChanged(let e): return e.gatheringId
         case .cancelled(let e): return e.gatheringId
         case .held(let e): return e.gatheringId
         case .notHeld(let e): return e.gatheringId
+        case .namesRead(let e): return e.gatheringId
+        case .coverage(let e): return e.gatheringId
+        case .noShow(let e): return e.gatheringId
         }
     }
 
-    public func encodedData() throws -> Data {
-        switch self {
-        case .scheduled(let e): return try EventJSON.encode(e)
-        case .rescheduled(let e): return try EventJSON.encode(e)
-        case .cancelled(let e): return try EventJSON.encode(e)
-        case .held(let e): return try EventJSON.encode(e)
-        case .notHeld(let e): return try EventJSON.encode(e)
-        }
-    }
-
-    public static func decode(type: String, data: Data) throws -> GatheringEvent? {
-        switch type {
-        case "GatheringScheduled": return .scheduled(try EventJSON.decode(GatheringScheduled.self, data))
-        case "GatheringRescheduled": return .rescheduled(try EventJSON.decode(GatheringRescheduled.self, data))
-        case "GatheringCancelled": return .cancelled(try EventJSON.decode(GatheringCancelled.self, data))
-        case "GatheringHeld": return .held(try EventJSON.decode(GatheringHeld.self, data))
-        case "GatheringNotHeld": return .notHeld(try EventJSON.decode(GatheringNotHeld.self, data))
-        default: return nil
-        }
-    }
+    public static let decoders = Dictionary(uniqueKeysWithValues: [
+        entry(GatheringScheduled.self, GatheringEvent.scheduled),
+        entry(GatheringRescheduled.self, GatheringEvent.rescheduled),
+        entry(GatheringVenueChanged.self, GatheringEvent.venueChanged),
+        entry(GatheringCancelled.self, GatheringEvent.cancelled),
+        entry(GatheringHeld.self, GatheringEvent.held),
+        entry(GatheringNotHeld.self, GatheringEvent.notHeld),
+        entry(NamesRead.self, GatheringEvent.namesRead),
+        entry(CoverageRecorded.self, GatheringEvent.coverage),
+        entry(MediaNoShow.self, GatheringEvent.noShow),
+    ])
 }
 
 /// Where a gathering stands.
@@ -139,6 +189,10 @@ public struct GatheringState: Sendable, Equatable {
     public var cancelled: GatheringCancelled?
     public var held: GatheringHeld?
     public var notHeld: GatheringNotHeld?
+    public var venue: String?
+    public var readings: [NamesRead] = []
+    public var coverage: [CoverageRecorded] = []
+    public var noShows: [MediaNoShow] = []
 
     public init() {}
 
@@ -153,6 +207,15 @@ public struct GatheringState: Sendable, Equatable {
             next.status = .scheduled
             next.startsAt = e.startsAt
             next.localStart = e.localStart
+            next.venue = e.venue
+        case .venueChanged(let e):
+            next.venue = e.venue
+        case .namesRead(let e):
+            next.readings.append(e)
+        case .coverage(let e):
+            next.coverage.append(e)
+        case .noShow(let e):
+            next.noShows.append(e)
         case .rescheduled(let e):
             next.startsAt = e.startsAt
             next.localStart = e.localStart

@@ -4,6 +4,7 @@ import Foundation
 public struct ScheduleGathering: Sendable, Equatable {
     public var gatheringId: String
     public var missionId: String
+    public var campaignId: String?
     public var kind: String
     /// Local wall time at the mission, `YYYY-MM-DD HH:MM`.
     public var localStart: String
@@ -13,11 +14,12 @@ public struct ScheduleGathering: Sendable, Equatable {
     public var organiser: String?
 
     public init(
-        gatheringId: String, missionId: String, kind: String, localStart: String, fold: Fold? = nil,
-        venue: String? = nil, expectedAttendance: Int? = nil, organiser: String? = nil
+        gatheringId: String, missionId: String, campaignId: String? = nil, kind: String, localStart: String,
+        fold: Fold? = nil, venue: String? = nil, expectedAttendance: Int? = nil, organiser: String? = nil
     ) {
         self.gatheringId = gatheringId
         self.missionId = missionId
+        self.campaignId = campaignId
         self.kind = kind
         self.localStart = localStart
         self.fold = fold
@@ -77,6 +79,60 @@ public struct RecordGatheringNotHeld: Sendable, Equatable {
     }
 }
 
+/// Move a gathering to another spot.
+public struct ChangeVenue: Sendable, Equatable {
+    public var gatheringId: String
+    public var venue: String
+
+    public init(gatheringId: String, venue: String) {
+        self.gatheringId = gatheringId
+        self.venue = venue
+    }
+}
+
+/// Record that a list of names was read aloud: how many names, how many readers, which list. Never the names.
+public struct RecordNamesRead: Sendable, Equatable {
+    public var gatheringId: String
+    public var names: Int
+    public var readers: Int
+    public var listRef: String
+
+    public init(gatheringId: String, names: Int, readers: Int, listRef: String) {
+        self.gatheringId = gatheringId
+        self.names = names
+        self.readers = readers
+        self.listRef = listRef
+    }
+}
+
+/// Record that an outlet covered a gathering.
+public struct RecordCoverage: Sendable, Equatable {
+    public var gatheringId: String
+    public var outlet: String
+    public var language: String?
+    public var link: String?
+
+    public init(gatheringId: String, outlet: String, language: String? = nil, link: String? = nil) {
+        self.gatheringId = gatheringId
+        self.outlet = outlet
+        self.language = language
+        self.link = link
+    }
+}
+
+/// Record that an outlet that was invited or expected did not come.
+public struct RecordNoShow: Sendable, Equatable {
+    public var gatheringId: String
+    public var outlet: String
+    public var notes: String?
+
+    public init(gatheringId: String, outlet: String, notes: String? = nil) {
+        self.gatheringId = gatheringId
+        self.outlet = outlet
+        self.notes = notes
+    }
+}
+
 /// The commands of a gathering's stream.
 public enum GatheringCommand: Sendable, Equatable {
     case schedule(ScheduleGathering)
@@ -84,10 +140,18 @@ public enum GatheringCommand: Sendable, Equatable {
     case cancel(CancelGathering)
     case recordHeld(RecordGatheringHeld)
     case recordNotHeld(RecordGatheringNotHeld)
+    case changeVenue(ChangeVenue)
+    case recordNamesRead(RecordNamesRead)
+    case recordCoverage(RecordCoverage)
+    case recordNoShow(RecordNoShow)
 
     /// The gathering the command is about, as typed.
     public var gatheringId: String {
         switch self {
+        case .changeVenue(let c): return c.gatheringId
+        case .recordNamesRead(let c): return c.gatheringId
+        case .recordCoverage(let c): return c.gatheringId
+        case .recordNoShow(let c): return c.gatheringId
         case .schedule(let c): return c.gatheringId
         case .reschedule(let c): return c.gatheringId
         case .cancel(let c): return c.gatheringId
@@ -97,14 +161,17 @@ public enum GatheringCommand: Sendable, Equatable {
     }
 }
 
-/// What a gathering command is decided against: the gathering, and the mission it is (or would be) at.
+/// What a gathering command is decided against: the gathering, the mission it is (or would be) at,
+/// and the campaign it is part of.
 public struct GatheringContext: Sendable, Equatable {
     public var gathering: GatheringState
     public var mission: MissionState
+    public var campaign: CampaignState
 
-    public init(gathering: GatheringState, mission: MissionState) {
+    public init(gathering: GatheringState, mission: MissionState, campaign: CampaignState = CampaignState()) {
         self.gathering = gathering
         self.mission = mission
+        self.campaign = campaign
     }
 }
 
@@ -126,11 +193,13 @@ extension GatheringState {
                     reason: "\"\(Check.preview(c.kind))\" is not a kind of gathering; use one of "
                         + GatheringKind.allCases.map(\.rawValue).joined(separator: ", "))
             }
+            let campaignId = try c.campaignId.map { try Check.id($0, field: "--campaign") }
+            if let campaignId { try CampaignState.requireActive(state.campaign, id: campaignId, doing: "schedule a gathering for it") }
             let start = try resolve(c.localStart, fold: c.fold, zone: mission.timeZone)
             return [
                 .scheduled(
                     GatheringScheduled(
-                        gatheringId: id, missionId: missionId, kind: kind, startsAt: start.instant,
+                        gatheringId: id, missionId: missionId, campaignId: campaignId, kind: kind, startsAt: start.instant,
                         timeZone: start.zone, localStart: start.wall,
                         venue: try Check.optionalText(c.venue, field: "--venue", max: 300),
                         expectedAttendance: try c.expectedAttendance.map { try Check.count($0, field: "--expected") },
@@ -166,6 +235,42 @@ extension GatheringState {
                         notes: try Check.optionalText(c.notes, field: "--notes", max: 2000, multiline: true),
                         recordedAt: context.now))
             ]
+        case .changeVenue(let c):
+            _ = try existing(gathering, id: id)
+            try stillOpen(gathering, id: id, doing: "move it")
+            let venue = try Check.text(c.venue, field: "--venue", max: 300)
+            guard venue != gathering.venue else {
+                throw DomainError.refused("gathering \(id) is already at \(venue); nothing to change")
+            }
+            return [.venueChanged(GatheringVenueChanged(gatheringId: id, venue: venue, changedAt: context.now))]
+        case .recordNamesRead(let c):
+            _ = try existing(gathering, id: id)
+            try notCalledOff(gathering, id: id, doing: "record names read there")
+            let names = try Check.count(c.names, field: "--names")
+            let readers = try Check.count(c.readers, field: "--readers")
+            guard names >= 1 else { throw DomainError.invalid(field: "--names", reason: "a reading has at least one name") }
+            guard readers >= 1 else { throw DomainError.invalid(field: "--readers", reason: "a reading has at least one reader") }
+            let listRef = try Check.reference(c.listRef, field: "--list-ref")
+            return [.namesRead(NamesRead(gatheringId: id, names: names, readers: readers, listRef: listRef, recordedAt: context.now))]
+        case .recordCoverage(let c):
+            _ = try existing(gathering, id: id)
+            return [
+                .coverage(
+                    CoverageRecorded(
+                        gatheringId: id, outlet: try Check.text(c.outlet, field: "--outlet", max: 200),
+                        language: try c.language.map { try Check.language($0, field: "--language") },
+                        link: try c.link.map { try Check.link($0, field: "--link") }, recordedAt: context.now))
+            ]
+        case .recordNoShow(let c):
+            _ = try existing(gathering, id: id)
+            try notCalledOff(gathering, id: id, doing: "record that an outlet did not come")
+            return [
+                .noShow(
+                    MediaNoShow(
+                        gatheringId: id, outlet: try Check.text(c.outlet, field: "--outlet", max: 200),
+                        notes: try Check.optionalText(c.notes, field: "--notes", max: 2000, multiline: true),
+                        recordedAt: context.now))
+            ]
         case .recordNotHeld(let c):
             _ = try existing(gathering, id: id)
             try stillOpen(gathering, id: id, doing: "record it as not held")
@@ -190,6 +295,16 @@ extension GatheringState {
             throw DomainError.refused("\(what) \(id) was already recorded as held; it cannot change any more (you tried to \(doing))")
         case .notHeld:
             throw DomainError.refused("\(what) \(id) was already recorded as not held; it cannot change any more (you tried to \(doing))")
+        }
+    }
+
+    /// A gathering that was cancelled or did not take place has no readings or audience.
+    static func notCalledOff(_ gathering: GatheringState, id: String, doing: String) throws {
+        let what = gathering.scheduled?.kind.label ?? "gathering"
+        switch gathering.status {
+        case .scheduled, .held: return
+        case .cancelled: throw DomainError.refused("\(what) \(id) was cancelled; cannot \(doing)")
+        case .notHeld: throw DomainError.refused("\(what) \(id) did not take place; cannot \(doing)")
         }
     }
 

@@ -150,3 +150,42 @@ public struct LocalTime: Hashable, Codable, Sendable {
         }
     }
 }
+
+/// A calendar date without a time or zone: when a statement was issued, a date skipped by a weekly rule.
+public struct LocalDate: Hashable, Codable, Sendable, Comparable, CustomStringConvertible {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+
+    public init(year: Int, month: Int, day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// Parses `2024-06-03`.
+    public static func parse(_ raw: String, field: String) throws -> LocalDate {
+        let text = raw.trimmingCharacters(in: .whitespaces)
+        guard text.count == 10, !text.contains(" ") else {
+            throw DomainError.invalid(field: field, reason: "\"\(Check.preview(raw))\" is not a date; write it as YYYY-MM-DD, such as 2024-06-03")
+        }
+        let wall = try WallTime.parse(text + " 00:00", field: field)
+        return LocalDate(year: wall.year, month: wall.month, day: wall.day)
+    }
+
+    /// Days since 1970-01-01.
+    public var daysSinceEpoch: Int { WallTime(year: year, month: month, day: day, hour: 0, minute: 0).naiveEpoch / 86_400 }
+
+    /// The date `days` later.
+    public func adding(days: Int) -> LocalDate {
+        let wall = WallTime(Date(timeIntervalSince1970: Double((daysSinceEpoch + days) * 86_400)), in: TimeZone(identifier: "UTC") ?? .current)
+        return LocalDate(year: wall.year, month: wall.month, day: wall.day)
+    }
+
+    /// ISO weekday: 1 is Monday, 7 is Sunday.
+    public var weekday: Int { ((daysSinceEpoch % 7 + 7 + 3) % 7) + 1 }
+
+    public static func < (a: LocalDate, b: LocalDate) -> Bool { a.daysSinceEpoch < b.daysSinceEpoch }
+
+    public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }
+}

@@ -19,7 +19,8 @@ public enum MissionKind: String, Codable, Sendable, CaseIterable {
 }
 
 /// A mission was registered: an embassy, consulate or UN mission in a city.
-public struct MissionRegistered: Codable, Sendable, Equatable {
+public struct MissionRegistered: EventPayload {
+    public static let eventType = "MissionRegistered"
     public var missionId: String
     public var name: String
     /// The state the mission represents, as an ISO 3166 code (CN for the People's Republic of China).
@@ -34,39 +35,45 @@ public struct MissionRegistered: Codable, Sendable, Equatable {
     public var registeredAt: Date
 }
 
+/// Facts about a mission were corrected; only the fields that changed are set.
+public struct MissionCorrected: EventPayload {
+    public static let eventType = "MissionCorrected"
+    public var missionId: String
+    public var name: String?
+    public var city: String?
+    public var timeZone: String?
+    public var address: String?
+    public var reason: String
+    public var correctedAt: Date
+}
+
 /// A mission was closed; nothing new can be scheduled there.
-public struct MissionClosed: Codable, Sendable, Equatable {
+public struct MissionClosed: EventPayload {
+    public static let eventType = "MissionClosed"
     public var missionId: String
     public var reason: String
     public var closedAt: Date
 }
 
 /// The events of a mission's stream.
-public enum MissionEvent: DomainEvent {
+public enum MissionEvent: PayloadEvent {
     case registered(MissionRegistered)
+    case corrected(MissionCorrected)
     case closed(MissionClosed)
 
-    public var eventType: String {
+    public var payload: any EventPayload {
         switch self {
-        case .registered: return "MissionRegistered"
-        case .closed: return "MissionClosed"
+        case .registered(let e): return e
+        case .corrected(let e): return e
+        case .closed(let e): return e
         }
     }
 
-    public func encodedData() throws -> Data {
-        switch self {
-        case .registered(let e): return try EventJSON.encode(e)
-        case .closed(let e): return try EventJSON.encode(e)
-        }
-    }
-
-    public static func decode(type: String, data: Data) throws -> MissionEvent? {
-        switch type {
-        case "MissionRegistered": return .registered(try EventJSON.decode(MissionRegistered.self, data))
-        case "MissionClosed": return .closed(try EventJSON.decode(MissionClosed.self, data))
-        default: return nil
-        }
-    }
+    public static let decoders = Dictionary(uniqueKeysWithValues: [
+        entry(MissionRegistered.self, MissionEvent.registered),
+        entry(MissionCorrected.self, MissionEvent.corrected),
+        entry(MissionClosed.self, MissionEvent.closed),
+    ])
 }
 
 /// A mission as its events leave it.
@@ -84,6 +91,11 @@ public struct MissionState: Sendable, Equatable {
         var next = state
         switch event {
         case .registered(let e): next.registration = e
+        case .corrected(let e):
+            if let name = e.name { next.registration?.name = name }
+            if let city = e.city { next.registration?.city = city }
+            if let zone = e.timeZone { next.registration?.timeZone = zone }
+            if let address = e.address { next.registration?.address = address }
         case .closed(let e): next.closed = e
         }
         return next

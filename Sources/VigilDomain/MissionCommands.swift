@@ -26,6 +26,25 @@ public struct RegisterMission: Sendable, Equatable {
     }
 }
 
+/// Correct facts about a mission: a misspelt name, a wrong zone, a new address.
+public struct CorrectMission: Sendable, Equatable {
+    public var missionId: String
+    public var name: String?
+    public var city: String?
+    public var timeZone: String?
+    public var address: String?
+    public var reason: String
+
+    public init(missionId: String, name: String? = nil, city: String? = nil, timeZone: String? = nil, address: String? = nil, reason: String) {
+        self.missionId = missionId
+        self.name = name
+        self.city = city
+        self.timeZone = timeZone
+        self.address = address
+        self.reason = reason
+    }
+}
+
 /// Close a mission: it no longer exists or is no longer a place to gather.
 public struct CloseMission: Sendable, Equatable {
     public var missionId: String
@@ -40,7 +59,17 @@ public struct CloseMission: Sendable, Equatable {
 /// The commands of a mission's stream.
 public enum MissionCommand: Sendable, Equatable {
     case register(RegisterMission)
+    case correct(CorrectMission)
     case close(CloseMission)
+
+    /// The mission the command is about, as typed.
+    public var missionId: String {
+        switch self {
+        case .register(let c): return c.missionId
+        case .correct(let c): return c.missionId
+        case .close(let c): return c.missionId
+        }
+    }
 }
 
 extension MissionState {
@@ -71,6 +100,24 @@ extension MissionState {
                         address: try Check.optionalText(c.address, field: "--address", max: 300),
                         registeredAt: context.now))
             ]
+        case .correct(let c):
+            let id = try Check.id(c.missionId, field: "mission id")
+            guard let current = state.registration else { throw DomainError.notFound(kind: "mission", id: id) }
+            var change = MissionCorrected(
+                missionId: id, name: try Check.optionalText(c.name, field: "--name", max: 200),
+                city: try Check.optionalText(c.city, field: "--city", max: 100),
+                timeZone: try c.timeZone.map { try Check.zone($0, field: "--zone").identifier },
+                address: try Check.optionalText(c.address, field: "--address", max: 300),
+                reason: try Check.text(c.reason, field: "--reason", max: 500), correctedAt: context.now)
+            if change.name == current.name { change.name = nil }
+            if change.city == current.city { change.city = nil }
+            if change.timeZone == current.timeZone { change.timeZone = nil }
+            if change.address == current.address { change.address = nil }
+            guard change.name != nil || change.city != nil || change.timeZone != nil || change.address != nil else {
+                throw DomainError.refused(
+                    "nothing to correct for mission \(id): give --name, --city, --zone or --address with a new value")
+            }
+            return [.corrected(change)]
         case .close(let c):
             let id = try Check.id(c.missionId, field: "mission id")
             guard state.isRegistered else { throw DomainError.notFound(kind: "mission", id: id) }

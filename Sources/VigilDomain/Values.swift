@@ -77,6 +77,47 @@ public enum Check {
         throw DomainError.invalid(field: field, reason: reason)
     }
 
+    /// A reference to something kept outside the log (a list of names, a batch of paper forms): an id,
+    /// so that a name cannot be pasted where a reference belongs.
+    public static func reference(_ raw: String, field: String) throws -> String {
+        do {
+            return try id(raw, field: field)
+        } catch {
+            throw DomainError.invalid(
+                field: field,
+                reason: "must be a reference such as nkfc-list-2015 (3 to 64 lower-case letters, digits and hyphens); "
+                    + "never put the names themselves here")
+        }
+    }
+
+    /// An ISO 639 language code such as ko, en or zh, lower-cased.
+    public static func language(_ raw: String, field: String) throws -> String {
+        let code = raw.trimmingCharacters(in: .whitespaces).lowercased()
+        guard (2...3).contains(code.count), code.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) }) else {
+            throw DomainError.invalid(field: field, reason: "\"\(preview(raw))\" is not a language code; use ISO 639 such as ko, en or zh")
+        }
+        return code
+    }
+
+    /// An http or https link of at most 500 characters.
+    public static func link(_ raw: String, field: String) throws -> String {
+        let text = raw.trimmingCharacters(in: .whitespaces)
+        guard text.count <= 500, let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty,
+            !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == " " })
+        else {
+            throw DomainError.invalid(field: field, reason: "\"\(preview(raw))\" is not an http(s) link")
+        }
+        return text
+    }
+
+    /// A list of demands: each non-empty, at most 500 characters, at most 20 of them.
+    public static func demands(_ raw: [String], field: String) throws -> [String] {
+        let demands = try raw.map { try text($0, field: field, max: 500) }
+        guard demands.count <= 20 else { throw DomainError.invalid(field: field, reason: "at most 20 demands") }
+        return demands
+    }
+
     static func preview(_ raw: String) -> String {
         let cleaned = String(raw.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : Character($0) })
         return cleaned.count > 40 ? String(cleaned.prefix(40)) + "…" : cleaned

@@ -53,6 +53,10 @@ public struct MissionReadModel: Sendable, Equatable {
             missions[e.missionId] = MissionRow(
                 missionId: e.missionId, name: e.name, kind: e.kind.rawValue, sendingState: e.sendingState,
                 city: e.city, country: e.country, timeZone: e.timeZone, status: "open")
+        case .mission(.corrected(let e)):
+            if let name = e.name { missions[e.missionId]?.name = name }
+            if let city = e.city { missions[e.missionId]?.city = city }
+            if let zone = e.timeZone { missions[e.missionId]?.timeZone = zone }
         case .mission(.closed(let e)):
             missions[e.missionId]?.status = "closed"
         case .gathering(.scheduled(let e)):
@@ -83,6 +87,10 @@ public struct MissionReadModel: Sendable, Equatable {
             guard let link = gatherings[e.gatheringId] else { return }
             gatherings[e.gatheringId]?.status = .notHeld
             missions[link.missionId]?.gatheringsNotHeld += 1
+        case .gathering(.venueChanged), .gathering(.namesRead), .gathering(.coverage), .gathering(.noShow),
+            .campaign, .recurrence, .petition:
+            // Not rolled up per mission yet: deliveries, readings and coverage come with the read-side issue.
+            return
         }
     }
 
@@ -90,9 +98,11 @@ public struct MissionReadModel: Sendable, Equatable {
     static func keys(of event: VigilEvent) -> (mission: String?, gathering: String?) {
         switch event {
         case .mission(.registered(let e)): return (e.missionId, nil)
+        case .mission(.corrected(let e)): return (e.missionId, nil)
         case .mission(.closed(let e)): return (e.missionId, nil)
         case .gathering(.scheduled(let e)): return (e.missionId, e.gatheringId)
         case .gathering(let e): return (nil, e.gatheringId)
+        case .campaign, .recurrence, .petition: return (nil, nil)
         }
     }
 }

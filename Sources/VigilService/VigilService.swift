@@ -6,8 +6,11 @@ import VigilProjections
 
 /// A command of any aggregate, as the CLI hands it over.
 public enum VigilCommand: Sendable, Equatable {
+    case campaign(CampaignCommand)
     case mission(MissionCommand)
     case gathering(GatheringCommand)
+    case recurrence(RecurrenceCommand)
+    case petition(PetitionCommand)
 }
 
 /// What a command did: the events it appended (or, for a retry, the events its first run appended).
@@ -104,28 +107,57 @@ public final class VigilSession {
         -> (String, ExpectedVersion, [(type: String, data: String)])
     {
         switch command {
+        case .campaign(let command):
+            let id = try Check.id(command.campaignId, field: "campaign id")
+            let (state, version) = try loadCampaign(id)
+            return (Streams.campaign(id), expected(version), try encode(CampaignState.decide(command, state, context)))
         case .mission(let command):
-            let id: String
-            switch command {
-            case .register(let c): id = try Check.id(c.missionId, field: "mission id")
-            case .close(let c): id = try Check.id(c.missionId, field: "mission id")
-            }
+            let id = try Check.id(command.missionId, field: "mission id")
             let (state, version) = try loadMission(id)
-            let events = try MissionState.decide(command, state, context)
-            return (Streams.mission(id), expected(version), try encode(events))
+            return (Streams.mission(id), expected(version), try encode(MissionState.decide(command, state, context)))
         case .gathering(let command):
             let id = try Check.id(command.gatheringId, field: "gathering id")
             let (gathering, version) = try loadGathering(id)
-            let missionId: String?
+            var missionId = gathering.scheduled?.missionId
+            var campaignId: String?
             if case .schedule(let c) = command {
                 missionId = try Check.id(c.missionId, field: "--mission")
-            } else {
-                missionId = gathering.scheduled?.missionId
+                campaignId = try c.campaignId.map { try Check.id($0, field: "--campaign") }
             }
-            let mission = try missionId.map { try loadMission($0).0 } ?? MissionState()
-            let events = try GatheringState.decide(
-                command, GatheringContext(gathering: gathering, mission: mission), context)
-            return (Streams.gathering(id), expected(version), try encode(events))
+            let state = GatheringContext(
+                gathering: gathering, mission: try missionId.map { try loadMission($0).0 } ?? MissionState(),
+                campaign: try campaignId.map { try loadCampaign($0).0 } ?? CampaignState())
+            return (Streams.gathering(id), expected(version), try encode(GatheringState.decide(command, state, context)))
+        case .recurrence(let command):
+            let id = try Check.id(command.recurrenceId, field: "recurrence id")
+            let (recurrence, version) = try loadRecurrence(id)
+            var state = RecurrenceContext(recurrence: recurrence)
+            if case .schedule(let c) = command {
+                state.mission = try loadMission(try Check.id(c.missionId, field: "--mission")).0
+                if let campaignId = c.campaignId { state.campaign = try loadCampaign(try Check.id(campaignId, field: "--campaign")).0 }
+            }
+            return (Streams.recurrence(id), expected(version), try encode(RecurrenceState.decide(command, state, context)))
+        case .petition(var command):
+            let id = try Check.id(command.petitionId, field: "petition id")
+            let (petition, version) = try loadPetition(id)
+            var state = PetitionContext(petition: petition)
+            switch command {
+            case .draft(let c):
+                if let campaignId = c.campaignId { state.campaign = try loadCampaign(try Check.id(campaignId, field: "--campaign")).0 }
+            case .deliver(let c):
+                state.mission = try loadMission(try Check.id(c.missionId, field: "--mission")).0
+                if let gatheringId = c.gatheringId { state.gathering = try loadGathering(try Check.id(gatheringId, field: "--gathering")).0 }
+            case .sign(var c):
+                // The identity becomes a keyed reference here and goes no further.
+                if let identity = c.identity {
+                    c.signerRef = try signerReference(identity)
+                    c.identity = nil
+                }
+                command = .sign(c)
+            case .revise, .open, .count, .close:
+                break
+            }
+            return (Streams.petition(id), expected(version), try encode(PetitionState.decide(command, state, context)))
         }
     }
 
@@ -138,6 +170,21 @@ public final class VigilSession {
     /// A mission's state and its stream's version.
     public func loadMission(_ id: String) throws -> (MissionState, Int64) {
         try load(Streams.mission(id), MissionState(), MissionEvent.self, MissionState.evolve)
+    }
+
+    /// A campaign's state and its stream's version.
+    public func loadCampaign(_ id: String) throws -> (CampaignState, Int64) {
+        try load(Streams.campaign(id), CampaignState(), CampaignEvent.self, CampaignState.evolve)
+    }
+
+    /// A weekly gathering's state and its stream's version.
+    public func loadRecurrence(_ id: String) throws -> (RecurrenceState, Int64) {
+        try load(Streams.recurrence(id), RecurrenceState(), RecurrenceEvent.self, RecurrenceState.evolve)
+    }
+
+    /// A petition's state and its stream's version.
+    public func loadPetition(_ id: String) throws -> (PetitionState, Int64) {
+        try load(Streams.petition(id), PetitionState(), PetitionEvent.self, PetitionState.evolve)
     }
 
     /// A gathering's state and its stream's version.
@@ -186,8 +233,11 @@ public final class VigilSession {
     }
 }
 
-/// The names of streams: one per mission, gathering, campaign or petition.
+/// The names of streams: one per campaign, mission, gathering, weekly gathering or petition.
 public enum Streams {
+    public static func campaign(_ id: String) -> String { "campaign-\(id)" }
     public static func mission(_ id: String) -> String { "mission-\(id)" }
     public static func gathering(_ id: String) -> String { "gathering-\(id)" }
+    public static func recurrence(_ id: String) -> String { "recurrence-\(id)" }
+    public static func petition(_ id: String) -> String { "petition-\(id)" }
 }

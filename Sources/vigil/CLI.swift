@@ -30,6 +30,8 @@ enum CLI {
             try body()
         } catch let error as ValidationError {
             throw error
+        } catch let code as ArgumentParser.ExitCode {
+            throw code  // already explained by an inner CLI.run
         } catch let failure as Failure {
             if let message = failure.message { FileHandle.standardError.write(Data("vigil: \(message)\n".utf8)) }
             throw ArgumentParser.ExitCode(failure.code.rawValue)

@@ -8,7 +8,10 @@ struct GatheringCommandGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gathering",
         abstract: "Schedule, reschedule, cancel and record protests, vigils and other gatherings.",
-        subcommands: [Schedule.self, Reschedule.self, Cancel.self, Held.self, NotHeld.self]
+        subcommands: [
+            Schedule.self, Reschedule.self, Venue.self, Cancel.self, Held.self, NotHeld.self, ReadNames.self, Coverage.self,
+            NoShow.self,
+        ]
     )
 
     struct Schedule: OrganiserCommand {
@@ -25,6 +28,8 @@ struct GatheringCommandGroup: ParsableCommand {
         var id: String
         @Option(help: "The mission's id.")
         var mission: String
+        @Option(help: "The campaign it is part of.")
+        var campaign: String?
         @Option(help: "protest, vigil, rally, press-conference, prayer-meeting or picket.")
         var kind: String
         @Option(help: "Local date and time at the mission: YYYY-MM-DD HH:MM.")
@@ -41,7 +46,7 @@ struct GatheringCommandGroup: ParsableCommand {
 
         func command() -> (VigilCommand, String) {
             let command = ScheduleGathering(
-                gatheringId: id, missionId: mission, kind: kind, localStart: at, fold: fold, venue: venue,
+                gatheringId: id, missionId: mission, campaignId: campaign, kind: kind, localStart: at, fold: fold, venue: venue,
                 expectedAttendance: expected, organiser: organiser)
             return (.gathering(.schedule(command)), "scheduled gathering \(id)")
         }
@@ -123,6 +128,91 @@ struct GatheringCommandGroup: ParsableCommand {
         func command() -> (VigilCommand, String) {
             let command = RecordGatheringNotHeld(gatheringId: id, reason: reason)
             return (.gathering(.recordNotHeld(command)), "recorded gathering \(id) as not held")
+        }
+    }
+
+    struct Venue: OrganiserCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move a gathering to another spot.",
+            discussion: "Example: vigil gathering venue nyc-2023-11-14 --venue \"Dag Hammarskjold Plaza\""
+        )
+
+        @Argument(help: "The gathering's id.")
+        var id: String
+        @Option(help: "Where it now takes place.")
+        var venue: String
+        @OptionGroup var options: CommandOptions
+
+        func command() -> (VigilCommand, String) {
+            (.gathering(.changeVenue(ChangeVenue(gatheringId: id, venue: venue))), "moved gathering \(id)")
+        }
+    }
+
+    struct ReadNames: OrganiserCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "read-names",
+            abstract: "Record that a list of names was read aloud: how many names, how many readers, which list.",
+            discussion: """
+                The names themselves are never recorded: --list-ref refers to the list where it is kept.
+                Example: vigil gathering read-names snkrd-2015-washington --names 200 --readers 12 --list-ref nkfc-repatriated-list
+                """
+        )
+
+        @Argument(help: "The gathering's id.")
+        var id: String
+        @Option(help: "How many names were read.")
+        var names: Int
+        @Option(help: "How many people read them.")
+        var readers: Int
+        @Option(name: .customLong("list-ref"), help: "A reference to the list, such as nkfc-repatriated-list.")
+        var listRef: String
+        @OptionGroup var options: CommandOptions
+
+        func command() -> (VigilCommand, String) {
+            let command = RecordNamesRead(gatheringId: id, names: names, readers: readers, listRef: listRef)
+            return (.gathering(.recordNamesRead(command)), "recorded a reading of names at \(id)")
+        }
+    }
+
+    struct Coverage: OrganiserCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record that an outlet covered a gathering.",
+            discussion: "Example: vigil gathering coverage snkrd-2015-washington --outlet \"Voice of America Korea\" --language ko"
+        )
+
+        @Argument(help: "The gathering's id.")
+        var id: String
+        @Option(help: "The outlet.")
+        var outlet: String
+        @Option(help: "The language of the coverage (ISO 639: ko, en, zh).")
+        var language: String?
+        @Option(help: "A link to the coverage.")
+        var link: String?
+        @OptionGroup var options: CommandOptions
+
+        func command() -> (VigilCommand, String) {
+            let command = RecordCoverage(gatheringId: id, outlet: outlet, language: language, link: link)
+            return (.gathering(.recordCoverage(command)), "recorded coverage of \(id) by \(outlet)")
+        }
+    }
+
+    struct NoShow: OrganiserCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "no-show",
+            abstract: "Record that an outlet that was invited or expected did not come.",
+            discussion: "Example: vigil gathering no-show snkrd-2015-washington --outlet CCTV --notes \"no one came out\""
+        )
+
+        @Argument(help: "The gathering's id.")
+        var id: String
+        @Option(help: "The outlet.")
+        var outlet: String
+        @Option(help: "What happened.")
+        var notes: String?
+        @OptionGroup var options: CommandOptions
+
+        func command() -> (VigilCommand, String) {
+            (.gathering(.recordNoShow(RecordNoShow(gatheringId: id, outlet: outlet, notes: notes))), "recorded that \(outlet) did not come to \(id)")
         }
     }
 }

@@ -8,7 +8,7 @@ struct MissionCommandGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mission",
         abstract: "Register and close diplomatic missions (embassies, consulates, missions to the UN).",
-        subcommands: [Register.self, Close.self]
+        subcommands: [Register.self, Correct.self, Close.self]
     )
 
     struct Register: OrganiserCommand {
@@ -45,6 +45,35 @@ struct MissionCommandGroup: ParsableCommand {
                 missionId: id, name: name, sendingState: sendingState, kind: kind, city: city, country: country,
                 timeZone: zone, address: address)
             return (.mission(.register(command)), "registered mission \(id)")
+        }
+    }
+
+    struct Correct: OrganiserCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Correct facts about a mission: its name, city, time zone or address.",
+            discussion: """
+                Gatherings already scheduled keep the instant and zone they were scheduled with.
+                Example: vigil mission correct prc-consulate-busan --city Busan --reason "Pusan is now spelt Busan"
+                """
+        )
+
+        @Argument(help: "The mission's id.")
+        var id: String
+        @Option(help: "The corrected name.")
+        var name: String?
+        @Option(help: "The corrected city.")
+        var city: String?
+        @Option(help: "The corrected IANA time zone.")
+        var zone: String?
+        @Option(help: "The corrected address.")
+        var address: String?
+        @Option(help: "Why it is corrected.")
+        var reason: String
+        @OptionGroup var options: CommandOptions
+
+        func command() -> (VigilCommand, String) {
+            let command = CorrectMission(missionId: id, name: name, city: city, timeZone: zone, address: address, reason: reason)
+            return (.mission(.correct(command)), "corrected mission \(id)")
         }
     }
 

@@ -56,13 +56,15 @@ struct CommandOptions: ParsableArguments {
 protocol OrganiserCommand: ParsableCommand {
     var options: CommandOptions { get }
     /// The command, and the line printed when it succeeds.
-    func command() -> (VigilCommand, String)
+    func command() throws -> (VigilCommand, String)
 }
 
 extension OrganiserCommand {
     func run() throws {
-        let (command, summary) = command()
-        try options.execute(command, summary: summary)
+        try CLI.run {
+            let (command, summary) = try command()
+            try options.execute(command, summary: summary)
+        }
     }
 }
 

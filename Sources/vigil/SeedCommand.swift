@@ -94,7 +94,7 @@ enum SeedLoader {
                 message: "\(line.file):\(line.number): only organisers' commands (mission, gathering, …) belong in a seed file",
                 code: .invalidInput)
         }
-        return organiser.command()
+        return try organiser.command()
     }
 
     /// Splits a seed file into commands: `#` comments, blank lines, backslash continuations, and words

@@ -12,7 +12,8 @@ struct Vigil: ParsableCommand {
             Run through scripts/vigil to get a private PostgreSQL cluster without any set-up.
             """,
         subcommands: [
-            MissionCommandGroup.self, GatheringCommandGroup.self, ReportCommand.self, AuditCommand.self,
+            CampaignCommandGroup.self, MissionCommandGroup.self, GatheringCommandGroup.self, WeeklyCommandGroup.self,
+            PetitionCommandGroup.self, ReportCommand.self, AuditCommand.self,
             SeedCommand.self, DemoCommand.self, DatabaseCommand.self,
         ]
     )

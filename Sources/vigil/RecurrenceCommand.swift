@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import VigilDomain
+import VigilService
+
+/// `vigil weekly …`: gatherings that come back every week.
+struct WeeklyCommandGroup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "weekly",
+        abstract: "Weekly gatherings: set up, skip a date, record a date as held, end.",
+        subcommands: [Schedule.self, Skip.self, Held.self, End.self]
+    )
+
+    struct Schedule: OrganiserCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set up a gathering every week at the same local time in the mission's zone.",
+            discussion: """
+                The time stays the same on the wall clock across daylight-saving changes. On the night the clocks
+                skip that hour it moves to just after the jump; when the hour happens twice, it is the earlier one.
+                Example:
+                  vigil weekly schedule dprk-mission-tuesdays --mission dprk-un-mission-new-york --kind picket \\
+                    --every tuesday --time 12:00 --from 2023-11-07
+                """
+        )
+
+        @Argument(help: "An id people can type.")
+        var id: String
+        @Option(help: "The mission's id.")
+        var mission: String
+        @Option(help: "The campaign it is part of.")
+        var campaign: String?
+        @Option(help: "protest, vigil, rally, press-conference, prayer-meeting or picket.")
+        var kind: String
+        @Option(help: "The day of the week (monday … sunday).")
+        var every: String
+        @Option(help: "Local time at the mission: HH:MM.")
+        var time: String
+        @Option(help: "The first date it may fall on: YYYY-MM-DD.")
+        var from: String
+        @Option(help: "The last date it may fall on: YYYY-MM-DD.")
+        var until: String?
+        @Option(help: "Where exactly, when not at the mission's door.")
+        var venue: String?
+        @Option(help: "The organisation or person that leads it.")
+        var organiser: String?
+        @OptionGroup var options: CommandOptions
+
+        func command() -> (VigilCommand, String) {
+            let command = ScheduleRecurrence(
+                recurrenceId: id, missionId: mission, campaignId: campaign, kind: kind, weekday: every, time: time,
+                from: from, until: until, venue: venue, organiser: organiser)
+            return (.recurrence(.schedule(command)), "set up weekly gathering \(id)")
+        }
+    }
+
+    struct Skip: OrganiserCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Skip one date of a weekly gathering.",
+            discussion: "Example: vigil weekly skip dprk-mission-tuesdays --date 2023-12-26 --reason \"Christmas week\""
+        )
+
+        @Argument(help: "The weekly gathering's id.")
+        var id: String
+        @Option(help: "The date to skip: YYYY-MM-DD.")
+        var date: String
+        @Option(help: "Why.")
+        var reason: String?
+        @OptionGroup var options: CommandOptions
+
+        func command() -> (VigilCommand, String) {
+            (.recurrence(.skip(recurrenceId: id, date: date, reason: reason)), "skipped \(date) of weekly gathering \(id)")
+        }
+    }
+
+    struct Held: OrganiserCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record that one date of a weekly gathering took place.",
+            discussion: "Example: vigil weekly held dprk-mission-tuesdays --date 2023-11-14 --attendance 1"
+        )
+
+        @Argument(help: "The weekly gathering's id.")
+        var id: String
+        @Option(help: "The date: YYYY-MM-DD.")
+        var date: String
+        @Option(help: "How many people came, as reported.")
+        var attendance: Int?
+        @Option(help: "What happened.")
+        var notes: String?
+        @OptionGroup var options: CommandOptions
+
+        func command() -> (VigilCommand, String) {
+            (.recurrence(.recordHeld(recurrenceId: id, date: date, attendance: attendance, notes: notes)),
+             "recorded \(date) of weekly gathering \(id) as held")
+        }
+    }
+
+    struct End: OrganiserCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "End a weekly gathering after a date.",
+            discussion: "Example: vigil weekly end dprk-mission-tuesdays --last 2024-06-25"
+        )
+
+        @Argument(help: "The weekly gathering's id.")
+        var id: String
+        @Option(help: "The last date it takes place: YYYY-MM-DD.")
+        var last: String
+        @Option(help: "Why.")
+        var reason: String?
+        @OptionGroup var options: CommandOptions
+
+        func command() -> (VigilCommand, String) {
+            (.recurrence(.end(recurrenceId: id, lastDate: last, reason: reason)), "ended weekly gathering \(id)")
+        }
+    }
+}
