@@ -69,9 +69,9 @@ public enum Check {
         if known.contains(name), name.contains("/") || name == "UTC", let zone = TimeZone(identifier: name) {
             return zone
         }
-        let lowered = name.lowercased()
-        let suggestion = known.first { $0.lowercased() == lowered }
-            ?? known.first { $0.lowercased().hasSuffix("/" + lowered.replacingOccurrences(of: " ", with: "_")) }
+        // People write "america/new york" or "Seoul": compare without case, with spaces as underscores.
+        let typed = name.lowercased().replacingOccurrences(of: " ", with: "_")
+        let suggestion = known.first { $0.lowercased() == typed } ?? known.first { $0.lowercased().hasSuffix("/" + typed) }
         var reason = "\"\(preview(raw))\" is not an IANA time zone"
         if let suggestion { reason += "; did you mean \(suggestion)?" } else { reason += "; use a name such as America/New_York or Asia/Seoul" }
         throw DomainError.invalid(field: field, reason: reason)

@@ -1,0 +1,126 @@
+import EventStore
+import Foundation
+import PostgresClient
+import Testing
+import VigilTestSupport
+
+/// One whole day of action across time zones, through the built binary, read back as JSON.
+@Suite("A day of action end to end")
+struct DayOfActionTests {
+    let database: String
+
+    init() throws {
+        database = try TestDatabase.create("day")
+    }
+
+    @discardableResult
+    func vigil(_ arguments: [String]) throws -> [String: Any] {
+        let object = try VigilBinary.json(arguments, database: database)
+        return object as? [String: Any] ?? [:]
+    }
+
+    func data(_ outcome: [String: Any]) -> [String: Any] {
+        ((outcome["events"] as? [[String: Any]])?.first?["data"] as? [String: Any]) ?? [:]
+    }
+
+    @Test("schedule in five zones, reschedule one, cancel one, hold the rest, deliver with mixed outcomes")
+    func dayOfAction() throws {
+        let places: [(id: String, city: String, country: String, zone: String)] = [
+            ("prc-consulate-sydney", "Sydney", "AU", "Australia/Sydney"), ("prc-embassy-seoul", "Seoul", "KR", "Asia/Seoul"),
+            ("prc-embassy-london", "London", "GB", "Europe/London"),
+            ("prc-embassy-washington", "Washington", "US", "America/New_York"),
+            ("prc-consulate-los-angeles", "Los Angeles", "US", "America/Los_Angeles"),
+        ]
+        try vigil([
+            "campaign", "launch", "dad-2024", "--title", "Day of action", "--cause", "Forced repatriation",
+            "--coalition", "North Korea Freedom Coalition", "--addressee", "President Xi Jinping",
+            "--demand", "Stop the forced repatriation of North Korean refugees",
+        ])
+        var starts: [String: String] = [:]
+        for place in places {
+            try vigil([
+                "mission", "register", place.id, "--name", "Mission in \(place.city)", "--sending-state", "CN",
+                "--kind", "embassy", "--city", place.city, "--country", place.country, "--zone", place.zone,
+            ])
+            let scheduled = try vigil([
+                "gathering", "schedule", "dad-2024-\(place.country.lowercased())-\(place.city.lowercased().replacingOccurrences(of: " ", with: "-"))",
+                "--mission", place.id, "--campaign", "dad-2024", "--kind", "vigil", "--at", "2024-12-22 12:00", "--expected", "50",
+            ])
+            starts[place.city] = data(scheduled)["startsAt"] as? String
+        }
+        // Noon on 22 December: Sydney (UTC+11) first, Los Angeles (UTC-8) nineteen hours later.
+        #expect(starts["Sydney"] == "2024-12-22T01:00:00Z")
+        #expect(starts["Seoul"] == "2024-12-22T03:00:00Z")
+        #expect(starts["London"] == "2024-12-22T12:00:00Z")
+        #expect(starts["Washington"] == "2024-12-22T17:00:00Z")
+        #expect(starts["Los Angeles"] == "2024-12-22T20:00:00Z")
+
+        let moved = try vigil(["gathering", "reschedule", "dad-2024-gb-london", "--at", "2024-12-22 15:30", "--reason", "police request"])
+        #expect(data(moved)["startsAt"] as? String == "2024-12-22T15:30:00Z")
+        try vigil(["gathering", "cancel", "dad-2024-kr-seoul", "--reason", "permit refused"])
+        for id in ["dad-2024-au-sydney", "dad-2024-gb-london", "dad-2024-us-washington", "dad-2024-us-los-angeles"] {
+            try vigil(["gathering", "held", id, "--attendance", "40"])
+        }
+        try vigil(["gathering", "read-names", "dad-2024-us-washington", "--names", "120", "--readers", "8", "--list-ref", "dad-2024-list"])
+
+        try vigil(["petition", "draft", "dad-2024-petition", "--campaign", "dad-2024", "--title", "Stop repatriation",
+                   "--addressee", "President Xi Jinping", "--text", "탈북자 강제북송을 중단하라. 停止遣返脱北者。"])
+        try vigil(["petition", "open", "dad-2024-petition"])
+        try vigil(["petition", "count", "dad-2024-petition", "--channel", "paper", "--count", "KR=800", "--count", "US=120"])
+        try vigil(["petition", "close", "dad-2024-petition"])
+        let outcomes = [
+            ("dad-2024-au-sydney", "prc-consulate-sydney", "accepted"), ("dad-2024-gb-london", "prc-embassy-london", "refused"),
+            ("dad-2024-us-washington", "prc-embassy-washington", "blocked"),
+            ("dad-2024-us-los-angeles", "prc-consulate-los-angeles", "nobody-came-out"),
+        ]
+        for (gathering, mission, outcome) in outcomes {
+            var arguments = ["petition", "deliver", "dad-2024-petition", "at-\(mission)", "--mission", mission,
+                             "--gathering", gathering, "--outcome", outcome]
+            if outcome == "accepted" { arguments += ["--received-by", "the duty officer"] }
+            let delivered = try vigil(arguments)
+            #expect(data(delivered)["outcome"] as? String == outcome)
+            #expect(data(delivered)["version"] as? Int == 1)
+        }
+        // Delivering to a cancelled gathering is refused and appends nothing.
+        let refused = try VigilBinary.run(
+            ["petition", "deliver", "dad-2024-petition", "at-seoul", "--mission", "prc-embassy-seoul", "--gathering", "dad-2024-kr-seoul",
+             "--outcome", "accepted"], database: database)
+        #expect(refused.status == 6)
+
+        // The petition's text went in and came back exactly, Korean and Chinese alike.
+        let store = EventStore(connection: try TestDatabase.connect(database))
+        let drafted = try store.readStream("petition-dad-2024-petition").first
+        #expect(drafted?.data.contains("탈북자 강제북송을 중단하라. 停止遣返脱北者。") == true)
+
+        let report = try #require(try VigilBinary.json(["report", "missions"], database: database) as? [[String: Any]])
+        let byMission = Dictionary(uniqueKeysWithValues: report.compactMap { row in (row["missionId"] as? String).map { ($0, row) } })
+        #expect((byMission["prc-embassy-seoul"]?["gatherings"] as? [String: Int])?["cancelled"] == 1)
+        #expect((byMission["prc-embassy-london"]?["gatherings"] as? [String: Int])?["held"] == 1)
+        #expect(byMission["prc-embassy-london"]?["firstHeldLocal"] as? String == "2024-12-22 15:30")
+        #expect(byMission["prc-consulate-sydney"]?["firstHeldLocal"] as? String == "2024-12-22 12:00")
+        let held = report.compactMap { ($0["gatherings"] as? [String: Int])?["held"] }.reduce(0, +)
+        #expect(held == 4)
+        let verify = try VigilBinary.run(["audit", "verify"], database: database)
+        #expect(verify.status == 0)
+    }
+
+    @Test("a signer's name or e-mail never reaches the log, and the same signer counts once")
+    func signersArePseudonymous() throws {
+        try vigil(["petition", "draft", "privacy", "--title", "T", "--addressee", "A", "--text", "Stop."])
+        try vigil(["petition", "open", "privacy"])
+        let signed = try vigil(["petition", "sign", "privacy", "--email", "Kim.Min-jun@Example.org", "--country", "KR"])
+        let ref = try #require(data(signed)["signerRef"] as? String)
+        #expect(ref.count == 64)
+        try vigil(["petition", "sign", "privacy", "--name", "Lee  Young-hee", "--country", "KR"])
+        let again = try VigilBinary.run(["petition", "sign", "privacy", "--name", "lee young-hee", "--country", "kr"], database: database)
+        #expect(again.status == 6)
+        let owner = try TestDatabase.connect(database)
+        let leaks = try owner.query(
+            """
+            SELECT count(*) AS n FROM vigil.events
+             WHERE data::text ILIKE '%min-jun%' OR data::text ILIKE '%young-hee%' OR metadata::text ILIKE '%min-jun%'
+                OR data::text ILIKE '%example.org%'
+            """)
+        #expect(try leaks[0].int("n") == 0)
+    }
+}
