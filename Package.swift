@@ -53,10 +53,14 @@ let package = Package(
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "VigilTestSupport"]),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "PostgresClient", "VigilTestSupport"]),
         .testTarget(name: "VigilDomainTests", dependencies: ["VigilDomain"]),
-        .testTarget(name: "VigilProjectionsTests", dependencies: ["VigilProjections", "VigilDomain"]),
+        .testTarget(
+            name: "VigilProjectionsTests",
+            dependencies: ["VigilProjections", "VigilDomain", "VigilService", "EventStore", "PostgresClient", "VigilTestSupport"]
+        ),
         .testTarget(
             name: "VigilCLITests",
-            dependencies: ["vigil", "VigilTestSupport", "PostgresClient", "EventStore"]
+            dependencies: ["vigil", "VigilTestSupport", "PostgresClient", "EventStore"],
+            exclude: ["Fixtures"]
         ),
     ]
 )

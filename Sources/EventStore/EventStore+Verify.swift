@@ -21,7 +21,35 @@ public struct ChainReport: Sendable, Equatable {
     public var holds: Bool { firstBreak == nil }
 }
 
+/// A guard of the log that must be in place: a trigger, or a privilege that must be missing.
+public struct GuardCheck: Sendable, Equatable {
+    public var name: String
+    public var holds: Bool
+}
+
 extension EventStore {
+    /// Checks that the append-only triggers are enabled and that no role may change events.
+    public func verifyGuards() throws -> [GuardCheck] {
+        var checks: [GuardCheck] = []
+        for (table, trigger) in [("vigil.events", "events_append_only"), ("vigil.commands", "commands_append_only")] {
+            let rows = try connection.query(
+                "SELECT tgenabled::text AS e FROM pg_trigger WHERE tgrelid = \(table)::regclass AND tgname = \(trigger)")
+            checks.append(GuardCheck(name: "trigger \(trigger) on \(table) is enabled", holds: try rows.first?.string("e") == "O"))
+        }
+        for role in ["vigil_writer", "vigil_auditor", "vigil_reporter"] {
+            for privilege in ["UPDATE", "DELETE", "TRUNCATE"] {
+                let rows = try connection.query(
+                    "SELECT has_table_privilege(\(role), 'vigil.events', \(privilege)) AS p")
+                checks.append(GuardCheck(name: "\(role) may not \(privilege) vigil.events", holds: try rows.first?.bool("p") == false))
+            }
+        }
+        for (role, privilege) in [("vigil_reporter", "SELECT"), ("vigil_reporter", "INSERT"), ("vigil_auditor", "INSERT")] {
+            let rows = try connection.query("SELECT has_table_privilege(\(role), 'vigil.events', \(privilege)) AS p")
+            checks.append(GuardCheck(name: "\(role) may not \(privilege) vigil.events", holds: try rows.first?.bool("p") == false))
+        }
+        return checks
+    }
+
     /// Recomputes every stream's hash chain and names the first event that does not match: a changed
     /// payload, a missing or reordered version, or a stream head that does not end its chain.
     public func verifyChains() throws -> ChainReport {

@@ -168,6 +168,40 @@ public final class EventStore {
         try !connection.query("SELECT 1 FROM vigil.commands WHERE command_id = \(commandId)").isEmpty
     }
 
+    /// The raw history for auditors: events of the given streams (all when nil), recorded in the given
+    /// window, in log order, at most `limit` of them.
+    public func history(streams: [String]?, since: Date?, until: Date?, limit: Int) throws -> [RecordedEvent] {
+        try connection.query(
+            """
+            SELECT \(unescaped: EventStore.columns) FROM vigil.events
+             WHERE (\(streams)::text[] IS NULL OR stream_id = ANY(\(streams)::text[]))
+               AND (\(since)::timestamptz IS NULL OR recorded_at >= \(since)::timestamptz)
+               AND (\(until)::timestamptz IS NULL OR recorded_at <= \(until)::timestamptz)
+             ORDER BY global_position LIMIT \(limit)
+            """
+        ).map(EventStore.recordedEvent)
+    }
+
+    /// The streams that hold an event whose payload contains `json` (a JSON object), such as every
+    /// stream with `{"campaignId": "dad-2004"}`.
+    public func streams(withEventContaining json: String) throws -> [String] {
+        try connection.query("SELECT DISTINCT stream_id FROM vigil.events WHERE data @> \(json)::jsonb ORDER BY stream_id")
+            .map { try $0.string("stream_id") }
+    }
+
+    /// A stream's events as they stood at `asOf` (recorded then or before) or at `position` (inclusive).
+    public func readStream(_ stream: String, asOf: Date?, position: Int64?) throws -> [RecordedEvent] {
+        try connection.query(
+            """
+            SELECT \(unescaped: EventStore.columns) FROM vigil.events
+             WHERE stream_id = \(stream)
+               AND (\(asOf)::timestamptz IS NULL OR recorded_at <= \(asOf)::timestamptz)
+               AND (\(position)::bigint IS NULL OR global_position <= \(position)::bigint)
+             ORDER BY stream_version
+            """
+        ).map(EventStore.recordedEvent)
+    }
+
     /// How many events the log holds.
     public func eventCount() throws -> Int64 {
         try connection.query("SELECT count(*) AS n FROM vigil.events").first?.int64("n") ?? 0

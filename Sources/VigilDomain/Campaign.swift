@@ -113,7 +113,7 @@ public enum CampaignEvent: PayloadEvent {
 }
 
 /// A campaign as its events leave it.
-public struct CampaignState: Sendable, Equatable {
+public struct CampaignState: Sendable, Equatable, Encodable {
     public var launched: CampaignLaunched?
     public var members: [CoalitionMemberAdded] = []
     /// Endorsements by id, and which of them were withdrawn.

@@ -181,7 +181,7 @@ public enum GatheringStatus: String, Codable, Sendable, CaseIterable {
 }
 
 /// A gathering as its events leave it.
-public struct GatheringState: Sendable, Equatable {
+public struct GatheringState: Sendable, Equatable, Encodable {
     public var scheduled: GatheringScheduled?
     public var status: GatheringStatus = .scheduled
     public var startsAt: Date?

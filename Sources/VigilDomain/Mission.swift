@@ -77,7 +77,7 @@ public enum MissionEvent: PayloadEvent {
 }
 
 /// A mission as its events leave it.
-public struct MissionState: Sendable, Equatable {
+public struct MissionState: Sendable, Equatable, Encodable {
     public var registration: MissionRegistered?
     public var closed: MissionClosed?
 

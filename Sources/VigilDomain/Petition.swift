@@ -146,7 +146,7 @@ public enum PetitionStatus: String, Codable, Sendable {
 }
 
 /// A petition as its events leave it.
-public struct PetitionState: Sendable, Equatable {
+public struct PetitionState: Sendable, Equatable, Encodable {
     public var drafted: PetitionDrafted?
     public var status: PetitionStatus = .draft
     /// Every version's text, 1 first.
@@ -160,6 +160,11 @@ public struct PetitionState: Sendable, Equatable {
     public init() {}
 
     public var currentVersion: Int { versions.count }
+
+    /// What an audit prints: everything but the signer references themselves (their count is `signatures`).
+    enum CodingKeys: String, CodingKey {
+        case drafted, status, versions, deliveredVersions, deliveries, signatures
+    }
 
     /// Folds one event into the state.
     public static func evolve(_ state: PetitionState, _ event: PetitionEvent) -> PetitionState {

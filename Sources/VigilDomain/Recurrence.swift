@@ -74,7 +74,7 @@ public enum RecurrenceEvent: PayloadEvent {
 }
 
 /// A weekly gathering as its events leave it.
-public struct RecurrenceState: Sendable, Equatable {
+public struct RecurrenceState: Sendable, Equatable, Encodable {
     public var rule: RecurrenceScheduled?
     public var skipped: Set<LocalDate> = []
     public var held: [LocalDate: OccurrenceHeld] = [:]

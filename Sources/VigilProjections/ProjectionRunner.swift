@@ -26,38 +26,54 @@ public final class ProjectionRunner {
 
     /// Applies every event committed after the projection's checkpoint; returns how many it applied.
     @discardableResult
-    public func catchUp(_ projection: any Projection, batchSize: Int = 1_000, progress: ((Int) -> Void)? = nil)
+    public func catchUp(_ projection: any Projection, batchSize: Int = 1_000, progress: ((Int) throws -> Void)? = nil)
         throws -> Int
     {
-        let key = ProjectionRunner.lockKey(projection.name)
+        try withLock(projection.name) {
+            try run(projection, checkpointName: projection.name, tables: .live, batchSize: batchSize, progress: progress)
+        }
+    }
+
+    /// Holds the session advisory lock `name` while `body` runs.
+    func withLock<R>(_ name: String, _ body: () throws -> R) throws -> R {
+        let key = ProjectionRunner.lockKey(name)
         try connection.query("SELECT pg_advisory_lock(\(key))")
         defer { _ = try? connection.query("SELECT pg_advisory_unlock(\(key))") }
+        return try body()
+    }
 
-        var checkpoint = try self.checkpoint(of: projection.name)
+    /// The loop shared by catching up and rebuilding: read a batch in commit order, apply it to `tables`
+    /// and move the checkpoint `checkpointName` by compare-and-set, in one transaction; until the log ends.
+    func run(_ projection: some Projection, checkpointName: String, tables: ProjectionTables, batchSize: Int,
+             progress: ((Int) throws -> Void)?) throws -> Int {
+        var checkpoint = try self.checkpoint(of: checkpointName)
         var applied = 0
         while true {
             let events = try store.readAll(after: checkpoint, limit: batchSize)
             guard let last = events.last else { break }
             let decoded = try events.map(DecodedEvent.init)
             try connection.withTransaction {
-                try projection.apply(decoded, connection: connection)
-                let moved = try connection.query(
-                    """
-                    UPDATE vigil_read.checkpoints
-                       SET transaction_id = \(String(last.transactionId))::xid8, global_position = \(last.position),
-                           events_applied = events_applied + \(events.count), updated_at = now()
-                     WHERE projection = \(projection.name)
-                       AND transaction_id = \(String(checkpoint.transactionId))::xid8
-                       AND global_position = \(checkpoint.position)
-                    """, prepared: true)
-                guard moved.affectedRows == 1 else { throw CheckpointMoved(projection: projection.name) }
+                try projection.apply(decoded, tables: tables, connection: connection)
+                try moveCheckpoint(checkpointName, from: checkpoint, to: last.checkpoint, count: events.count)
             }
             checkpoint = last.checkpoint
             applied += events.count
-            progress?(applied)
+            try progress?(applied)
             if events.count < batchSize { break }
         }
         return applied
+    }
+
+    func moveCheckpoint(_ name: String, from: Checkpoint, to: Checkpoint, count: Int) throws {
+        let moved = try connection.query(
+            """
+            UPDATE vigil_read.checkpoints
+               SET transaction_id = \(String(to.transactionId))::xid8, global_position = \(to.position),
+                   events_applied = events_applied + \(count), updated_at = now()
+             WHERE projection = \(name)
+               AND transaction_id = \(String(from.transactionId))::xid8 AND global_position = \(from.position)
+            """, prepared: true)
+        guard moved.affectedRows == 1 else { throw CheckpointMoved(projection: name) }
     }
 
     /// Catches up until the projection has applied everything up to `target`, waiting for older
@@ -79,10 +95,17 @@ public final class ProjectionRunner {
     public func checkpoint(of name: String) throws -> Checkpoint {
         try connection.query(
             "INSERT INTO vigil_read.checkpoints (projection) VALUES (\(name)) ON CONFLICT (projection) DO NOTHING")
+        return try storedCheckpoint(of: name)
+    }
+
+    /// The projection's checkpoint as stored, without creating it (for read-only roles): the start of the
+    /// log when there is none.
+    public func storedCheckpoint(of name: String) throws -> Checkpoint {
         let rows = try connection.query(
             "SELECT transaction_id::text AS xid, global_position FROM vigil_read.checkpoints WHERE projection = \(name)")
-        guard let row = rows.first, let xid = UInt64(try row.string("xid")) else {
-            throw PostgresError(kind: .client, message: "projection \(name) has no checkpoint")
+        guard let row = rows.first else { return .start }
+        guard let xid = UInt64(try row.string("xid")) else {
+            throw PostgresError(kind: .client, message: "projection \(name) has a malformed checkpoint")
         }
         return Checkpoint(transactionId: xid, position: try row.int64("global_position"))
     }

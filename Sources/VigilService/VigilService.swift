@@ -39,6 +39,8 @@ public enum SessionRole: String, Sendable {
     case auditor = "vigil_auditor"
     /// Reads the read models only.
     case reporter = "vigil_reporter"
+    /// The login user as it is: the owner of the schema, for migrations and rebuilds.
+    case owner = ""
 }
 
 /// One session of Vigil: a connection acting in a role, the event store over it, and the handling of
@@ -55,8 +57,10 @@ public final class VigilSession {
         connection = try Connection(conninfo: conninfo)
         store = EventStore(connection: connection)
         self.role = role
-        try connection.query(
-            "SELECT set_config('role', \(role.rawValue), false) WHERE pg_has_role(\(role.rawValue), 'MEMBER')")
+        if role != .owner {
+            try connection.query(
+                "SELECT set_config('role', \(role.rawValue), false) WHERE pg_has_role(\(role.rawValue), 'MEMBER')")
+        }
     }
 
     /// How many times a command is decided again after losing a race for its stream.
@@ -211,7 +215,7 @@ public final class VigilSession {
     public func catchUpProjections(progress: ((String, Int) -> Void)? = nil) throws -> Int {
         let runner = ProjectionRunner(connection: connection)
         var total = 0
-        for projection in Projections.all() {
+        for projection in Projections.all {
             total += try runner.catchUp(projection) { progress?(projection.name, $0) }
         }
         return total
@@ -227,9 +231,9 @@ public final class VigilSession {
     func catchUpProjections(through target: Checkpoint?) throws -> [String] {
         guard let target else { return [] }
         let runner = ProjectionRunner(connection: connection)
-        return try Projections.all().filter {
+        return try Projections.all.filter {
             try !runner.catchUp($0, through: target, timeout: VigilSession.visibilityTimeout)
-        }.map(\.name)
+        }.map { $0.name }
     }
 }
 

@@ -1,20 +1,118 @@
 import ArgumentParser
 import EventStore
 import Foundation
+import VigilDomain
+import VigilProjections
 import VigilService
 
-/// `vigil audit …`: proof that the log was not altered.
+/// `vigil audit …`: the raw history, the state of anything as it stood, and proof the log was not altered.
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
-        abstract: "Check the event log.",
-        subcommands: [Verify.self]
+        abstract: "Audit the event log: its history, replays as of a time, and verification.",
+        subcommands: [Log.self, Replay.self, Verify.self]
     )
+
+    struct Log: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The raw history: position, time, actor, command id, event type and data.",
+            discussion: """
+                Times are UTC: YYYY-MM-DD (the whole day) or YYYY-MM-DD HH:MM.
+                Example: vigil audit log --campaign dad-2004 --since 2026-01-01 --format json
+                """
+        )
+
+        @Option(help: "Only this stream (such as gathering-dad-2004-washington).")
+        var stream: String?
+        @Option(help: "Only the streams of this campaign: the campaign and its gatherings, weekly gatherings and petitions.")
+        var campaign: String?
+        @Option(help: "Recorded at or after this time (UTC).")
+        var since: String?
+        @Option(help: "Recorded at or before this time (UTC).")
+        var until: String?
+        @Option(help: "At most this many events.")
+        var limit = 1_000
+        @Option(help: "table or json (one JSON object per line).")
+        var format: OutputFormat = .table
+
+        func run() throws {
+            try CLI.run {
+                let since = try self.since.map { try AuditTime.parse($0, field: "--since", endOfDay: false) }
+                let until = try self.until.map { try AuditTime.parse($0, field: "--until", endOfDay: true) }
+                guard (1...1_000_000).contains(limit) else {
+                    throw DomainError.invalid(field: "--limit", reason: "give 1 to 1000000")
+                }
+                let session = try VigilSession(role: .auditor)
+                var streams: [String]?
+                if let stream { streams = [stream] }
+                if let campaign {
+                    let id = try Check.id(campaign, field: "--campaign")
+                    let json = String(decoding: try JSONSerialization.data(withJSONObject: ["campaignId": id]), as: UTF8.self)
+                    streams = (streams ?? []) + [Streams.campaign(id)] + (try session.store.streams(withEventContaining: json))
+                }
+                let events = try session.store.history(streams: streams, since: since, until: until, limit: limit)
+                if format == .json {
+                    for e in events {
+                        Output.printJSON([
+                            "position": e.position, "recordedAt": Output.iso(e.recordedAt), "actor": e.actor,
+                            "commandId": e.commandId ?? "", "stream": e.streamId, "version": e.version, "type": e.type,
+                            "data": (try? JSONSerialization.jsonObject(with: Data(e.data.utf8))) ?? e.data,
+                        ])
+                    }
+                } else {
+                    Output.printRows(
+                        ["position", "recorded (UTC)", "actor", "command", "stream", "v", "type", "data"],
+                        events.map {
+                            [String($0.position), Output.iso($0.recordedAt), $0.actor, String(($0.commandId ?? "").prefix(20)),
+                             $0.streamId, String($0.version), $0.type, String($0.data.prefix(80))]
+                        }, format: .table)
+                }
+            }
+        }
+    }
+
+    struct Replay: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The state of a campaign, mission, gathering, weekly gathering or petition as it stood then.",
+            discussion: """
+                Computed by the domain's own evolve from the log: what Vigil knew at that time (UTC; a bare date means
+                the end of that day) or at that log position.
+                Example: vigil audit replay gathering dad-2004-washington --as-of 2004-12-21
+                """
+        )
+
+        @Argument(help: "campaign, mission, gathering, weekly or petition.")
+        var kind: String
+        @Argument(help: "Its id.")
+        var id: String
+        @Option(name: .customLong("as-of"), help: "As recorded at this time (UTC).")
+        var asOf: String?
+        @Option(help: "As of this log position (inclusive).")
+        var position: Int64?
+
+        func validate() throws {
+            guard (asOf == nil) != (position == nil) else { throw ValidationError("give --as-of TIME or --position N") }
+        }
+
+        func run() throws {
+            try CLI.run {
+                let asOf = try self.asOf.map { try AuditTime.parse($0, field: "--as-of", endOfDay: true) }
+                let id = try Check.id(id, field: "id")
+                let session = try VigilSession(role: .auditor)
+                let state = try session.replay(kind: kind, id: id, asOf: asOf, position: position)
+                print(String(decoding: try state.json(), as: UTF8.self))
+            }
+        }
+    }
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Recompute every stream's hash chain and name the first event that does not match.",
-            discussion: "Example: vigil audit verify. Exits 0 only when every chain holds."
+            abstract: "Prove the log was not altered: hash chains, append-only guards, and read models equal to a replay.",
+            discussion: """
+                Recomputes every stream's hash chain and names the first event that does not match; checks that the
+                triggers and grants that keep the log append-only are in place; replays the log in memory and compares
+                each projection with its stored rows. Exits 0 only when all hold. Example: vigil audit verify
+                """
         )
 
         @Option(help: "table or json.")
@@ -23,23 +121,54 @@ struct AuditCommand: ParsableCommand {
         func run() throws {
             try CLI.run {
                 let session = try VigilSession(role: .auditor)
-                let report = try session.store.verifyChains()
+                let chains = try session.store.verifyChains()
+                let guards = try session.store.verifyGuards()
+                let runner = ProjectionRunner(connection: session.connection)
+                var projections: [(String, String?)] = []
+                for projection in Projections.all {
+                    projections.append((projection.name, try runner.compareWithReplay(projection)))
+                }
+                let holds = chains.holds && guards.allSatisfy(\.holds) && projections.allSatisfy { $0.1 == nil }
                 if format == .json {
-                    var object: [String: Any] = ["streams": report.streams, "events": report.events, "holds": report.holds]
-                    if let broken = report.firstBreak {
-                        object["firstBreak"] = [
-                            "position": broken.position, "stream": broken.streamId, "version": broken.version,
-                            "reason": broken.reason,
-                        ]
+                    var object: [String: Any] = [
+                        "holds": holds, "streams": chains.streams, "events": chains.events,
+                        "guards": guards.map { ["check": $0.name, "holds": $0.holds] },
+                        "projections": projections.map { ["projection": $0.0, "matchesReplay": $0.1 == nil, "difference": $0.1 ?? ""] },
+                    ]
+                    if let broken = chains.firstBreak {
+                        object["firstBreak"] = ["position": broken.position, "stream": broken.streamId, "version": broken.version, "reason": broken.reason]
                     }
                     Output.printJSON(object)
-                } else if let broken = report.firstBreak {
-                    print("the log was altered: \(broken)")
                 } else {
-                    print("every hash chain holds: \(report.events) events in \(report.streams) streams")
+                    if let broken = chains.firstBreak {
+                        print("the log was altered: \(broken)")
+                    } else {
+                        print("every hash chain holds: \(chains.events) events in \(chains.streams) streams")
+                    }
+                    let failed = guards.filter { !$0.holds }
+                    print(failed.isEmpty ? "append-only guards in place: \(guards.count) checks" : "guards missing: " + failed.map(\.name).joined(separator: "; "))
+                    for (name, difference) in projections {
+                        print("projection \(name): \(difference ?? "equals a replay of the log")")
+                    }
                 }
-                if !report.holds { throw CLI.Failure(message: nil, code: .tampered) }
+                if !holds { throw CLI.Failure(message: nil, code: .tampered) }
             }
         }
+    }
+}
+
+/// Times auditors type: `YYYY-MM-DD` or `YYYY-MM-DD HH:MM`, in UTC.
+enum AuditTime {
+    static func parse(_ raw: String, field: String, endOfDay: Bool) throws -> Date {
+        let utc = TimeZone(identifier: "UTC") ?? .current
+        let text = raw.trimmingCharacters(in: .whitespaces)
+        if text.count == 10 {
+            let date = try LocalDate.parse(text, field: field)
+            let start = try LocalTime.resolve(WallTime(year: date.year, month: date.month, day: date.day, hour: 0, minute: 0), in: utc, fold: nil, field: field).instant
+            return endOfDay ? start.addingTimeInterval(86_400 - 0.000_001) : start
+        }
+        let wall = try WallTime.parse(text.replacingOccurrences(of: "Z", with: ""), field: field)
+        let instant = try LocalTime.resolve(wall, in: utc, fold: nil, field: field).instant
+        return endOfDay ? instant.addingTimeInterval(59.999_999) : instant
     }
 }

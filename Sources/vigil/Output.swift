@@ -1,4 +1,6 @@
 import Foundation
+import VigilDomain
+import VigilProjections
 import VigilService
 
 /// Printing for people (aligned tables) and machines (JSON, CSV).
@@ -36,11 +38,70 @@ enum Output {
         print(String(decoding: data, as: UTF8.self))
     }
 
-    /// Prints rows as an aligned table, a JSON array of objects, or CSV with a header.
-    static func printRows(_ headers: [String], _ rows: [[String]], keys: [String], json: [[String: Any]], format: OutputFormat) {
+    /// The JSON coder of reports: sorted keys, ISO 8601 instants.
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+
+    /// An Encodable value as a JSON object tree, for printJSON.
+    static func jsonValue<T: Encodable>(_ value: T) throws -> Any {
+        try JSONSerialization.jsonObject(with: try encoder().encode(value), options: [.fragmentsAllowed])
+    }
+
+    /// Prints report rows: a table with a line saying how far behind the log the read models are; JSON
+    /// as {"rows": […], "behindLog": […]}; or CSV (the lag then goes to stderr).
+    static func report<R: Encodable>(
+        _ rows: [R], lag: [ProjectionLag], format: OutputFormat, headers: [String], cells: (R) -> [String]
+    ) throws {
         switch format {
         case .json:
-            printJSON(json)
+            printJSON(["rows": try jsonValue(rows), "behindLog": try jsonValue(lag)])
+        case .csv:
+            printRows(headers, rows.map(cells), format: .csv)
+            let behind = lag.filter { $0.eventsBehind > 0 }
+            if !behind.isEmpty { FileHandle.standardError.write(Data("vigil: \(lagText(lag))\n".utf8)) }
+        case .table:
+            printRows(headers, rows.map(cells), format: .table)
+            printLag(lag)
+        }
+    }
+
+    static func printLag(_ lag: [ProjectionLag]) {
+        print("(\(lagText(lag)))")
+    }
+
+    static func lagText(_ lag: [ProjectionLag]) -> String {
+        let behind = lag.filter { $0.eventsBehind > 0 }
+        if behind.isEmpty { return "read models up to date with the log" }
+        return "read models behind the log: " + behind.map {
+            "\($0.projection) \($0.eventsBehind) events (\(String(format: "%.1f", $0.secondsBehind)) s)"
+        }.joined(separator: ", ")
+    }
+
+    static func printFigures(_ f: Figures) {
+        print("gatherings: \(f.gatheringsScheduled) scheduled, \(f.gatheringsHeld) held, \(f.gatheringsCancelled) cancelled, \(f.gatheringsNotHeld) not held; \(f.weeklyHeld) weekly dates held")
+        print("attendance: \(f.attendanceExpected) expected, \(f.attendanceReported) reported")
+        print("deliveries: \(f.deliveriesAccepted) accepted, \(f.deliveriesRefused) refused, \(f.deliveriesBlocked) blocked, \(f.deliveriesNobodyCameOut) with nobody coming out")
+        print("name lists read: \(f.readings) (\(f.namesRead) names); coverage: \(f.coverage); outlets that did not come: \(f.noShows)")
+    }
+
+    /// `2004-12-22T17:00:00Z`.
+    static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+
+    /// `2004-12-22 17:00` in UTC.
+    static func utc(_ date: Date) -> String {
+        let wall = WallTime(date, in: TimeZone(identifier: "UTC") ?? .current)
+        return "\(wall.dateString) \(wall.clock)"
+    }
+
+    /// Prints rows as an aligned table, JSON (`json`, or objects keyed by the headers), or CSV with a header.
+    static func printRows(_ headers: [String], _ rows: [[String]], json: Any? = nil, format: OutputFormat) {
+        switch format {
+        case .json:
+            printJSON(json ?? rows.map { Dictionary(uniqueKeysWithValues: zip(headers, $0)) })
         case .csv:
             print(headers.map(csvField).joined(separator: ","))
             for row in rows { print(row.map(csvField).joined(separator: ",")) }

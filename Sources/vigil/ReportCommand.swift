@@ -4,63 +4,155 @@ import VigilDomain
 import VigilProjections
 import VigilService
 
-/// `vigil report …`: read models for people and machines.
+/// `vigil report …`: the read models, for people (tables) and machines (JSON, CSV).
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Report from the read models.",
-        subcommands: [Missions.self]
+        abstract: "Report from the read models: per mission, per campaign, per day of action.",
+        discussion: "Reports read the projections only, and say how far behind the log they are.",
+        subcommands: [Missions.self, Mission.self, Campaign.self, Day.self]
     )
 
     struct Missions: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "One row per mission: gatherings by status and attendance.",
-            discussion: "Example: vigil report missions --country US --format json"
+            abstract: "One row per mission: gatherings by status, attendance, deliveries by outcome, readings, coverage.",
+            discussion: "Example: vigil report missions --campaign dad-2004 --country US --format json"
         )
 
         @Option(help: "Only missions in this country (ISO 3166 code).")
         var country: String?
+        @Option(help: "Only this campaign's activity, at the missions it reached.")
+        var campaign: String?
         @Option(help: "table, json or csv.")
         var format: OutputFormat = .table
 
         func run() throws {
             try CLI.run {
                 let country = try self.country.map { try Check.country($0, field: "--country") }
+                let campaign = try self.campaign.map { try Check.id($0, field: "--campaign") }
                 let session = try VigilSession(role: .reporter)
-                let rows = try MissionReport.missions(country: country, connection: session.connection)
-                let headers = [
-                    "mission", "kind", "city", "country", "status", "scheduled", "held", "cancelled", "not held",
-                    "expected", "reported", "first held (local)", "last held (local)",
-                ]
-                let table = rows.map { row in
-                    [
-                        row.missionId, row.kind, row.city, row.country, row.status, String(row.gatheringsScheduled),
-                        String(row.gatheringsHeld), String(row.gatheringsCancelled), String(row.gatheringsNotHeld),
-                        String(row.attendanceExpected), String(row.attendanceReported),
-                        local(row.firstActivity, row.timeZone), local(row.lastActivity, row.timeZone),
-                    ]
+                let rows = try Reports.missions(country: country, campaign: campaign, connection: session.connection)
+                try Output.report(
+                    rows, lag: try Reports.lag(connection: session.connection), format: format,
+                    headers: ["mission", "kind", "city", "country", "status", "scheduled", "held", "cancelled", "not held",
+                              "weekly held", "expected", "reported", "accepted", "refused", "blocked", "nobody out",
+                              "readings", "names", "coverage", "no-shows", "first held (local)", "last held (local)"]
+                ) { row in
+                    let f = row.figures
+                    return [row.mission.missionId, row.mission.kind, row.mission.city, row.mission.country, row.mission.status]
+                        + [f.gatheringsScheduled, f.gatheringsHeld, f.gatheringsCancelled, f.gatheringsNotHeld, f.weeklyHeld,
+                           f.attendanceExpected, f.attendanceReported, f.deliveriesAccepted, f.deliveriesRefused,
+                           f.deliveriesBlocked, f.deliveriesNobodyCameOut, f.readings, f.namesRead, f.coverage, f.noShows].map(String.init)
+                        + [row.firstHeldLocal ?? "", row.lastHeldLocal ?? ""]
                 }
-                let json: [[String: Any]] = rows.map { row in
-                    [
-                        "missionId": row.missionId, "name": row.name, "kind": row.kind, "sendingState": row.sendingState,
-                        "city": row.city, "country": row.country, "timeZone": row.timeZone, "status": row.status,
-                        "gatherings": [
-                            "scheduled": row.gatheringsScheduled, "held": row.gatheringsHeld,
-                            "cancelled": row.gatheringsCancelled, "notHeld": row.gatheringsNotHeld,
-                        ],
-                        "attendance": ["expected": row.attendanceExpected, "reported": row.attendanceReported],
-                        "firstHeldLocal": local(row.firstActivity, row.timeZone),
-                        "lastHeldLocal": local(row.lastActivity, row.timeZone),
-                    ]
-                }
-                Output.printRows(headers, table, keys: [], json: json, format: format)
             }
         }
+    }
 
-        func local(_ date: Date?, _ zone: String) -> String {
-            guard let date, let tz = TimeZone(identifier: zone) else { return "" }
-            let wall = WallTime(date, in: tz)
-            return "\(wall.dateString) \(String(format: "%02d:%02d", wall.hour, wall.minute))"
+    struct Mission: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "One mission in full: its figures, gatherings by kind, and the campaigns it took part in.",
+            discussion: "Example: vigil report mission prc-embassy-washington"
+        )
+
+        @Argument(help: "The mission's id.")
+        var id: String
+        @Option(help: "table, json or csv.")
+        var format: OutputFormat = .table
+
+        func run() throws {
+            try CLI.run {
+                let id = try Check.id(id, field: "mission id")
+                let session = try VigilSession(role: .reporter)
+                guard let row = try Reports.mission(id, connection: session.connection) else {
+                    throw DomainError.notFound(kind: "mission", id: id)
+                }
+                let lag = try Reports.lag(connection: session.connection)
+                if format == .table {
+                    let m = row.mission
+                    print("\(m.name) (\(m.missionId))")
+                    print("\(m.kind), \(m.city), \(m.country); zone \(m.timeZone); \(m.status)")
+                    print("campaigns: \(row.campaigns.isEmpty ? "none" : row.campaigns.joined(separator: ", "))")
+                    print("first held: \(row.firstHeldLocal ?? "never"); last held: \(row.lastHeldLocal ?? "never") (local time)")
+                    Output.printFigures(row.figures)
+                    Output.printRows(["kind", "scheduled", "held", "cancelled", "not held"], row.byKind.map {
+                        [$0.kind, String($0.scheduled), String($0.held), String($0.cancelled), String($0.notHeld)]
+                    }, format: .table)
+                    Output.printLag(lag)
+                } else {
+                    try Output.report([row], lag: lag, format: format, headers: ["mission", "scheduled", "held"]) {
+                        [$0.mission.missionId, String($0.figures.gatheringsScheduled), String($0.figures.gatheringsHeld)]
+                    }
+                }
+            }
+        }
+    }
+
+    struct Campaign: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Campaigns: missions, cities and countries reached; gatherings; attendance; deliveries; signatures.",
+            discussion: "Example: vigil report campaign snkd-2017 (without an id: every campaign)"
+        )
+
+        @Argument(help: "The campaign's id (default: every campaign).")
+        var id: String?
+        @Option(help: "table, json or csv.")
+        var format: OutputFormat = .table
+
+        func run() throws {
+            try CLI.run {
+                let id = try self.id.map { try Check.id($0, field: "campaign id") }
+                let session = try VigilSession(role: .reporter)
+                let rows = try Reports.campaigns(id, connection: session.connection)
+                if let id, rows.isEmpty { throw DomainError.notFound(kind: "campaign", id: id) }
+                try Output.report(
+                    rows, lag: try Reports.lag(connection: session.connection), format: format,
+                    headers: ["campaign", "status", "missions", "cities", "countries", "scheduled", "held", "cancelled",
+                              "not held", "expected", "reported", "accepted", "refused", "blocked", "nobody out",
+                              "signatures", "online", "paper", "endorsements", "statements", "coverage", "no-shows"]
+                ) { row in
+                    let f = row.figures
+                    return [row.campaign.campaignId, row.campaign.status, String(row.missionsReached), String(row.citiesReached),
+                            String(row.countriesReached)]
+                        + [f.gatheringsScheduled, f.gatheringsHeld, f.gatheringsCancelled, f.gatheringsNotHeld,
+                           f.attendanceExpected, f.attendanceReported, f.deliveriesAccepted, f.deliveriesRefused,
+                           f.deliveriesBlocked, f.deliveriesNobodyCameOut, row.signatures.total, row.signatures.online,
+                           row.signatures.paper].map(String.init)
+                        + [String(row.endorsementsCurrent), String(row.campaign.statements), String(f.coverage), String(f.noShows)]
+                }
+            }
+        }
+    }
+
+    struct Day: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A day of action: one row per city, in the order they start, with each place's local date and time.",
+            discussion: "Example: vigil report day dad-2004 (Sydney starts nineteen hours before Los Angeles)"
+        )
+
+        @Argument(help: "The campaign's id.")
+        var id: String
+        @Option(help: "table, json or csv.")
+        var format: OutputFormat = .table
+
+        func run() throws {
+            try CLI.run {
+                let id = try Check.id(id, field: "campaign id")
+                let session = try VigilSession(role: .reporter)
+                let rows = try Reports.day(id, connection: session.connection)
+                if rows.isEmpty, try Reports.campaigns(id, connection: session.connection).isEmpty {
+                    throw DomainError.notFound(kind: "campaign", id: id)
+                }
+                try Output.report(
+                    rows, lag: try Reports.lag(connection: session.connection), format: format,
+                    headers: ["starts (UTC)", "local date and time", "zone", "city", "country", "mission", "gathering", "kind",
+                              "status", "expected", "reported"]
+                ) { row in
+                    [Output.utc(row.startsAtUTC), row.localStart, row.timeZone, row.city, row.country, row.missionId,
+                     row.gatheringId, row.kind, row.status, String(row.attendanceExpected),
+                     row.attendanceReported.map(String.init) ?? ""]
+                }
+            }
         }
     }
 }

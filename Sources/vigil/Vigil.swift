@@ -13,7 +13,7 @@ struct Vigil: ParsableCommand {
             """,
         subcommands: [
             CampaignCommandGroup.self, MissionCommandGroup.self, GatheringCommandGroup.self, WeeklyCommandGroup.self,
-            PetitionCommandGroup.self, ReportCommand.self, AuditCommand.self,
+            PetitionCommandGroup.self, ReportCommand.self, ProjectionsCommand.self, AuditCommand.self,
             SeedCommand.self, DemoCommand.self, DatabaseCommand.self,
         ]
     )

@@ -92,14 +92,42 @@ struct DayOfActionTests {
         let drafted = try store.readStream("petition-dad-2024-petition").first
         #expect(drafted?.data.contains("탈북자 강제북송을 중단하라. 停止遣返脱北者。") == true)
 
-        let report = try #require(try VigilBinary.json(["report", "missions"], database: database) as? [[String: Any]])
-        let byMission = Dictionary(uniqueKeysWithValues: report.compactMap { row in (row["missionId"] as? String).map { ($0, row) } })
-        #expect((byMission["prc-embassy-seoul"]?["gatherings"] as? [String: Int])?["cancelled"] == 1)
-        #expect((byMission["prc-embassy-london"]?["gatherings"] as? [String: Int])?["held"] == 1)
+        let missions = try #require(try VigilBinary.json(["report", "missions"], database: database) as? [String: Any])
+        let report = try #require(missions["rows"] as? [[String: Any]])
+        let byMission = Dictionary(uniqueKeysWithValues: report.compactMap { row in
+            ((row["mission"] as? [String: Any])?["missionId"] as? String).map { ($0, row) }
+        })
+        func figure(_ mission: String, _ name: String) -> Int? { (byMission[mission]?["figures"] as? [String: Int])?[name] }
+        #expect(figure("prc-embassy-seoul", "gatheringsCancelled") == 1)
+        #expect(figure("prc-embassy-london", "gatheringsHeld") == 1)
+        #expect(figure("prc-consulate-sydney", "deliveriesAccepted") == 1)
+        #expect(figure("prc-embassy-washington", "deliveriesBlocked") == 1)
+        #expect(figure("prc-consulate-los-angeles", "deliveriesNobodyCameOut") == 1)
+        #expect(figure("prc-embassy-london", "deliveriesRefused") == 1)
+        #expect(figure("prc-embassy-washington", "namesRead") == 120)
         #expect(byMission["prc-embassy-london"]?["firstHeldLocal"] as? String == "2024-12-22 15:30")
         #expect(byMission["prc-consulate-sydney"]?["firstHeldLocal"] as? String == "2024-12-22 12:00")
-        let held = report.compactMap { ($0["gatherings"] as? [String: Int])?["held"] }.reduce(0, +)
+        let held = report.compactMap { ($0["figures"] as? [String: Int])?["gatheringsHeld"] }.reduce(0, +)
         #expect(held == 4)
+
+        // The campaign's figures are the sums over its missions.
+        let campaign = try #require(try VigilBinary.json(["report", "campaign", "dad-2024"], database: database) as? [String: Any])
+        let row = try #require((campaign["rows"] as? [[String: Any]])?.first)
+        let figures = try #require(row["figures"] as? [String: Int])
+        for (name, value) in figures {
+            let sum = report.compactMap { ($0["figures"] as? [String: Int])?[name] }.reduce(0, +)
+            #expect(sum == value, "\(name): missions add up to \(sum), the campaign says \(value)")
+        }
+        #expect(row["missionsReached"] as? Int == 5)
+        #expect(row["countriesReached"] as? Int == 4)
+        #expect((row["signatures"] as? [String: Any])?["total"] as? Int == 920)
+
+        // The day: one row per city, Sydney first and Los Angeles last, each at noon on its own clock.
+        let day = try #require(try VigilBinary.json(["report", "day", "dad-2024"], database: database) as? [String: Any])
+        let cities = try #require(day["rows"] as? [[String: Any]])
+        #expect(cities.compactMap { $0["city"] as? String } == ["Sydney", "Seoul", "London", "Washington", "Los Angeles"])
+        #expect(cities.first?["localStart"] as? String == "2024-12-22 12:00")
+        #expect(cities.last?["localStart"] as? String == "2024-12-22 12:00")
         let verify = try VigilBinary.run(["audit", "verify"], database: database)
         #expect(verify.status == 0)
     }

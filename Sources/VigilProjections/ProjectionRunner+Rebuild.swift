@@ -1,0 +1,147 @@
+import EventStore
+import Foundation
+import PostgresClient
+
+/// Where a rebuild stands, for its progress line.
+public struct RebuildProgress: Sendable {
+    public var projection: String
+    public var done: Int
+    public var total: Int
+    public var seconds: Double
+    public var resumedFrom: Int
+
+    /// Events per second so far.
+    public var rate: Double { seconds > 0 ? Double(done - resumedFrom) / seconds : 0 }
+    /// Seconds left at the current rate.
+    public var secondsLeft: Double { rate > 0 ? Double(max(total - done, 0)) / rate : 0 }
+}
+
+extension ProjectionRunner {
+    /// Replays the whole log into fresh `__next` tables, then swaps them in with the checkpoint in one
+    /// transaction, so a report never sees half a rebuild. Each batch commits with the rebuild's own
+    /// checkpoint: after a crash or kill, the next rebuild resumes where it stopped. Needs the tables'
+    /// owner (it creates, renames and drops tables).
+    @discardableResult
+    public func rebuild(_ projection: some Projection, batchSize: Int = 2_000, progress: ((RebuildProgress) throws -> Void)? = nil)
+        throws -> Int
+    {
+        let rebuildName = "\(projection.name)#rebuild"
+        return try withLock(rebuildName) {
+            let resumedFrom = try prepareNextTables(projection, checkpointName: rebuildName)
+            let total = try connection.query("SELECT count(*) AS n FROM vigil.events").first?.int("n") ?? 0
+            let started = Date()
+            let report: (Int) throws -> Void = { applied in
+                try progress?(RebuildProgress(
+                    projection: projection.name, done: resumedFrom + applied, total: total,
+                    seconds: Date().timeIntervalSince(started), resumedFrom: resumedFrom))
+            }
+            var applied = try run(projection, checkpointName: rebuildName, tables: .next, batchSize: batchSize, progress: report)
+            // The swap: under the projection's own lock, so no catch-up writes the old tables meanwhile.
+            try withLock(projection.name) {
+                applied += try run(projection, checkpointName: rebuildName, tables: .next, batchSize: batchSize, progress: report)
+                try connection.withTransaction {
+                    for table in projection.tables {
+                        let live = ProjectionTables.live.name(table)
+                        let next = ProjectionTables.next.name(table)
+                        try connection.execute(
+                            """
+                            ALTER TABLE \(live) RENAME TO \(table)__old;
+                            ALTER TABLE \(next) RENAME TO \(table);
+                            DROP TABLE vigil_read.\(table)__old;
+                            """)
+                    }
+                    try connection.query(
+                        """
+                        UPDATE vigil_read.checkpoints c
+                           SET transaction_id = r.transaction_id, global_position = r.global_position,
+                               events_applied = r.events_applied, updated_at = now()
+                          FROM vigil_read.checkpoints r
+                         WHERE c.projection = \(projection.name) AND r.projection = \(rebuildName)
+                        """)
+                    try connection.query("DELETE FROM vigil_read.checkpoints WHERE projection = \(rebuildName)")
+                }
+            }
+            try report(applied)
+            return resumedFrom + applied
+        }
+    }
+
+    /// Resumes a rebuild whose tables and checkpoint survived; otherwise creates empty `__next` tables
+    /// like the live ones and a checkpoint at the start. Returns how many events were already applied.
+    func prepareNextTables(_ projection: some Projection, checkpointName: String) throws -> Int {
+        _ = try checkpoint(of: projection.name)
+        var present = 0
+        for table in projection.tables {
+            let exists = try connection.query("SELECT to_regclass(\(ProjectionTables.next.name(table))) IS NOT NULL AS e")
+            if try exists.first?.bool("e") == true { present += 1 }
+        }
+        let saved = try connection.query(
+            "SELECT events_applied FROM vigil_read.checkpoints WHERE projection = \(checkpointName)")
+        if present == projection.tables.count, let applied = try saved.first?.int("events_applied") {
+            return applied
+        }
+        try connection.withTransaction {
+            for table in projection.tables {
+                try connection.execute(
+                    """
+                    DROP TABLE IF EXISTS \(ProjectionTables.next.name(table));
+                    CREATE TABLE \(ProjectionTables.next.name(table)) (LIKE \(ProjectionTables.live.name(table)) INCLUDING ALL);
+                    """)
+            }
+            try connection.query("DELETE FROM vigil_read.checkpoints WHERE projection = \(checkpointName)")
+            try connection.query("INSERT INTO vigil_read.checkpoints (projection) VALUES (\(checkpointName))")
+        }
+        return 0
+    }
+
+    /// Follows the log until `shouldStop` says so: catches every projection up, then waits for a
+    /// notification (polling every `pollSeconds` as the fallback, since a notification can be missed
+    /// while not listening). A batch in progress always finishes.
+    public func follow(pollSeconds: Double = 1, shouldStop: () -> Bool, applied: ((String, Int) -> Void)? = nil) throws {
+        let listener = try Connection(conninfo: nil, applicationName: "vigil-projections")
+        try listener.listen("vigil_events")
+        while !shouldStop() {
+            for projection in Projections.all {
+                let n = try catchUp(projection)
+                if n > 0 { applied?(projection.name, n) }
+            }
+            var waited = 0.0
+            while waited < pollSeconds && !shouldStop() {
+                if try listener.waitForNotification(timeout: 0.2) != nil {
+                    while try listener.waitForNotification(timeout: 0) != nil {}
+                    break
+                }
+                waited += 0.2
+            }
+        }
+    }
+
+    /// Replays the log in memory up to the projection's checkpoint and compares the result with the
+    /// stored rows. Returns nil when they are equal, else a description of the first difference.
+    public func compareWithReplay(_ projection: some Projection) throws -> String? {
+        try withLock(projection.name) {
+            let target = try storedCheckpoint(of: projection.name)
+            var model = projection.emptyModel()
+            var cursor = Checkpoint.start
+            while true {
+                let fetched = try store.readAll(after: cursor, limit: 5_000)
+                let events = fetched.filter { $0.checkpoint <= target }
+                guard let last = events.last else { break }
+                for event in events { projection.fold(&model, try DecodedEvent(event)) }
+                cursor = last.checkpoint
+                if events.count < fetched.count { break }
+            }
+            let stored = try projection.loadAll(tables: .live, connection: connection)
+            guard stored != model else { return nil }
+            return Self.difference(stored: stored, replayed: model)
+        }
+    }
+
+    static func difference<M>(stored: M, replayed: M) -> String {
+        let a = String(describing: stored)
+        let b = String(describing: replayed)
+        let prefix = zip(a, b).prefix { $0 == $1 }.count
+        let start = a.index(a.startIndex, offsetBy: max(0, prefix - 60))
+        return "the stored rows differ from a replay of the log near: …\(a[start...].prefix(160))…"
+    }
+}

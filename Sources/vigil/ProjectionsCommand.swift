@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import Synchronization
+import VigilDomain
+import VigilProjections
+import VigilService
+
+/// `vigil projections …`: the read models' runner.
+struct ProjectionsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "projections",
+        abstract: "Follow the log into the read models, show how far behind they are, rebuild them.",
+        subcommands: [Run.self, Status.self, Rebuild.self]
+    )
+
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Follow the log: catch up in batches, then wait for new events, until SIGINT or SIGTERM.",
+            discussion: """
+                LISTEN/NOTIFY wakes it; it also polls every second, so nothing waits on a missed notification.
+                On SIGINT or SIGTERM it finishes the batch in hand and exits 0. Example: vigil projections run
+                """
+        )
+
+        func run() throws {
+            try CLI.run {
+                let session = try VigilSession(role: .writer)
+                let runner = ProjectionRunner(connection: session.connection)
+                Signals.install()
+                FileHandle.standardError.write(Data("vigil: following the log (stop with Ctrl-C)\n".utf8))
+                try runner.follow(shouldStop: { Signals.stopRequested }) { name, n in
+                    FileHandle.standardError.write(Data("vigil: \(name): applied \(n) events\n".utf8))
+                }
+                FileHandle.standardError.write(Data("vigil: stopped\n".utf8))
+            }
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Each projection's checkpoint, and how many events and seconds it is behind the log.",
+            discussion: "Example: vigil projections status --format json"
+        )
+
+        @Option(help: "table, json or csv.")
+        var format: OutputFormat = .table
+
+        func run() throws {
+            try CLI.run {
+                let session = try VigilSession(role: .reporter)
+                let lag = try Reports.lag(connection: session.connection)
+                Output.printRows(
+                    ["projection", "checkpoint (xid/position)", "events behind", "seconds behind"],
+                    lag.map { [$0.projection, $0.checkpoint, String($0.eventsBehind), String(format: "%.1f", $0.secondsBehind)] },
+                    json: try Output.jsonValue(lag), format: format)
+            }
+        }
+    }
+
+    struct Rebuild: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replay the log into fresh tables and swap them in, in one transaction.",
+            discussion: """
+                Reports keep reading the old tables until the swap. A progress line goes to stderr. After a crash or
+                kill, running it again resumes where it stopped. Needs the tables' owner (the login that migrates).
+                Example: vigil projections rebuild --all
+                """
+        )
+
+        @Argument(help: "The projection: \(Projections.names.joined(separator: ", ")).")
+        var name: String?
+        @Flag(help: "Rebuild every projection.")
+        var all = false
+
+        func validate() throws {
+            guard all != (name != nil) else { throw ValidationError("name one projection, or give --all") }
+            if let name, Projections.named(name) == nil {
+                throw ValidationError("no projection \"\(name)\"; the projections are \(Projections.names.joined(separator: ", "))")
+            }
+        }
+
+        func run() throws {
+            try CLI.run {
+                let session = try VigilSession(role: .owner)
+                let runner = ProjectionRunner(connection: session.connection)
+                let chosen = all ? Projections.all : Projections.all.filter { $0.name == name }
+                let progress = ProgressLine()
+                for projection in chosen {
+                    let n = try runner.rebuild(projection) { progress.show($0) }
+                    progress.finish("rebuilt \(projection.name): \(n) events")
+                }
+            }
+        }
+    }
+}
+
+/// A progress line on stderr: rewritten in place on a terminal, else printed every two seconds.
+final class ProgressLine {
+    var lastPrinted = Date.distantPast
+    let terminal = isatty(2) == 1
+
+    func show(_ p: RebuildProgress) {
+        guard terminal || Date().timeIntervalSince(lastPrinted) >= 2 else { return }
+        lastPrinted = Date()
+        let line = String(format: "rebuild %@: %d/%d events, %.0f/s, %.0f s left", p.projection, p.done, p.total, p.rate, p.secondsLeft)
+        FileHandle.standardError.write(Data((terminal ? "\r\u{1b}[K" + line : line + "\n").utf8))
+    }
+
+    func finish(_ message: String) {
+        FileHandle.standardError.write(Data(((terminal ? "\r\u{1b}[K" : "") + "vigil: \(message)\n").utf8))
+    }
+}
+
+/// SIGINT and SIGTERM ask a long-running command to stop after its current batch.
+enum Signals {
+    static let flag = Atomic<Bool>(false)
+
+    static var stopRequested: Bool { flag.load(ordering: .relaxed) }
+
+    static func install() {
+        let handler: @convention(c) (Int32) -> Void = { _ in Signals.flag.store(true, ordering: .relaxed) }
+        signal(SIGINT, handler)
+        signal(SIGTERM, handler)
+        // A parent may have started us with these signals blocked (test runners do): unblock them.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+}

@@ -1,0 +1,107 @@
+import EventStore
+import Foundation
+import PostgresClient
+import Testing
+import VigilTestSupport
+
+@Suite("The read side through the CLI", .serialized)
+struct ReadSideTests {
+    let database: String
+
+    init() throws {
+        database = try TestDatabase.create("readside")
+        let load = try VigilBinary.run(["seed", "load", "--dir", BadInput.fixtures.path], database: database)
+        guard load.status == 0 else { throw TestFailure("fixture: \(load.stderr)") }
+    }
+
+    @Test("projections run follows events written behind its back, and stops cleanly on SIGTERM")
+    func runnerFollowsAndStops() throws {
+        let process = Process()
+        process.executableURL = VigilBinary.url
+        process.arguments = ["projections", "run"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["PGDATABASE"] = database
+        environment.removeValue(forKey: "VIGIL_DATABASE_URL")
+        process.environment = environment
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        // An event appended straight to the log, bypassing the commands that would catch up inline.
+        let store = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
+        let held = #"{"gatheringId": "g-scheduled", "reportedAttendance": 12, "recordedAt": "2024-12-22T23:00:00Z"}"#
+        let version = try store.version(of: "gathering-g-scheduled")
+        try store.append(
+            to: "gathering-g-scheduled", expected: .exact(version), events: [NewEvent(id: UUID(), type: "GatheringHeld", data: held)],
+            metadata: EventMetadata(commandId: UUID().uuidString, actor: "test"))
+        var caughtUp = false
+        for _ in 0..<100 {
+            let status = try VigilBinary.json(["projections", "status"], database: database) as? [[String: Any]] ?? []
+            if !status.isEmpty, status.allSatisfy({ ($0["eventsBehind"] as? Int) == 0 }) { caughtUp = true; break }
+            usleep(50_000)
+        }
+        #expect(caughtUp)
+        let report = try VigilBinary.json(["report", "mission", "prc-embassy-washington"], database: database) as? [String: Any]
+        let rows = try #require(report?["rows"] as? [[String: Any]])
+        #expect((rows.first?["figures"] as? [String: Int])?["gatheringsHeld"] == 1)
+
+        process.terminate()  // SIGTERM
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        #expect(!process.isRunning)
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test("two commands answer what was known then and whether anything changed since")
+    func auditorsQuestion() throws {
+        let owner = try TestDatabase.connect(database)
+        let position = try owner.query(
+            "SELECT max(global_position) AS p FROM vigil.events WHERE stream_id = 'gathering-g-scheduled'")[0].int64("p")
+        _ = try VigilBinary.run(["gathering", "held", "g-scheduled", "--attendance", "20"], database: database)
+        let then = try VigilBinary.run(["audit", "replay", "gathering", "g-scheduled", "--position", String(position)], database: database)
+        #expect(then.status == 0)
+        #expect(then.stdout.contains("\"status\" : \"scheduled\""))
+        let now = try VigilBinary.run(["audit", "replay", "gathering", "g-scheduled", "--as-of", "2100-01-01"], database: database)
+        #expect(now.stdout.contains("\"status\" : \"held\""))
+        let verify = try VigilBinary.run(["audit", "verify"], database: database)
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        #expect(verify.stdout.contains("every hash chain holds"))
+        #expect(verify.stdout.contains("projection activity: equals a replay of the log"))
+    }
+
+    @Test("verify finds an event changed behind the triggers' back, and a read model changed by hand")
+    func verifyFindsTampering() throws {
+        let owner = try TestDatabase.connect(database)
+        try owner.execute(
+            """
+            ALTER TABLE vigil.events DISABLE TRIGGER events_append_only;
+            UPDATE vigil.events SET data = jsonb_set(data, '{reportedAttendance}', '3000') WHERE event_type = 'GatheringHeld';
+            ALTER TABLE vigil.events ENABLE TRIGGER events_append_only;
+            """)
+        let verify = try VigilBinary.run(["audit", "verify"], database: database)
+        #expect(verify.status == 8)
+        #expect(verify.stdout.contains("the log was altered: event at position"))
+        #expect(verify.stdout.contains("stream gathering-g-held"))
+
+        let other = try TestDatabase.create("readside_rm")
+        _ = try VigilBinary.run(["seed", "load", "--dir", BadInput.fixtures.path], database: other)
+        try TestDatabase.connect(other).execute("UPDATE vigil_read.activity SET gatherings_held = gatherings_held + 1")
+        let second = try VigilBinary.run(["audit", "verify", "--format", "json"], database: other)
+        #expect(second.status == 8)
+        #expect(second.stdout.contains("\"matchesReplay\":false"))
+        #expect(second.stdout.contains("\"holds\":false"))
+    }
+
+    @Test("reports say how far behind the log they are, in every format; the reporter role runs them")
+    func reportsStateLag() throws {
+        let json = try VigilBinary.json(["report", "campaign", "dad-test"], database: database) as? [String: Any]
+        let lag = try #require(json?["behindLog"] as? [[String: Any]])
+        #expect(Set(lag.compactMap { $0["projection"] as? String }) == ["activity", "campaigns", "missions"])
+        let table = try VigilBinary.run(["report", "day", "dad-test"], database: database)
+        #expect(table.stdout.contains("read models up to date with the log"))
+        #expect(table.stdout.contains("2024-12-22 18:00"))
+        let unknown = try VigilBinary.run(["report", "campaign", "no-such-campaign"], database: database)
+        #expect(unknown.status == 4)
+    }
+}

@@ -1,0 +1,139 @@
+@testable import EventStore
+import Foundation
+import PostgresClient
+import Testing
+@testable import VigilDomain
+import VigilProjections
+import VigilService
+import VigilTestSupport
+
+/// Appends a realistic mix straight to the log (not through commands, so the projections lag behind).
+func appendMix(_ store: EventStore, missions: Int, gatheringsPerMission: Int, tag: String) throws {
+    let encoder = EventJSON.encoder()
+    let now = Date(timeIntervalSince1970: 1_700_000_000)
+    func append(_ stream: String, _ event: some DomainEvent) throws {
+        try store.append(
+            to: stream, expected: .any,
+            events: [NewEvent(id: UUID(), type: event.eventType, data: String(decoding: try event.encodedData(), as: UTF8.self))],
+            metadata: EventMetadata(commandId: UUID().uuidString, actor: "test"))
+    }
+    _ = encoder
+    try append("campaign-\(tag)", CampaignEvent.launched(CampaignLaunched(
+        campaignId: tag, title: "T", cause: "C", coalition: "K", addressee: "A", demands: ["D"], annualDay: nil, launchedAt: now)))
+    for m in 0..<missions {
+        let mission = "\(tag)-m\(m)"
+        try append("mission-\(mission)", MissionEvent.registered(MissionRegistered(
+            missionId: mission, name: mission, sendingState: "CN", kind: .embassy, city: "City \(m % 7)", country: ["US", "KR", "GB"][m % 3],
+            timeZone: "America/New_York", address: nil, registeredAt: now)))
+        for g in 0..<gatheringsPerMission {
+            let gathering = "\(mission)-g\(g)"
+            try append("gathering-\(gathering)", GatheringEvent.scheduled(GatheringScheduled(
+                gatheringId: gathering, missionId: mission, campaignId: g % 2 == 0 ? tag : nil, kind: .vigil, startsAt: now,
+                timeZone: "America/New_York", localStart: WallTime(year: 2023, month: 11, day: 14, hour: 12, minute: 0),
+                venue: nil, expectedAttendance: 10 + g, organiser: nil, scheduledAt: now)))
+            let outcome: GatheringEvent = g % 3 == 0
+                ? .cancelled(GatheringCancelled(gatheringId: gathering, reason: "rain", cancelledAt: now))
+                : .held(GatheringHeld(gatheringId: gathering, reportedAttendance: g, notes: nil, recordedAt: now))
+            try append("gathering-\(gathering)", outcome)
+        }
+    }
+}
+
+@Suite("Projection runtime on PostgreSQL", .serialized)
+struct ProjectionRuntimeTests {
+    @Test("a rebuilt projection equals the incrementally built one, and both equal a replay")
+    func rebuildEqualsIncremental() throws {
+        let database = try TestDatabase.create("rebuild")
+        let owner = try TestDatabase.connect(database)
+        let store = EventStore(connection: owner)
+        let runner = ProjectionRunner(connection: owner)
+        try appendMix(store, missions: 6, gatheringsPerMission: 5, tag: "c-a")
+        // Incrementally, in small batches, with more events arriving in between.
+        for projection in Projections.all { try runner.catchUp(projection, batchSize: 7) }
+        try appendMix(store, missions: 4, gatheringsPerMission: 3, tag: "c-b")
+        for projection in Projections.all { try runner.catchUp(projection, batchSize: 13) }
+        var incremental: [String: String] = [:]
+        for projection in Projections.all {
+            #expect(try runner.compareWithReplay(projection) == nil)
+            incremental[projection.name] = try dump(projection, owner)
+        }
+        for projection in Projections.all {
+            try runner.rebuild(projection, batchSize: 11)
+            #expect(try dump(projection, owner) == incremental[projection.name], "\(projection.name) after rebuild")
+        }
+    }
+
+    @Test("a rebuild that stops half-way resumes where it stopped, and reports keep the old tables meanwhile")
+    func rebuildResumes() throws {
+        let database = try TestDatabase.create("resume")
+        let owner = try TestDatabase.connect(database)
+        let store = EventStore(connection: owner)
+        let runner = ProjectionRunner(connection: owner)
+        try appendMix(store, missions: 5, gatheringsPerMission: 6, tag: "c-r")
+        let activity = ActivityProjection()
+        try runner.catchUp(activity)
+        let before = try dump(activity, owner)
+        // The first rebuild dies after three batches (as a kill -9 would: its transactions so far committed).
+        struct Killed: Error {}
+        var batches = 0
+        #expect(throws: Killed.self) {
+            try runner.rebuild(activity, batchSize: 10) { _ in
+                batches += 1
+                if batches == 3 { throw Killed() }
+            }
+        }
+        // The live tables are untouched meanwhile.
+        #expect(try dump(activity, owner) == before)
+        var resumedFrom = -1
+        let total = try runner.rebuild(activity, batchSize: 10) { progress in
+            if resumedFrom < 0 { resumedFrom = progress.resumedFrom }
+        }
+        #expect(resumedFrom == 30)
+        #expect(total == Int(try store.eventCount()))
+        #expect(try dump(activity, owner) == before)
+        #expect(try runner.compareWithReplay(activity) == nil)
+    }
+
+    @Test("four runners at once: each event is applied exactly once")
+    func concurrentRunners() throws {
+        let database = try TestDatabase.create("runners")
+        let store = EventStore(connection: try TestDatabase.connect(database))
+        try appendMix(store, missions: 8, gatheringsPerMission: 6, tag: "c-x")
+        try onThreads(4) { _ in
+            let runner = ProjectionRunner(connection: try TestDatabase.connect(database, as: "vigil_writer"))
+            for projection in Projections.all { try runner.catchUp(projection, batchSize: 5) }
+        }
+        let runner = ProjectionRunner(connection: try TestDatabase.connect(database))
+        for projection in Projections.all { #expect(try runner.compareWithReplay(projection) == nil, "\(projection.name)") }
+        let applied = try runner.connection.query("SELECT events_applied FROM vigil_read.checkpoints WHERE projection = 'activity'")
+        #expect(try applied[0].int64("events_applied") == (try store.eventCount()))
+    }
+
+    @Test("the sum over missions equals the campaign's figure, for every figure")
+    func figuresAddUp() throws {
+        let database = try TestDatabase.create("sums")
+        let owner = try TestDatabase.connect(database)
+        try appendMix(EventStore(connection: owner), missions: 9, gatheringsPerMission: 4, tag: "c-s")
+        let runner = ProjectionRunner(connection: owner)
+        for projection in Projections.all { try runner.catchUp(projection) }
+        let campaign = try #require(try Reports.campaigns("c-s", connection: owner).first)
+        let missions = try Reports.missions(campaign: "c-s", connection: owner)
+        #expect(missions.count == 9)
+        #expect(missions.map(\.figures).reduce(Figures(), +) == campaign.figures)
+        #expect(campaign.figures.gatheringsScheduled == 18)
+        #expect(campaign.missionsReached == 9 && campaign.countriesReached == 3)
+        // And over all missions, campaign or not: every cell counted once.
+        let all = try Reports.missions(connection: owner).map(\.figures).reduce(Figures(), +)
+        #expect(all.gatheringsScheduled == 36)
+    }
+}
+
+/// Every row of a projection's tables, as text, in a stable order.
+func dump(_ projection: any Projection, _ connection: Connection) throws -> String {
+    var out = ""
+    for table in projection.tables {
+        let rows = try connection.query("SELECT t::text AS r FROM vigil_read.\(unescaped: table) t ORDER BY 1")
+        out += "\(table):\n" + (try rows.map { try $0.string("r") }.joined(separator: "\n")) + "\n"
+    }
+    return out
+}
