@@ -30,12 +30,22 @@ extension Date: PostgresBindable {
 }
 extension Array: PostgresBindable where Element == String {
     /// Sent as a PostgreSQL array literal (`{"a","b"}`), for `= ANY($1::text[])`.
-    public var postgresText: String? {
+    public var postgresText: String? { PostgresArray.literal(map { Optional($0) }) }
+}
+
+/// PostgreSQL's text form of arrays.
+public enum PostgresArray {
+    /// An array literal: every element quoted with `"` and `\` escaped, NULL for nil.
+    public static func literal(_ values: [String?]) -> String {
         var out = "{"
-        for (i, element) in enumerated() {
+        for (i, value) in values.enumerated() {
             if i > 0 { out += "," }
+            guard let value else {
+                out += "NULL"
+                continue
+            }
             out += "\""
-            for c in element.unicodeScalars {
+            for c in value.unicodeScalars {
                 if c == "\"" || c == "\\" { out += "\\" }
                 out.unicodeScalars.append(c)
             }
@@ -44,6 +54,7 @@ extension Array: PostgresBindable where Element == String {
         return out + "}"
     }
 }
+
 extension Optional: PostgresBindable where Wrapped: PostgresBindable {
     public var postgresText: String? { self?.postgresText }
 }

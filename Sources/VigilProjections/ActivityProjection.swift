@@ -187,34 +187,12 @@ public struct RecurrenceLinkRow: TableRow, Codable {
     }
 }
 
-/// A petition's campaign, as the activity projection keeps it (`vigil_read.activity_petitions`).
-public struct ActivityPetitionRow: TableRow, Codable {
-    public var petitionId: String
-    public var campaignId: String
-
-    public static let table = "activity_petitions"
-    public static let keyColumns = ["petition_id"]
-    public static let columns = [Column("petition_id", "text"), Column("campaign_id", "text")]
-    public var key: String { petitionId }
-    public var values: [String?] { [petitionId, campaignId] }
-
-    public init(row: Row) throws {
-        petitionId = try row.string("petition_id")
-        campaignId = try row.string("campaign_id")
-    }
-
-    init(petitionId: String, campaignId: String) {
-        self.petitionId = petitionId
-        self.campaignId = campaignId
-    }
-}
-
 /// The "activity" projection's model.
 public struct ActivityModel: Equatable, Sendable {
     public var cells: [Pair: ActivityRow] = [:]
     public var kinds: [Triple: KindRow] = [:]
     public var gatherings: [String: GatheringRow] = [:]
-    public var petitions: [String: ActivityPetitionRow] = [:]
+    public var petitions: [String: PetitionLinkRow<ActivityPetitions>] = [:]
     public var recurrences: [String: RecurrenceLinkRow] = [:]
 
     mutating func cell(_ campaign: String, _ mission: String, _ change: (inout ActivityRow) -> Void) {
@@ -237,7 +215,7 @@ public struct ActivityModel: Equatable, Sendable {
 public struct ActivityProjection: Projection {
     public typealias Model = ActivityModel
     public let name = "activity"
-    public let tables = [ActivityRow.table, KindRow.table, GatheringRow.table, ActivityPetitionRow.table, RecurrenceLinkRow.table]
+    public let tables = [ActivityRow.table, KindRow.table, GatheringRow.table, PetitionLinkRow<ActivityPetitions>.table, RecurrenceLinkRow.table]
 
     public init() {}
 
@@ -248,7 +226,7 @@ public struct ActivityProjection: Projection {
         case .gathering(let e):
             foldGathering(&model, e)
         case .petition(.drafted(let e)):
-            model.petitions[e.petitionId] = ActivityPetitionRow(petitionId: e.petitionId, campaignId: e.campaignId ?? "")
+            model.petitions[e.petitionId] = PetitionLinkRow<ActivityPetitions>(petitionId: e.petitionId, campaignId: e.campaignId ?? "")
         case .petition(.deliveryAttempted(let e)):
             model.cell(model.petitions[e.petitionId]?.campaignId ?? "", e.missionId) { row in
                 switch e.outcome {
@@ -350,7 +328,7 @@ public struct ActivityProjection: Projection {
             campaigns.insert(row.campaignId)
             missions.insert(row.missionId)
         }
-        for row in try TableIO.load(ActivityPetitionRow.self, where: "petition_id", in: petitions, tables: tables, connection: connection) {
+        for row in try TableIO.load(PetitionLinkRow<ActivityPetitions>.self, where: "petition_id", in: petitions, tables: tables, connection: connection) {
             model.petitions[row.key] = row
             campaigns.insert(row.campaignId)
         }
@@ -384,7 +362,7 @@ public struct ActivityProjection: Projection {
         for row in try TableIO.loadAll(ActivityRow.self, tables: tables, connection: connection) { model.cells[row.key] = row }
         for row in try TableIO.loadAll(KindRow.self, tables: tables, connection: connection) { model.kinds[row.key] = row }
         for row in try TableIO.loadAll(GatheringRow.self, tables: tables, connection: connection) { model.gatherings[row.key] = row }
-        for row in try TableIO.loadAll(ActivityPetitionRow.self, tables: tables, connection: connection) { model.petitions[row.key] = row }
+        for row in try TableIO.loadAll(PetitionLinkRow<ActivityPetitions>.self, tables: tables, connection: connection) { model.petitions[row.key] = row }
         for row in try TableIO.loadAll(RecurrenceLinkRow.self, tables: tables, connection: connection) { model.recurrences[row.key] = row }
         return model
     }

@@ -88,40 +88,18 @@ public struct SignatureRow: TableRow, Codable {
     }
 }
 
-/// Which campaign a petition belongs to ('' for none): a row of `vigil_read.campaign_petitions`.
-public struct PetitionLinkRow: TableRow, Codable {
-    public var petitionId: String
-    public var campaignId: String
-
-    public static let table = "campaign_petitions"
-    public static let keyColumns = ["petition_id"]
-    public static let columns = [Column("petition_id", "text"), Column("campaign_id", "text")]
-    public var key: String { petitionId }
-    public var values: [String?] { [petitionId, campaignId] }
-
-    public init(row: Row) throws {
-        petitionId = try row.string("petition_id")
-        campaignId = try row.string("campaign_id")
-    }
-
-    init(petitionId: String, campaignId: String) {
-        self.petitionId = petitionId
-        self.campaignId = campaignId
-    }
-}
-
 /// The "campaigns" projection's model.
 public struct CampaignsModel: Equatable, Sendable {
     public var campaigns: [String: CampaignRow] = [:]
     public var signatures: [Pair: SignatureRow] = [:]
-    public var petitions: [String: PetitionLinkRow] = [:]
+    public var petitions: [String: PetitionLinkRow<CampaignPetitions>] = [:]
 }
 
 /// The "campaigns" projection: each campaign's coalition, endorsements, statements and signatures.
 public struct CampaignsProjection: Projection {
     public typealias Model = CampaignsModel
     public let name = "campaigns"
-    public let tables = [CampaignRow.table, SignatureRow.table, PetitionLinkRow.table]
+    public let tables = [CampaignRow.table, SignatureRow.table, PetitionLinkRow<CampaignPetitions>.table]
 
     public init() {}
 
@@ -141,7 +119,7 @@ public struct CampaignsProjection: Projection {
             }
         case .petition(.drafted(let e)):
             let campaign = e.campaignId ?? ""
-            model.petitions[e.petitionId] = PetitionLinkRow(petitionId: e.petitionId, campaignId: campaign)
+            model.petitions[e.petitionId] = PetitionLinkRow<CampaignPetitions>(petitionId: e.petitionId, campaignId: campaign)
             model.campaigns[campaign]?.petitions += 1
         case .petition(.signed(let e)):
             let campaign = model.petitions[e.petitionId]?.campaignId ?? ""
@@ -167,7 +145,7 @@ public struct CampaignsProjection: Projection {
             }
         }
         var model = CampaignsModel()
-        for link in try TableIO.load(PetitionLinkRow.self, where: "petition_id", in: petitions, tables: tables, connection: connection) {
+        for link in try TableIO.load(PetitionLinkRow<CampaignPetitions>.self, where: "petition_id", in: petitions, tables: tables, connection: connection) {
             model.petitions[link.key] = link
             campaigns.insert(link.campaignId)
         }
@@ -184,7 +162,7 @@ public struct CampaignsProjection: Projection {
         var model = CampaignsModel()
         for row in try TableIO.loadAll(CampaignRow.self, tables: tables, connection: connection) { model.campaigns[row.key] = row }
         for row in try TableIO.loadAll(SignatureRow.self, tables: tables, connection: connection) { model.signatures[row.key] = row }
-        for row in try TableIO.loadAll(PetitionLinkRow.self, tables: tables, connection: connection) { model.petitions[row.key] = row }
+        for row in try TableIO.loadAll(PetitionLinkRow<CampaignPetitions>.self, tables: tables, connection: connection) { model.petitions[row.key] = row }
         return model
     }
 

@@ -71,23 +71,7 @@ public enum TableIO {
         for row in rows {
             for (i, value) in row.values.enumerated() { columns[i].append(value) }
         }
-        try connection.query(PostgresQuery(sql: sql, parameters: columns.map(arrayLiteral)), prepared: true)
-    }
-
-    /// A PostgreSQL array literal: every element quoted and escaped, NULL for nil.
-    static func arrayLiteral(_ values: [String?]) -> String {
-        var out = "{"
-        for (i, value) in values.enumerated() {
-            if i > 0 { out += "," }
-            guard let value else { out += "NULL"; continue }
-            out += "\""
-            for c in value.unicodeScalars {
-                if c == "\"" || c == "\\" { out += "\\" }
-                out.unicodeScalars.append(c)
-            }
-            out += "\""
-        }
-        return out + "}"
+        try connection.query(PostgresQuery(sql: sql, parameters: columns.map(PostgresArray.literal)), prepared: true)
     }
 
     /// Upserts the rows of `after` that differ from `before`.
@@ -107,3 +91,36 @@ extension Date {
     /// The text PostgreSQL parses as this instant.
     var sqlText: String? { postgresText }
 }
+
+/// The name of a table, as a type: lets one row type serve tables of the same shape.
+public protocol TableName: Sendable {
+    static var name: String { get }
+}
+
+/// Which campaign a petition belongs to ('' for none). The campaigns and activity projections each keep
+/// their own copy, so each can be rebuilt alone.
+public struct PetitionLinkRow<Table: TableName>: TableRow, Codable {
+    public var petitionId: String
+    public var campaignId: String
+
+    public static var table: String { Table.name }
+    public static var keyColumns: [String] { ["petition_id"] }
+    public static var columns: [Column] { [Column("petition_id", "text"), Column("campaign_id", "text")] }
+    public var key: String { petitionId }
+    public var values: [String?] { [petitionId, campaignId] }
+
+    public init(row: Row) throws {
+        petitionId = try row.string("petition_id")
+        campaignId = try row.string("campaign_id")
+    }
+
+    init(petitionId: String, campaignId: String) {
+        self.petitionId = petitionId
+        self.campaignId = campaignId
+    }
+}
+
+/// `vigil_read.campaign_petitions`, kept by the campaigns projection.
+public enum CampaignPetitions: TableName { public static let name = "campaign_petitions" }
+/// `vigil_read.activity_petitions`, kept by the activity projection.
+public enum ActivityPetitions: TableName { public static let name = "activity_petitions" }
