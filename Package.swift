@@ -46,7 +46,8 @@ let package = Package(
         .executableTarget(
             name: "VigilBench",
             dependencies: [
-                "EventStore", "PostgresClient", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "EventStore", "PostgresClient", "VigilDomain", "VigilProjections", "VigilService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "VigilTestSupport", dependencies: ["PostgresClient", "EventStore"], path: "Tests/Support"),

@@ -207,7 +207,7 @@ public final class EventStore {
         try connection.query("SELECT count(*) AS n FROM vigil.events").first?.int64("n") ?? 0
     }
 
-    static func recordedEvent(_ row: Row) throws -> RecordedEvent {
+    public static func recordedEvent(_ row: Row) throws -> RecordedEvent {
         let position = try row.int64("global_position")
         guard let xid = UInt64(try row.string("transaction_id")) else {
             throw EventStoreError.corruptEvent(position: position, reason: "transaction id is not a number")

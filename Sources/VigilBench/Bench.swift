@@ -10,7 +10,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil-bench",
         abstract: "Benchmarks of Vigil against raw PostgreSQL in the same run.",
-        subcommands: [Append.self]
+        subcommands: [Append.self, Generate.self, Rebuild.self, Lag.self]
     )
 
     struct Append: ParsableCommand {
@@ -94,8 +94,7 @@ struct Bench: ParsableCommand {
                     "scenario": "append-1-writer", "n": done, "vigilPerSecond": storeRate, "rawPerSecond": rawRate,
                     "ratio": ratio, "target": 0.8,
                 ]
-                let data = try JSONSerialization.data(withJSONObject: [object], options: [.prettyPrinted, .sortedKeys])
-                try data.write(to: URL(fileURLWithPath: json))
+                try writeJSON(object, to: json)
             }
             try raw.execute("DROP TABLE bench_raw_events")
         }

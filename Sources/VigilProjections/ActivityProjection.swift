@@ -306,18 +306,11 @@ public struct ActivityProjection: Projection {
         var gatherings = Set<String>()
         var petitions = Set<String>()
         var recurrences = Set<String>()
-        var campaigns = Set<String>()
-        var missions = Set<String>()
         for item in batch {
             switch item.event {
-            case .gathering(.scheduled(let e)):
-                campaigns.insert(e.campaignId ?? "")
-                missions.insert(e.missionId)
+            case .gathering(.scheduled): continue
             case .gathering(let e): gatherings.insert(e.gatheringId)
-            case .petition(.deliveryAttempted(let e)):
-                petitions.insert(e.petitionId)
-                missions.insert(e.missionId)
-            case .recurrence(.scheduled): continue
+            case .petition(.deliveryAttempted(let e)): petitions.insert(e.petitionId)
             case .recurrence(.held(let e)): recurrences.insert(e.recurrenceId)
             default: continue
             }
@@ -325,33 +318,23 @@ public struct ActivityProjection: Projection {
         var model = ActivityModel()
         for row in try TableIO.load(GatheringRow.self, where: "gathering_id", in: gatherings, tables: tables, connection: connection) {
             model.gatherings[row.key] = row
-            campaigns.insert(row.campaignId)
-            missions.insert(row.missionId)
         }
         for row in try TableIO.load(PetitionLinkRow<ActivityPetitions>.self, where: "petition_id", in: petitions, tables: tables, connection: connection) {
             model.petitions[row.key] = row
-            campaigns.insert(row.campaignId)
         }
-        // A delivery of a petition drafted in this same batch has its campaign in the batch.
-        for item in batch { if case .petition(.drafted(let e)) = item.event { campaigns.insert(e.campaignId ?? "") } }
         for row in try TableIO.load(RecurrenceLinkRow.self, where: "recurrence_id", in: recurrences, tables: tables, connection: connection) {
             model.recurrences[row.key] = row
-            campaigns.insert(row.campaignId)
-            missions.insert(row.missionId)
         }
-        for item in batch {
-            if case .recurrence(.scheduled(let e)) = item.event {
-                campaigns.insert(e.campaignId ?? "")
-                missions.insert(e.missionId)
-            }
-        }
-        // Cells: every (campaign, mission) pair of the sets, a superset of those the batch touches.
-        for row in try TableIO.load(ActivityRow.self, where: "mission_id", in: missions, tables: tables, connection: connection)
-        where campaigns.contains(row.campaignId) {
+        // The cells and kinds the batch will touch, exactly: found by folding the batch over the links
+        // (a throw-away fold, to learn the keys; the real fold runs on the loaded rows).
+        var probe = model
+        for item in batch { fold(&probe, item) }
+        let cells = probe.cells.keys.map { [$0.first, $0.second] }
+        let kinds = probe.kinds.keys.map { [$0.first, $0.second, $0.third] }
+        for row in try TableIO.load(ActivityRow.self, whereKeys: ["campaign_id", "mission_id"], in: cells, tables: tables, connection: connection) {
             model.cells[row.key] = row
         }
-        for row in try TableIO.load(KindRow.self, where: "mission_id", in: missions, tables: tables, connection: connection)
-        where campaigns.contains(row.campaignId) {
+        for row in try TableIO.load(KindRow.self, whereKeys: ["campaign_id", "mission_id", "kind"], in: kinds, tables: tables, connection: connection) {
             model.kinds[row.key] = row
         }
         return model

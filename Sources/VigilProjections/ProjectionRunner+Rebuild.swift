@@ -2,6 +2,60 @@ import EventStore
 import Foundation
 import PostgresClient
 
+/// A bounded queue of decoded batches between the reading thread and the applying one.
+final class BatchQueue: @unchecked Sendable {
+    // @unchecked: every field is read and written under `condition`.
+    private let condition = NSCondition()
+    private var items: [[DecodedEvent]] = []
+    private var finished = false
+    private var cancelled = false
+    private var failure: Error?
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Waits for room and adds a batch; false when the consumer has gone.
+    func put(_ batch: [DecodedEvent]) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count >= capacity && !cancelled { condition.wait() }
+        guard !cancelled else { return false }
+        items.append(batch)
+        condition.broadcast()
+        return true
+    }
+
+    /// The producer is done, or failed.
+    func finish(_ error: Error?) {
+        condition.lock()
+        finished = true
+        failure = error
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The consumer is gone: the producer stops at its next `put`.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next batch; nil at the end; rethrows the producer's error.
+    func take() throws -> [DecodedEvent]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty && !finished { condition.wait() }
+        if !items.isEmpty {
+            condition.broadcast()
+            return items.removeFirst()
+        }
+        if let failure { throw failure }
+        return nil
+    }
+}
+
 /// Where a rebuild stands, for its progress line.
 public struct RebuildProgress: Sendable {
     public var projection: String
@@ -64,6 +118,68 @@ extension ProjectionRunner {
             try report(applied)
             return resumedFrom + applied
         }
+    }
+
+    /// Rebuilds several projections in one pass over the log: each batch is read once and applied to
+    /// every projection's `__next` tables, with every rebuild checkpoint, in one transaction. Then each is
+    /// swapped in as `rebuild` does. A projection whose rebuild resumed further along skips what it has.
+    @discardableResult
+    public func rebuildAll(_ projections: [any Projection], batchSize: Int = 2_000,
+                           progress: ((RebuildProgress) throws -> Void)? = nil) throws -> Int {
+        var resumed: [String: Int] = [:]
+        var cursors: [String: Checkpoint] = [:]
+        for projection in projections {
+            resumed[projection.name] = try prepareNextTables(projection, checkpointName: "\(projection.name)#rebuild")
+            cursors[projection.name] = try storedCheckpoint(of: "\(projection.name)#rebuild")
+        }
+        let total = try connection.query("SELECT count(*) AS n FROM vigil.events").first?.int("n") ?? 0
+        let start = cursors.values.min() ?? .start
+        let resumedFrom = resumed.values.min() ?? 0
+        let started = Date()
+        var done = resumedFrom
+        // Reading and decoding the next batches (on their own thread and connection) overlaps with
+        // applying this one: the two are about equal work, and the machine has two cores.
+        let batches = BatchQueue(capacity: 3)
+        let reader = Thread {
+            do {
+                let store = EventStore(connection: try Connection(applicationName: "vigil-rebuild-reader"))
+                var cursor = start
+                while true {
+                    let events = try store.readAll(after: cursor, limit: batchSize)
+                    guard let last = events.last else { break }
+                    guard batches.put(try events.map(DecodedEvent.init)) else { return }
+                    cursor = last.checkpoint
+                }
+                batches.finish(nil)
+            } catch {
+                batches.finish(error)
+            }
+        }
+        reader.stackSize = 1 << 22
+        reader.start()
+        defer { batches.cancel() }
+        while let decoded = try batches.take() {
+            guard let last = decoded.last?.recorded else { continue }
+            try connection.withTransaction {
+                for projection in projections {
+                    let name = "\(projection.name)#rebuild"
+                    guard let from = cursors[projection.name] else { continue }
+                    let mine = decoded.filter { $0.recorded.checkpoint > from }
+                    guard !mine.isEmpty else { continue }
+                    try projection.apply(mine, tables: .next, connection: connection)
+                    try moveCheckpoint(name, from: from, to: last.checkpoint, count: mine.count)
+                }
+            }
+            for projection in projections where (cursors[projection.name] ?? .start) < last.checkpoint {
+                cursors[projection.name] = last.checkpoint
+            }
+            done += decoded.count
+            try progress?(RebuildProgress(
+                projection: "all", done: done, total: total, seconds: Date().timeIntervalSince(started), resumedFrom: resumedFrom))
+        }
+        // Each swap catches up the last events under the projection's own lock, as a single rebuild does.
+        for projection in projections { try rebuild(projection, batchSize: batchSize) }
+        return done
     }
 
     /// Resumes a rebuild whose tables and checkpoint survived; otherwise creates empty `__next` tables
@@ -145,3 +261,4 @@ extension ProjectionRunner {
         return "the stored rows differ from a replay of the log near: …\(a[start...].prefix(160))…"
     }
 }
+

@@ -39,15 +39,29 @@ public protocol TableRow: Equatable, Sendable {
 
 /// Loading and storing rows: by key, all of them, and many at once with one upsert.
 public enum TableIO {
-    /// Rows whose `column` is one of `keys`.
+    /// Rows whose `column` is one of `keys`. Not prepared: a generic plan made while a table was small
+    /// (a fresh rebuild table) would keep scanning it whole as it grows.
     static func load<R: TableRow>(_ type: R.Type, where column: String, in keys: some Collection<String>,
                                   tables: ProjectionTables, connection: Connection) throws -> [R] {
         guard !keys.isEmpty else { return [] }
         let columns = R.columns.map(\.name).joined(separator: ", ")
         return try connection.query(
-            "SELECT \(unescaped: columns) FROM \(unescaped: tables.name(R.table)) WHERE \(unescaped: column) = ANY(\(Array(keys))::text[])",
-            prepared: true
+            "SELECT \(unescaped: columns) FROM \(unescaped: tables.name(R.table)) WHERE \(unescaped: column) = ANY(\(Array(keys))::text[])"
         ).map(R.init(row:))
+    }
+
+    /// Rows whose key columns match one of `keys` exactly (each key lists the columns' values in order).
+    static func load<R: TableRow>(_ type: R.Type, whereKeys columns: [String], in keys: some Collection<[String]>,
+                                  tables: ProjectionTables, connection: Connection) throws -> [R] {
+        guard !keys.isEmpty else { return [] }
+        let names = R.columns.map(\.name).joined(separator: ", ")
+        let arrays = columns.indices.map { i in PostgresArray.literal(keys.map { $0[i] }) }
+        let unnest = columns.indices.map { "$\($0 + 1)::text[]" }.joined(separator: ", ")
+        let sql = """
+            SELECT \(names) FROM \(tables.name(R.table))
+             WHERE (\(columns.joined(separator: ", "))) IN (SELECT * FROM unnest(\(unnest)))
+            """
+        return try connection.query(PostgresQuery(sql: sql, parameters: arrays)).map(R.init(row:))
     }
 
     /// Every row of the table.

@@ -85,10 +85,8 @@ struct ProjectionsCommand: ParsableCommand {
                 let runner = ProjectionRunner(connection: session.connection)
                 let chosen = all ? Projections.all : Projections.all.filter { $0.name == name }
                 let progress = ProgressLine()
-                for projection in chosen {
-                    let n = try runner.rebuild(projection) { progress.show($0) }
-                    progress.finish("rebuilt \(projection.name): \(n) events")
-                }
+                let n = try runner.rebuildAll(chosen) { progress.show($0) }
+                progress.finish("rebuilt \(chosen.map(\.name).joined(separator: ", ")): \(n) events")
             }
         }
     }
