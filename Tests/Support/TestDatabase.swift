@@ -52,6 +52,23 @@ public enum VigilBinary {
         public var stderr: String
     }
 
+    /// Starts `vigil ARGS…` against `database` without waiting; its output is discarded.
+    public static func start(_ arguments: [String], database: String) throws -> Process {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["PGDATABASE"] = database
+        environment["VIGIL_SCHEMA_DIR"] = TestDatabase.schemaDirectory.path
+        environment.removeValue(forKey: "VIGIL_DATABASE_URL")
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     /// Runs `vigil ARGS…` against `database` and waits for it.
     public static func run(_ arguments: [String], database: String, environment extra: [String: String] = [:]) throws -> Run {
         let process = Process()

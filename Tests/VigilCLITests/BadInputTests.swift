@@ -14,6 +14,13 @@ struct BadInput: Sendable, CustomTestStringConvertible {
     var testDescription: String { "line \(line): vigil \(arguments.joined(separator: " ").prefix(90))" }
 
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    /// Files too large to keep in the repository, made once per run: a 1 MiB text.
+    static let scratch: URL = {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-bad-inputs-\(getpid())")
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try? String(repeating: "x", count: 1 << 20).write(to: folder.appendingPathComponent("big.txt"), atomically: true, encoding: .utf8)
+        return folder
+    }()
 
     /// The cases: exit code, expected message, then the arguments; `_` in an argument is a space.
     static func load() -> [BadInput] {
@@ -26,6 +33,7 @@ struct BadInput: Sendable, CustomTestStringConvertible {
             guard fields.count >= 3, let exit = Int32(fields[0]) else { return nil }
             let arguments = fields.dropFirst(2).map {
                 $0.replacingOccurrences(of: "_", with: " ").replacingOccurrences(of: "{fixtures}", with: fixtures.path)
+                    .replacingOccurrences(of: "{tmp}", with: scratch.path)
             }
             return BadInput(exit: exit, message: fields[1], arguments: Array(arguments), line: index + 1)
         }
@@ -48,9 +56,9 @@ enum BadInputWorld {
 
 @Suite("Bad input through the CLI: a clear message, its exit code, and nothing appended")
 struct BadInputTests {
-    @Test("the data file holds at least 50 cases")
+    @Test("the data file holds at least 200 cases")
     func enoughCases() {
-        #expect(BadInput.load().count >= 50)
+        #expect(BadInput.load().count >= 200)
     }
 
     @Test("each case", arguments: BadInput.load())

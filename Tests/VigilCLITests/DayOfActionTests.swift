@@ -152,3 +152,30 @@ struct DayOfActionTests {
         #expect(try leaks[0].int("n") == 0)
     }
 }
+
+@Suite("Hostile but valid text is data, kept exactly")
+struct HostileTextTests {
+    @Test("quotes, SQL metacharacters, backslashes, right-to-left marks and emoji round-trip through the CLI")
+    func roundTrip() throws {
+        let database = try TestDatabase.create("hostile")
+        let texts = [
+            "Robert'); DROP TABLE vigil.events;--", "\"quoted\" 'single' `back`", "back\\slash \\x00 $1 %s {}",
+            "\u{202E}reversed\u{202C} and 🕯️ candle", "탈북자 강제북송 중단 — 停止遣返脱北者",
+        ]
+        for (i, text) in texts.enumerated() {
+            let run = try VigilBinary.run(
+                ["mission", "register", "m-hostile-\(i)", "--name", text, "--sending-state", "CN", "--kind", "embassy",
+                 "--city", text, "--country", "US", "--zone", "America/New_York", "--address", text], database: database)
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        let owner = try TestDatabase.connect(database)
+        for (i, text) in texts.enumerated() {
+            let rows = try owner.query("SELECT data->>'name' AS name, data->>'address' AS address FROM vigil.events WHERE stream_id = \("mission-m-hostile-\(i)")")
+            #expect(try rows[0].string("name") == text)
+            #expect(try rows[0].string("address") == text)
+            let read = try owner.query("SELECT name FROM vigil_read.missions WHERE mission_id = \("m-hostile-\(i)")")
+            #expect(try read[0].string("name") == text)
+        }
+        #expect(try owner.query("SELECT to_regclass('vigil.events') IS NOT NULL AS still")[0].bool("still"))
+    }
+}

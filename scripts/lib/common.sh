@@ -57,11 +57,13 @@ vigil_cluster_home() {
     printf '%s\n' "$home"
 }
 
+# VIGIL_CLUSTER names a second private cluster beside the default one (scripts/faults uses "faults").
 vigil_cluster_paths() {
     VIGIL_HOME=$(vigil_cluster_home)
-    VIGIL_PGDATA="$VIGIL_HOME/pg/data"
-    VIGIL_SOCKET="$VIGIL_HOME/pg/run"
-    VIGIL_PGLOG="$VIGIL_HOME/pg/server.log"
+    VIGIL_CLUSTER_DIR="$VIGIL_HOME/${VIGIL_CLUSTER:-pg}"
+    VIGIL_PGDATA="$VIGIL_CLUSTER_DIR/data"
+    VIGIL_SOCKET="$VIGIL_CLUSTER_DIR/run"
+    VIGIL_PGLOG="$VIGIL_CLUSTER_DIR/server.log"
 }
 
 vigil_cluster_running() {
@@ -76,11 +78,11 @@ vigil_cluster_start() {
     bin=$(vigil_pg_bin)
     if vigil_cluster_running; then return 0; fi
     if [ ! -f "$VIGIL_PGDATA/PG_VERSION" ]; then
-        vigil_say "creating a private PostgreSQL cluster in $VIGIL_HOME/pg"
+        vigil_say "creating a private PostgreSQL cluster in $VIGIL_CLUSTER_DIR"
         mkdir -p "$VIGIL_PGDATA" "$VIGIL_SOCKET"
-        chmod 700 "$VIGIL_HOME" "$VIGIL_HOME/pg" "$VIGIL_PGDATA" "$VIGIL_SOCKET"
+        chmod 700 "$VIGIL_HOME" "$VIGIL_CLUSTER_DIR" "$VIGIL_PGDATA" "$VIGIL_SOCKET"
         touch "$VIGIL_HOME/.said"
-        if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$VIGIL_HOME/pg"; chmod 755 "$VIGIL_HOME"; fi
+        if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$VIGIL_CLUSTER_DIR"; chmod 755 "$VIGIL_HOME"; fi
         vigil_as_owner "$bin/initdb" -D "$VIGIL_PGDATA" -U vigil --auth=trust -E UTF8 --locale=C.UTF-8 \
             >"$VIGIL_HOME/initdb.log" 2>&1 || { cat "$VIGIL_HOME/initdb.log" >&2; vigil_die "initdb failed"; }
         # Only the owner (and root) may use the socket; no TCP at all.

@@ -1,0 +1,147 @@
+import EventStore
+import Foundation
+import PostgresClient
+import Testing
+import VigilTestSupport
+
+/// How hard the fault suite pushes: `VIGIL_FAULT_SCALE=full` (scripts/faults) or the short form CI runs.
+enum FaultScale {
+    static let full = ProcessInfo.processInfo.environment["VIGIL_FAULT_SCALE"] == "full"
+    static var writers: Int { 16 }
+    static var commandsPerWriter: Int { full ? 10_000 : 300 }
+    static var kills: Int { full ? 20 : 5 }
+}
+
+/// A deterministic source of "random" kill points, so a failing run can be repeated.
+struct KillPoints {
+    var state: UInt64
+    mutating func next(below n: UInt64) -> UInt64 {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return (state >> 33) % n
+    }
+}
+
+@Suite("Faults", .serialized)
+struct FaultTests {
+    @Test("16 concurrent writers with a follower: no event skipped, none seen twice")
+    func writersAndFollower() throws {
+        let database = try TestDatabase.create("fault_writers")
+        let writers = FaultScale.writers
+        let perWriter = FaultScale.commandsPerWriter
+        let written = Locked<[Int64]>([])
+        let running = Locked(writers)
+        let seen = Locked<[Int64]>([])
+        try onThreads(writers + 1) { i in
+            if i == writers {
+                let store = EventStore(connection: try TestDatabase.connect(database, as: "vigil_auditor"))
+                var checkpoint = Checkpoint.start
+                var quiet = 0
+                while quiet < 3 {
+                    let batch = try store.readAll(after: checkpoint, limit: 1_000)
+                    seen.withLock { $0 += batch.map(\.position) }
+                    if let last = batch.last { checkpoint = last.checkpoint }
+                    if batch.isEmpty {
+                        if running.value == 0 { quiet += 1 }
+                        usleep(2_000)
+                    }
+                }
+                return
+            }
+            defer { running.withLock { $0 -= 1 } }
+            let store = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
+            var mine: [Int64] = []
+            for n in 0..<perWriter {
+                let result = try store.append(
+                    to: "fault-\(i)-\(n % 8)", expected: .any, events: [NewEvent(id: UUID(), type: "T", data: "{}")],
+                    metadata: EventMetadata(commandId: "w\(i)-\(n)", actor: "fault"))
+                mine += result.events.map(\.position)
+            }
+            written.withLock { $0 += mine }
+        }
+        #expect(written.value.count == writers * perWriter)
+        #expect(seen.value.count == written.value.count, "seen \(seen.value.count) of \(written.value.count)")
+        #expect(Set(seen.value) == Set(written.value))
+    }
+
+    @Test("writers racing on one stream: exactly one winner per version, the losers get the typed conflict")
+    func hotStream() throws {
+        let database = try TestDatabase.create("fault_hot")
+        let winners = Locked<[Int64: Int]>([:])
+        let conflicts = Locked(0)
+        try onThreads(8) { i in
+            let store = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
+            for _ in 0..<60 {
+                let version = try store.version(of: "hot")
+                do {
+                    let result = try store.append(
+                        to: "hot", expected: version == 0 ? .noStream : .exact(version),
+                        events: [NewEvent(id: UUID(), type: "T", data: "{\"writer\": \(i)}")],
+                        metadata: EventMetadata(commandId: UUID().uuidString, actor: "fault"))
+                    winners.withLock { $0[result.version, default: 0] += 1 }
+                } catch EventStoreError.wrongExpectedVersion {
+                    conflicts.withLock { $0 += 1 }
+                }
+            }
+        }
+        let versions = winners.value
+        #expect(versions.values.allSatisfy { $0 == 1 }, "a version won twice")
+        #expect(versions.count + conflicts.value == 8 * 60)
+        let store = EventStore(connection: try TestDatabase.connect(database))
+        #expect(try store.readStream("hot").map(\.version) == Array(1...Int64(versions.count)))
+        #expect(try store.verifyChains().holds)
+    }
+
+    @Test("kill -9 of the runner mid-batch and of a rebuild mid-way: after each restart the read models equal a replay")
+    func killNine() throws {
+        let database = try TestDatabase.create("fault_kill")
+        let load = try VigilBinary.run(["seed", "load", "--dir", BadInput.fixtures.path], database: database)
+        #expect(load.status == 0)
+        let store = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
+        var points = KillPoints(state: 42)
+        for round in 0..<FaultScale.kills {
+            // Events the read models have not seen: written straight to the log.
+            for n in 0..<400 {
+                let id = "k\(round)-\(n)"
+                let scheduled = #"{"expectedAttendance":3,"gatheringId":"\#(id)","kind":"vigil","localStart":{"day":22,"hour":12,"minute":0,"month":12,"year":2024},"missionId":"prc-embassy-washington","scheduledAt":"2024-12-20T12:00:00Z","startsAt":"2024-12-22T17:00:00Z","timeZone":"America/New_York"}"#
+                try store.append(to: "gathering-\(id)", expected: .noStream, events: [NewEvent(id: UUID(), type: "GatheringScheduled", data: scheduled)],
+                                 metadata: EventMetadata(commandId: UUID().uuidString, actor: "fault"))
+            }
+            for command in [["projections", "run"], ["projections", "rebuild", "--all"]] {
+                let process = try VigilBinary.start(command, database: database)
+                usleep(UInt32(points.next(below: 300_000)))
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+            // Restarted: a rebuild resumes or starts over, the runner catches up; then both must equal a replay.
+            let rebuild = try VigilBinary.run(["projections", "rebuild", "--all"], database: database)
+            #expect(rebuild.status == 0, "\(rebuild.stderr)")
+            let verify = try VigilBinary.run(["audit", "verify", "--format", "json"], database: database)
+            #expect(verify.status == 0, "round \(round): \(verify.stdout)")
+        }
+    }
+
+    @Test("UPDATE, DELETE and TRUNCATE of events are refused for every role; the reporter cannot write anything")
+    func everyRole() throws {
+        let database = try TestDatabase.create("fault_roles")
+        let writer = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
+        try writer.append(to: "s-1", expected: .noStream, events: [NewEvent(id: UUID(), type: "T", data: "{}")],
+                          metadata: EventMetadata(commandId: "c-1", actor: "t"))
+        for role in ["vigil_writer", "vigil_auditor", "vigil_reporter", nil] {
+            let connection = try role.map { try TestDatabase.connect(database, as: $0) } ?? TestDatabase.connect(database)
+            for sql in ["UPDATE vigil.events SET actor = 'x'", "DELETE FROM vigil.events", "TRUNCATE vigil.events CASCADE"] {
+                #expect(throws: PostgresError.self, "\(role ?? "owner"): \(sql)") { try connection.execute(sql) }
+            }
+        }
+        let reporter = try TestDatabase.connect(database, as: "vigil_reporter")
+        for sql in [
+            "INSERT INTO vigil_read.checkpoints (projection) VALUES ('x')", "UPDATE vigil_read.missions SET name = 'x'",
+            "DELETE FROM vigil_read.activity", "INSERT INTO vigil.streams (stream_id, version, last_hash) VALUES ('x', 0, '')",
+            "SELECT key FROM vigil.signer_key",
+        ] {
+            #expect(throws: PostgresError.self, "reporter: \(sql)") { try reporter.execute(sql) }
+        }
+        let auditor = try TestDatabase.connect(database, as: "vigil_auditor")
+        #expect(throws: PostgresError.self) { try auditor.execute("SELECT key FROM vigil.signer_key") }
+        #expect(try writer.eventCount() == 1)
+    }
+}
