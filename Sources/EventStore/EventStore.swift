@@ -25,20 +25,26 @@ public final class EventStore {
         guard !events.isEmpty else {
             throw PostgresError(kind: .client, message: "an append needs at least one event")
         }
+        let append: PostgresQuery = """
+            SELECT global_position, stream_version, transaction_id::text AS transaction_id
+              FROM vigil.append(\(stream), \(expected.parameter), \(EventStore.eventsJSON(events))::jsonb,
+                                \(EventStore.metadataJSON(metadata))::jsonb, \(metadata.commandId),
+                                \(metadata.actor), \(metadata.correlationId), \(metadata.causationId))
+            """
         let rows: Rows
         do {
-            rows = try connection.query(
-                """
-                SELECT global_position, stream_version, transaction_id::text AS transaction_id
-                  FROM vigil.append(\(stream), \(expected.parameter), \(EventStore.eventsJSON(events))::jsonb,
-                                    \(EventStore.metadataJSON(metadata))::jsonb, \(metadata.commandId),
-                                    \(metadata.actor), \(metadata.correlationId), \(metadata.causationId))
-                """, prepared: true)
+            // The append, then the wake-up for followers in a transaction of its own (a NOTIFY inside
+            // the append would serialise every writer's commit), in one round trip.
+            rows = try connection.pipeline([append, EventStore.wakeFollowers], separately: true)[0]
         } catch let error as PostgresError {
             throw try translate(error, stream: stream, expected: expected, commandId: metadata.commandId)
         }
         return try EventStore.appendResult(stream: stream, rows: rows)
     }
+
+    /// Wakes followers listening on `vigil_events` (projection runners); they poll as well, so a lost
+    /// notification only delays them.
+    static let wakeFollowers: PostgresQuery = "SELECT pg_notify('vigil_events', '')"
 
     /// Maps the server's refusals to the store's typed errors, told apart by SQLSTATE and constraint.
     func translate(_ error: PostgresError, stream: String, expected: ExpectedVersion, commandId: String) throws

@@ -8,7 +8,10 @@ extension Connection {
     /// takes effect or, when one fails, none does and that statement's error is thrown. Statements are
     /// prepared once per connection. They go out in chunks with a flush request after each, so neither
     /// side's buffers can fill while the other waits.
-    public func pipeline(_ queries: [PostgresQuery], chunkSize: Int = 200) throws -> [Rows] {
+    ///
+    /// With `separately`, each statement is followed by its own Sync and so is its own implicit
+    /// transaction: a failing one does not undo the others, and all still travel in one round trip.
+    public func pipeline(_ queries: [PostgresQuery], chunkSize: Int = 200, separately: Bool = false) throws -> [Rows] {
         let conn = try live()
         var names: [String] = []
         names.reserveCapacity(queries.count)
@@ -28,6 +31,9 @@ extension Connection {
                     PQsendQueryPrepared(conn, names[i], Int32(queries[i].parameters.count), values, nil, nil, 0)
                 }
                 guard sent == 1 else { throw lastError(conn, "cannot send a pipelined statement") }
+                if separately {
+                    guard PQsendPipelineSyncCompat(conn) == 1 else { throw lastError(conn, "cannot end a pipelined statement") }
+                }
             }
             guard PQsendFlushRequest(conn) == 1, PQflush(conn) == 0 else {
                 throw lastError(conn, "cannot flush the pipeline")
@@ -44,19 +50,34 @@ extension Connection {
                 PQclear(result)
                 // Each statement's results end with a NULL.
                 while let extra = PQgetResult(conn) { PQclear(extra) }
+                if separately { try awaitSync(conn) }
             }
             start = end
         }
-        guard PQpipelineSync(conn) == 1 else { throw lastError(conn, "cannot end the pipeline") }
-        // Read up to and including the Sync's own result.
-        while true {
-            guard let result = PQgetResult(conn) else { continue }
-            let status = PQresultStatus(result)
-            PQclear(result)
-            if status == PGRES_PIPELINE_SYNC { break }
-            if PQstatus(conn) != CONNECTION_OK { throw lastError(conn, "the connection was lost in a pipeline") }
+        if !separately {
+            guard PQpipelineSync(conn) == 1 else { throw lastError(conn, "cannot end the pipeline") }
+            try awaitSync(conn)
         }
         if let firstError { throw firstError }
         return results
     }
+
+    /// Reads up to and including a Sync's own result.
+    func awaitSync(_ conn: OpaquePointer) throws {
+        while true {
+            guard let result = PQgetResult(conn) else {
+                if PQstatus(conn) != CONNECTION_OK { throw lastError(conn, "the connection was lost in a pipeline") }
+                continue
+            }
+            let status = PQresultStatus(result)
+            PQclear(result)
+            if status == PGRES_PIPELINE_SYNC { return }
+        }
+    }
+}
+
+/// A Sync that is queued, not flushed (the flush request after the chunk sends it).
+func PQsendPipelineSyncCompat(_ conn: OpaquePointer) -> Int32 {
+    // libpq 17 has PQsendPipelineSync; libpq 15 only PQpipelineSync, which also flushes: harmless here.
+    PQpipelineSync(conn)
 }

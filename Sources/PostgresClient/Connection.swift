@@ -13,18 +13,23 @@ public final class Connection {
     /// Connects with `conninfo` (a `postgresql://` URL or `key=value` pairs); without it, with
     /// `VIGIL_DATABASE_URL`, and without that, with libpq's `PG*` environment variables.
     ///
-    /// Sessions run in UTC with ISO dates, and a transaction left idle for a minute is ended by the server,
-    /// so that one stuck client cannot hold back every reader of the log.
-    public init(conninfo: String? = nil, applicationName: String = "vigil", connectTimeoutSeconds: Int = 10)
-        throws
-    {
+    /// Sessions run in UTC with ISO dates; a transaction left idle for a minute is ended by the server, so
+    /// that one stuck client cannot hold back every reader of the log; and a statement (a lock wait
+    /// included) is cancelled after `statementTimeoutSeconds`.
+    public init(
+        conninfo: String? = nil, applicationName: String = "vigil", connectTimeoutSeconds: Int = 10,
+        statementTimeoutSeconds: Int = 300
+    ) throws {
         let target = conninfo ?? ProcessInfo.processInfo.environment["VIGIL_DATABASE_URL"]
         // Later entries override earlier ones, so a URL that names its own options wins over these defaults.
         var pairs: [(String, String)] = [
             ("connect_timeout", String(connectTimeoutSeconds)),
             ("application_name", applicationName),
-            ("options", "-c TimeZone=UTC -c DateStyle=ISO -c idle_in_transaction_session_timeout=60000 -c client_min_messages=warning"),
-            ("keepalives_idle", "30"),
+            ("options", "-c TimeZone=UTC -c DateStyle=ISO -c idle_in_transaction_session_timeout=60000 -c client_min_messages=warning -c statement_timeout=\(statementTimeoutSeconds * 1000)"),
+            // No wait on the network is unbounded: a dead peer is noticed by keepalives within a minute,
+            // and unacknowledged data times out after as long.
+            ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3"),
+            ("tcp_user_timeout", "60000"),
         ]
         if let target, !target.isEmpty { pairs.append(("dbname", target)) }
         let conn: OpaquePointer? = withCStrings(pairs.map(\.0)) { keys in
@@ -46,6 +51,9 @@ public final class Connection {
                 message: "cannot connect to PostgreSQL at \(endpoint): \(reason)",
                 hint: "start the server (scripts/db start) or set VIGIL_DATABASE_URL")
         }
+        // libpq prints notices and some server messages ("FATAL: terminating connection…") to stderr
+        // itself; Vigil reports what matters in its own one-line errors instead.
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
         handle = conn
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PostgresClient
 import Synchronization
 import VigilDomain
 import VigilProjections
@@ -24,12 +25,20 @@ struct ProjectionsCommand: ParsableCommand {
 
         func run() throws {
             try CLI.run {
-                let session = try VigilSession(role: .writer)
-                let runner = ProjectionRunner(connection: session.connection)
                 Signals.install()
                 FileHandle.standardError.write(Data("vigil: following the log (stop with Ctrl-C)\n".utf8))
-                try runner.follow(shouldStop: { Signals.stopRequested }) { name, n in
-                    FileHandle.standardError.write(Data("vigil: \(name): applied \(n) events\n".utf8))
+                // A lost connection (the server restarted) is said once and retried every two seconds.
+                while !Signals.stopRequested {
+                    do {
+                        let session = try VigilSession(role: .writer)
+                        let runner = ProjectionRunner(connection: session.connection)
+                        try runner.follow(shouldStop: { Signals.stopRequested }) { name, n in
+                            FileHandle.standardError.write(Data("vigil: \(name): applied \(n) events\n".utf8))
+                        }
+                    } catch let error as PostgresError where error.kind == .connection || error.sqlState?.errorClass == "57" {
+                        FileHandle.standardError.write(Data("vigil: \(error.message); retrying in 2 s\n".utf8))
+                        for _ in 0..<20 where !Signals.stopRequested { usleep(100_000) }
+                    }
                 }
                 FileHandle.standardError.write(Data("vigil: stopped\n".utf8))
             }

@@ -1,0 +1,134 @@
+import ArgumentParser
+import EventStore
+import Foundation
+import PostgresClient
+
+extension Bench {
+    struct Writers: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "N writers on distinct streams through the store vs N connections doing the same INSERTs.",
+            discussion: "Each side runs all its writers at once; the sides alternate for --rounds rounds."
+        )
+
+        @Option(help: "How many writers (connections) on each side.")
+        var writers = 4
+        @Option(help: "Appends per writer per round.")
+        var count = 2_000
+        @Option(help: "Rounds, alternating raw and store.")
+        var rounds = 2
+        @Option(help: "Write the figures as JSON to this file.")
+        var json: String?
+
+        func run() throws {
+            let setup = try Connection()
+            try setup.execute(
+                """
+                DROP TABLE IF EXISTS bench_raw_events;
+                CREATE TABLE bench_raw_events (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, stream_id text NOT NULL,
+                    event_id uuid NOT NULL, event_type text NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL,
+                    command_id text, actor text NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now());
+                GRANT INSERT, SELECT ON bench_raw_events TO vigil_writer;
+                """)
+            let payload = EventMix.scheduled("g-bench", mission: "m-bench", campaign: "c-bench")
+            let tag = UUID().uuidString.prefix(8)
+            var storeSeconds = 0.0
+            var rawSeconds = 0.0
+            for round in 0..<rounds {
+                rawSeconds += try timed(writers) { w in
+                    let connection = try Connection()
+                    for i in 0..<count {
+                        try connection.query(
+                            """
+                            INSERT INTO bench_raw_events (stream_id, event_id, event_type, data, metadata, command_id, actor)
+                            VALUES (\("raw-\(tag)-\(w)-\(i % 50)"), \(UUID()), \("GatheringScheduled"), \(payload)::jsonb, \("{}")::jsonb,
+                                    \(UUID().uuidString), \("bench"))
+                            """, prepared: true)
+                    }
+                }
+                storeSeconds += try timed(writers) { w in
+                    let store = EventStore(connection: try Connection())
+                    for i in 0..<count {
+                        try store.append(
+                            to: "w-\(tag)-\(round)-\(w)-\(i)", expected: .noStream,
+                            events: [NewEvent(id: UUID(), type: "GatheringScheduled", data: payload)],
+                            metadata: EventMetadata(commandId: UUID().uuidString, actor: "bench"))
+                    }
+                }
+            }
+            let total = Double(writers * count * rounds)
+            let storeRate = total / storeSeconds
+            let rawRate = total / rawSeconds
+            print(String(format: "append, %d writers, distinct streams: store %.0f/s, raw INSERT %.0f/s, ratio %.2f× (target ≥ 0.80×)",
+                         writers, storeRate, rawRate, storeRate / rawRate))
+            if let json {
+                try writeJSON(["scenario": "append-\(writers)-writers", "vigilPerSecond": storeRate, "rawPerSecond": rawRate,
+                               "ratio": storeRate / rawRate, "target": 0.8], to: json)
+            }
+            try setup.execute("DROP TABLE bench_raw_events")
+        }
+    }
+
+    struct HotStream: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Writers on one stream with expected versions: successful appends/s, conflicts retried, nothing lost or doubled."
+        )
+
+        @Option(help: "How many writers.")
+        var writers = 4
+        @Option(help: "Successful appends per writer.")
+        var count = 500
+        @Option(help: "Write the figures as JSON to this file.")
+        var json: String?
+
+        func run() throws {
+            let stream = "hot-\(UUID().uuidString.prefix(8))"
+            let conflicts = Locked(0)
+            let seconds = try timed(writers) { w in
+                let store = EventStore(connection: try Connection())
+                var done = 0
+                while done < count {
+                    let version = try store.version(of: stream)
+                    do {
+                        try store.append(
+                            to: stream, expected: version == 0 ? .noStream : .exact(version),
+                            events: [NewEvent(id: UUID(), type: "T", data: "{\"writer\": \(w), \"n\": \(done)}")],
+                            metadata: EventMetadata(commandId: "\(stream)-\(w)-\(done)", actor: "bench"))
+                        done += 1
+                    } catch EventStoreError.wrongExpectedVersion {
+                        conflicts.withLock { $0 += 1 }
+                    }
+                }
+            }
+            let store = EventStore(connection: try Connection())
+            let events = try store.readStream(stream, limit: 1_000_000)
+            let expected = writers * count
+            let contiguous = events.map(\.version) == Array(1...Int64(max(expected, 1)))
+            let lost = expected - events.count
+            print(String(format: "hot stream, %d writers with expected versions: %.0f successful appends/s, %d conflicts retried, %d events for %d appends (%@), chain %@",
+                         writers, Double(expected) / seconds, conflicts.value, events.count, expected,
+                         contiguous && lost == 0 ? "none lost or doubled" : "MISMATCH", try store.verifyChains().holds ? "holds" : "BROKEN"))
+            if let json {
+                try writeJSON(["scenario": "hot-stream-\(writers)", "appendsPerSecond": Double(expected) / seconds,
+                               "conflictsRetried": conflicts.value, "lostOrDoubled": lost], to: json)
+            }
+        }
+    }
+}
+
+/// Runs `body` on `threads` threads at once and returns the wall-clock seconds until all finished.
+func timed(_ threads: Int, _ body: @escaping @Sendable (Int) throws -> Void) throws -> Double {
+    let failures = Locked<[String]>([])
+    let group = DispatchGroup()
+    let start = Date()
+    for i in 0..<threads {
+        group.enter()
+        Thread {
+            defer { group.leave() }
+            do { try body(i) } catch { failures.withLock { $0.append("\(error)") } }
+        }.start()
+    }
+    group.wait()
+    if let first = failures.value.first { throw ValidationError("a writer failed: \(first)") }
+    return Date().timeIntervalSince(start)
+}
