@@ -70,6 +70,20 @@ public struct SignaturesCounted: EventPayload {
     public var recordedAt: Date
 }
 
+/// A batch of an import: keyed references of people who signed (never names or e-mails), and how many
+/// came from each country.
+public struct SignaturesImported: EventPayload {
+    public static let eventType = "SignaturesImported"
+    public var petitionId: String
+    public var channel: SignatureChannel
+    public var signerRefs: [String]
+    /// Counts by ISO 3166 code ("ZZ" where unknown); they add up to `signerRefs.count`.
+    public var byCountry: [String: Int]
+    /// Rows of the batch left out because the person had signed already.
+    public var duplicatesSkipped: Int
+    public var recordedAt: Date
+}
+
 /// The petition stopped taking signatures.
 public struct PetitionClosed: EventPayload {
     public static let eventType = "PetitionClosed"
@@ -112,6 +126,7 @@ public enum PetitionEvent: PayloadEvent {
     case opened(PetitionOpened)
     case signed(SignatureRecorded)
     case counted(SignaturesCounted)
+    case imported(SignaturesImported)
     case closed(PetitionClosed)
     case deliveryAttempted(DeliveryAttempted)
 
@@ -122,6 +137,7 @@ public enum PetitionEvent: PayloadEvent {
         case .opened(let e): return e
         case .signed(let e): return e
         case .counted(let e): return e
+        case .imported(let e): return e
         case .closed(let e): return e
         case .deliveryAttempted(let e): return e
         }
@@ -133,6 +149,7 @@ public enum PetitionEvent: PayloadEvent {
         entry(PetitionOpened.self, PetitionEvent.opened),
         entry(SignatureRecorded.self, PetitionEvent.signed),
         entry(SignaturesCounted.self, PetitionEvent.counted),
+        entry(SignaturesImported.self, PetitionEvent.imported),
         entry(PetitionClosed.self, PetitionEvent.closed),
         entry(DeliveryAttempted.self, PetitionEvent.deliveryAttempted),
     ])
@@ -169,6 +186,12 @@ public struct PetitionState: Sendable, Equatable, Encodable {
     /// Folds one event into the state.
     public static func evolve(_ state: PetitionState, _ event: PetitionEvent) -> PetitionState {
         var next = state
+        apply(&next, event)
+        return next
+    }
+
+    /// Folds one event into the state in place: a petition with a million signers is not copied per event.
+    public static func apply(_ next: inout PetitionState, _ event: PetitionEvent) {
         switch event {
         case .drafted(let e):
             next.drafted = e
@@ -180,11 +203,13 @@ public struct PetitionState: Sendable, Equatable, Encodable {
             next.signerRefs.insert(e.signerRef)
             next.signatures += 1
         case .counted(let e): next.signatures += e.total
+        case .imported(let e):
+            next.signerRefs.formUnion(e.signerRefs)
+            next.signatures += e.signerRefs.count
         case .closed: next.status = .closed
         case .deliveryAttempted(let e):
             next.deliveries[e.deliveryId] = e
             next.deliveredVersions.insert(e.version)
         }
-        return next
     }
 }

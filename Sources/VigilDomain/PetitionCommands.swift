@@ -106,6 +106,24 @@ public struct CountSignatures: Sendable, Equatable {
     }
 }
 
+/// Import a batch of signatures: each a keyed reference (made by the service) and a country.
+public struct ImportSignatures: Sendable, Equatable {
+    public var petitionId: String
+    public var channel: String
+    public var signers: [(ref: String, country: String?)]
+
+    public init(petitionId: String, channel: String, signers: [(ref: String, country: String?)]) {
+        self.petitionId = petitionId
+        self.channel = channel
+        self.signers = signers
+    }
+
+    public static func == (a: ImportSignatures, b: ImportSignatures) -> Bool {
+        a.petitionId == b.petitionId && a.channel == b.channel && a.signers.map(\.ref) == b.signers.map(\.ref)
+            && a.signers.map(\.country) == b.signers.map(\.country)
+    }
+}
+
 /// Record an attempt to hand the petition over at a mission.
 public struct AttemptDelivery: Sendable, Equatable {
     public var petitionId: String
@@ -144,6 +162,7 @@ public enum PetitionCommand: Sendable, Equatable {
     case open(petitionId: String)
     case sign(RecordSignature)
     case count(CountSignatures)
+    case importBatch(ImportSignatures)
     case close(petitionId: String)
     case deliver(AttemptDelivery)
 
@@ -155,6 +174,7 @@ public enum PetitionCommand: Sendable, Equatable {
         case .open(let id): return id
         case .sign(let c): return c.petitionId
         case .count(let c): return c.petitionId
+        case .importBatch(let c): return c.petitionId
         case .close(let id): return id
         case .deliver(let c): return c.petitionId
         }
@@ -253,6 +273,31 @@ extension PetitionState {
                         petitionId: id, channel: try channel(c.channel), byCountry: counts, total: total,
                         batchRef: try c.batchRef.map { try Check.reference($0, field: "--batch-ref") }, recordedAt: ctx.now))
             ]
+        case .importBatch(let c):
+            try requireOpen(state, id: id)
+            guard c.signers.count <= 10_000 else {
+                throw DomainError.invalid(field: "--batch", reason: "a batch of \(c.signers.count) is above 10000; import in smaller batches")
+            }
+            var seen = Set<String>()  // this batch's; the petition's set is only read, never copied
+            var refs: [String] = []
+            var byCountry: [String: Int] = [:]
+            for signer in c.signers {
+                guard signer.ref.count == 64, signer.ref.allSatisfy(\.isHexDigit) else {
+                    throw DomainError.invalid(field: "signer", reason: "a signer's identity was not turned into a reference; nothing was recorded")
+                }
+                guard !state.signerRefs.contains(signer.ref), seen.insert(signer.ref).inserted else { continue }
+                refs.append(signer.ref)
+                byCountry[try signer.country.map { try Check.country($0, field: "country") } ?? "ZZ", default: 0] += 1
+            }
+            guard !refs.isEmpty else {
+                throw DomainError.refused("every signer of this batch has signed petition \(id) already; nothing to import")
+            }
+            return [
+                .imported(
+                    SignaturesImported(
+                        petitionId: id, channel: try channel(c.channel), signerRefs: refs, byCountry: byCountry,
+                        duplicatesSkipped: c.signers.count - refs.count, recordedAt: ctx.now))
+            ]
         case .close:
             try requireOpen(state, id: id)
             return [.closed(PetitionClosed(petitionId: id, closedAt: ctx.now))]
@@ -305,7 +350,8 @@ extension PetitionState {
         }
     }
 
-    static func requireOpen(_ state: PetitionState, id: String) throws {
+    /// Throws unless the petition is open for signatures.
+    public static func requireOpen(_ state: PetitionState, id: String) throws {
         switch state.status {
         case .open: return
         case .draft: throw DomainError.refused("petition \(id) is not open for signatures yet; open it first (vigil petition open)")

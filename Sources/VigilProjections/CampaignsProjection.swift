@@ -127,6 +127,9 @@ public struct CampaignsProjection: Projection {
         case .petition(.counted(let e)):
             let campaign = model.petitions[e.petitionId]?.campaignId ?? ""
             for (country, count) in e.byCountry { model.add(campaign: campaign, country: country, count: count, channel: e.channel) }
+        case .petition(.imported(let e)):
+            let campaign = model.petitions[e.petitionId]?.campaignId ?? ""
+            for (country, count) in e.byCountry { model.add(campaign: campaign, country: country, count: count, channel: e.channel) }
         case .petition, .mission, .gathering, .recurrence:
             return
         }
@@ -141,6 +144,7 @@ public struct CampaignsProjection: Projection {
             case .petition(.drafted(let e)): campaigns.insert(e.campaignId ?? "")
             case .petition(.signed(let e)): petitions.insert(e.petitionId)
             case .petition(.counted(let e)): petitions.insert(e.petitionId)
+            case .petition(.imported(let e)): petitions.insert(e.petitionId)
             default: continue
             }
         }

@@ -158,7 +158,7 @@ public final class VigilSession {
                     c.identity = nil
                 }
                 command = .sign(c)
-            case .revise, .open, .count, .close:
+            case .revise, .open, .count, .importBatch, .close:
                 break
             }
             return (Streams.petition(id), expected(version), try encode(PetitionState.decide(command, state, context)))

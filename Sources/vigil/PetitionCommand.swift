@@ -8,7 +8,7 @@ struct PetitionCommandGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "petition",
         abstract: "Draft petitions and letters, collect signatures, and record their delivery at missions.",
-        subcommands: [Draft.self, Revise.self, Open.self, Sign.self, Count.self, Close.self, Deliver.self]
+        subcommands: [Draft.self, Revise.self, Open.self, Sign.self, Count.self, Import.self, Close.self, Deliver.self]
     )
 
     struct Draft: OrganiserCommand {

@@ -179,3 +179,32 @@ struct HostileTextTests {
         #expect(try owner.query("SELECT to_regclass('vigil.events') IS NOT NULL AS still")[0].bool("still"))
     }
 }
+
+@Suite("Importing signers from a file")
+struct ImportCLITests {
+    @Test("an import records only references, leaves out repeats, and appends nothing when run again")
+    func importFile() throws {
+        let database = try TestDatabase.create("import")
+        for arguments in [["petition", "draft", "imp", "--title", "T", "--addressee", "A", "--text", "X"], ["petition", "open", "imp"]] {
+            #expect(try VigilBinary.run(arguments, database: database).status == 0)
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("signers-\(UUID()).csv")
+        defer { try? FileManager.default.removeItem(at: file) }
+        var csv = "email,country\n"
+        for i in 0..<1_234 { csv += "person\(i)@example.org,\(["KR", "US", ""][i % 3])\n" }
+        csv += "PERSON7@Example.org,KR\n\"quoted,person@example.org\",US\n"
+        try csv.write(to: file, atomically: true, encoding: .utf8)
+        let first = try VigilBinary.json(["petition", "import", "imp", "--file", file.path, "--batch", "500"], database: database) as? [String: Int]
+        // 1,234 people, one of them twice in another case, and one quoted address with a comma in it.
+        #expect(first?["imported"] == 1_235)
+        #expect(first?["duplicatesSkipped"] == 1)
+        #expect(first?["rows"] == 1_236)
+        let again = try VigilBinary.json(["petition", "import", "imp", "--file", file.path, "--batch", "500"], database: database) as? [String: Int]
+        #expect(again?["batchesAppended"] == 0)
+        #expect(again?["batchesAlreadyDone"] == 3)
+        let owner = try TestDatabase.connect(database)
+        #expect(try owner.query("SELECT count(*) AS n FROM vigil.events WHERE data::text ILIKE '%example.org%'")[0].int("n") == 0)
+        let signatures = try owner.query("SELECT sum(online) AS n FROM vigil_read.campaign_signatures")[0].int("n")
+        #expect(signatures == 1_235)
+    }
+}

@@ -168,3 +168,28 @@ struct RecurrenceTests {
         #expect(throws: DomainError.self) { try RecurrenceState.decide(.schedule(bad), state([]), context) }
     }
 }
+
+@Suite("Imports: batches of keyed references")
+struct ImportTests {
+    @Test("a batch leaves out people who signed already, in the petition or earlier in the batch, and counts them")
+    func deduplicates() throws {
+        let signed = PetitionEvent.signed(SignatureRecorded(petitionId: "stop-2024", signerRef: ref, country: nil, channel: .online, recordedAt: now))
+        let other = String(repeating: "cd", count: 32)
+        let batch = ImportSignatures(petitionId: "stop-2024", channel: "paper", signers: [(ref, "KR"), (other, "kr"), (other, "KR"), (String(repeating: "ef", count: 32), nil)])
+        let events = try petition(.importBatch(batch), [.drafted(drafted), opened, signed])
+        guard case .imported(let e)? = events.first else { Issue.record("nothing imported"); return }
+        #expect(e.signerRefs == [other, String(repeating: "ef", count: 32)])
+        #expect(e.byCountry == ["KR": 1, "ZZ": 1])
+        #expect(e.duplicatesSkipped == 2)
+        let state = ([.drafted(drafted), opened, signed] + events).reduce(PetitionState(), PetitionState.evolve)
+        #expect(state.signatures == 3)
+        // A batch of people who all signed already appends nothing.
+        #expect(throws: DomainError.self) {
+            try petition(.importBatch(ImportSignatures(petitionId: "stop-2024", channel: "paper", signers: [(ref, nil)])), [.drafted(drafted), opened, signed])
+        }
+        #expect(throws: DomainError.self) {
+            try petition(.importBatch(ImportSignatures(petitionId: "stop-2024", channel: "paper", signers: [("not-a-ref", nil)])), [.drafted(drafted), opened])
+        }
+        #expect(throws: DomainError.self) { try petition(.importBatch(batch), [.drafted(drafted)]) }
+    }
+}
