@@ -33,14 +33,7 @@ struct Bench: ParsableCommand {
             let store = EventStore(connection: try Connection())
             try store.connection.execute("SET ROLE vigil_writer")
             let raw = try Connection()
-            try raw.execute(
-                """
-                DROP TABLE IF EXISTS bench_raw_events;
-                CREATE TABLE bench_raw_events (
-                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, stream_id text NOT NULL,
-                    event_id uuid NOT NULL, event_type text NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL,
-                    command_id text, actor text NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())
-                """)
+            try RawEvents.create(raw)
             let payload = #"{"gatheringId": "dad-2004-washington", "missionId": "prc-embassy-washington", "kind": "vigil", "expectedAttendance": 100, "timeZone": "America/New_York", "startsAt": "2004-12-22T17:00:00Z"}"#
             let streams = 1_000
             var versions = [Int64](repeating: 0, count: streams)
@@ -51,12 +44,7 @@ struct Bench: ParsableCommand {
             let perRound = count / rounds
             func rawRound(_ n: Int, offset: Int) throws {
                 for i in 0..<n {
-                    try raw.query(
-                        """
-                        INSERT INTO bench_raw_events (stream_id, event_id, event_type, data, metadata, command_id, actor)
-                        VALUES (\("bench-\(tag)-\((offset + i) % streams)"), \(UUID()), \("GatheringScheduled"),
-                                \(payload)::jsonb, \("{}")::jsonb, \(UUID().uuidString), \("bench"))
-                        """, prepared: true)
+                    try raw.query(RawEvents.insert(stream: "bench-\(tag)-\((offset + i) % streams)", payload: payload), prepared: true)
                 }
             }
             func storeRound(_ n: Int, offset: Int) throws {
@@ -96,7 +84,7 @@ struct Bench: ParsableCommand {
                 ]
                 try writeJSON(object, to: json)
             }
-            try raw.execute("DROP TABLE bench_raw_events")
+            try RawEvents.drop(raw)
         }
     }
 }

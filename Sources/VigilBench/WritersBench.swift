@@ -21,15 +21,7 @@ extension Bench {
 
         func run() throws {
             let setup = try Connection()
-            try setup.execute(
-                """
-                DROP TABLE IF EXISTS bench_raw_events;
-                CREATE TABLE bench_raw_events (
-                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, stream_id text NOT NULL,
-                    event_id uuid NOT NULL, event_type text NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL,
-                    command_id text, actor text NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now());
-                GRANT INSERT, SELECT ON bench_raw_events TO vigil_writer;
-                """)
+            try RawEvents.create(setup)
             let payload = EventMix.scheduled("g-bench", mission: "m-bench", campaign: "c-bench")
             let tag = UUID().uuidString.prefix(8)
             var storeSeconds = 0.0
@@ -38,12 +30,7 @@ extension Bench {
                 rawSeconds += try timed(writers) { w in
                     let connection = try Connection()
                     for i in 0..<count {
-                        try connection.query(
-                            """
-                            INSERT INTO bench_raw_events (stream_id, event_id, event_type, data, metadata, command_id, actor)
-                            VALUES (\("raw-\(tag)-\(w)-\(i % 50)"), \(UUID()), \("GatheringScheduled"), \(payload)::jsonb, \("{}")::jsonb,
-                                    \(UUID().uuidString), \("bench"))
-                            """, prepared: true)
+                        try connection.query(RawEvents.insert(stream: "raw-\(tag)-\(w)-\(i % 50)", payload: payload), prepared: true)
                     }
                 }
                 storeSeconds += try timed(writers) { w in
@@ -65,7 +52,7 @@ extension Bench {
                 try writeJSON(["scenario": "append-\(writers)-writers", "vigilPerSecond": storeRate, "rawPerSecond": rawRate,
                                "ratio": storeRate / rawRate, "target": 0.8], to: json)
             }
-            try setup.execute("DROP TABLE bench_raw_events")
+            try RawEvents.drop(setup)
         }
     }
 
@@ -131,4 +118,27 @@ func timed(_ threads: Int, _ body: @escaping @Sendable (Int) throws -> Void) thr
     group.wait()
     if let first = failures.value.first { throw ValidationError("a writer failed: \(first)") }
     return Date().timeIntervalSince(start)
+}
+
+/// The raw baseline: a plain table with the same columns as an event, and a single-row INSERT into it.
+enum RawEvents {
+    static func create(_ connection: Connection) throws {
+        try connection.execute(
+            """
+            DROP TABLE IF EXISTS bench_raw_events;
+            CREATE TABLE bench_raw_events (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, stream_id text NOT NULL,
+                event_id uuid NOT NULL, event_type text NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL,
+                command_id text, actor text NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now());
+            """)
+    }
+
+    static func insert(stream: String, payload: String) -> PostgresQuery {
+        """
+        INSERT INTO bench_raw_events (stream_id, event_id, event_type, data, metadata, command_id, actor)
+        VALUES (\(stream), \(UUID()), \("GatheringScheduled"), \(payload)::jsonb, \("{}")::jsonb, \(UUID().uuidString), \("bench"))
+        """
+    }
+
+    static func drop(_ connection: Connection) throws { try connection.execute("DROP TABLE bench_raw_events") }
 }
