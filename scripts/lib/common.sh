@@ -129,8 +129,16 @@ vigil_build() {
     local config=${1:-debug}
     local bin="$VIGIL_ROOT/.build/$config/vigil"
     if [ ! -x "$bin" ] || [ -n "$(find "$VIGIL_ROOT/Sources" "$VIGIL_ROOT/Package.swift" -newer "$bin" -print -quit)" ]; then
-        vigil_say "building vigil ($config)"
-        (cd "$VIGIL_ROOT" && swift build -c "$config" --product vigil >&2) || vigil_die "the build failed"
+        local log
+        log=$(mktemp)
+        if ! (cd "$VIGIL_ROOT" && swift build -c "$config" --product vigil >"$log" 2>&1); then
+            cat "$log" >&2
+            rm -f "$log"
+            vigil_die "the build failed"
+        fi
+        grep -q "Compiling" "$log" && vigil_say "built vigil ($config)"
+        rm -f "$log"
+        touch "$bin"  # a source outside this product may be newer: the binary is up to date now
     fi
     printf '%s\n' "$bin"
 }
