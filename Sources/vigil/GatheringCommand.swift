@@ -26,28 +26,19 @@ struct GatheringCommandGroup: ParsableCommand {
 
         @Argument(help: "An id people can type, such as dc-vigil-2004.")
         var id: String
-        @Option(help: "The mission's id.")
-        var mission: String
-        @Option(help: "The campaign it is part of.")
-        var campaign: String?
-        @Option(help: "protest, vigil, rally, press-conference, prayer-meeting or picket.")
-        var kind: String
+        @OptionGroup var place: PlaceOptions
         @Option(help: "Local date and time at the mission: YYYY-MM-DD HH:MM.")
         var at: String
         @Option(help: "earlier or later: which one, when the time happens twice as clocks go back.")
         var fold: Fold?
-        @Option(help: "Where exactly, when not at the mission's door.")
-        var venue: String?
         @Option(help: "How many people are expected.")
         var expected: Int?
-        @Option(help: "The organisation that leads it.")
-        var organiser: String?
         @OptionGroup var options: CommandOptions
 
         func command() -> (VigilCommand, String) {
             let command = ScheduleGathering(
-                gatheringId: id, missionId: mission, campaignId: campaign, kind: kind, localStart: at, fold: fold, venue: venue,
-                expectedAttendance: expected, organiser: organiser)
+                gatheringId: id, missionId: place.mission, campaignId: place.campaign, kind: place.kind, localStart: at,
+                fold: fold, venue: place.venue, expectedAttendance: expected, organiser: place.organiser)
             return (.gathering(.schedule(command)), "scheduled gathering \(id)")
         }
     }
@@ -100,14 +91,11 @@ struct GatheringCommandGroup: ParsableCommand {
 
         @Argument(help: "The gathering's id.")
         var id: String
-        @Option(help: "How many people came, as reported.")
-        var attendance: Int?
-        @Option(help: "What happened.")
-        var notes: String?
+        @OptionGroup var report: HeldOptions
         @OptionGroup var options: CommandOptions
 
         func command() -> (VigilCommand, String) {
-            let command = RecordGatheringHeld(gatheringId: id, reportedAttendance: attendance, notes: notes)
+            let command = RecordGatheringHeld(gatheringId: id, reportedAttendance: report.attendance, notes: report.notes)
             return (.gathering(.recordHeld(command)), "recorded gathering \(id) as held")
         }
     }

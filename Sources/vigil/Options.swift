@@ -70,3 +70,25 @@ extension OrganiserCommand {
 
 /// Parses a `--fold` value.
 extension Fold: ExpressibleByArgument {}
+
+/// Where and by whom a gathering takes place: shared by `gathering schedule` and `weekly schedule`.
+struct PlaceOptions: ParsableArguments {
+    @Option(help: "The mission's id.")
+    var mission: String
+    @Option(help: "The campaign it is part of.")
+    var campaign: String?
+    @Option(help: "protest, vigil, rally, press-conference, prayer-meeting or picket.")
+    var kind: String
+    @Option(help: "Where exactly, when not at the mission's door.")
+    var venue: String?
+    @Option(help: "The organisation that leads it.")
+    var organiser: String?
+}
+
+/// What a gathering that took place reported: shared by `gathering held` and `weekly held`.
+struct HeldOptions: ParsableArguments {
+    @Option(help: "How many people came, as reported.")
+    var attendance: Int?
+    @Option(help: "What happened.")
+    var notes: String?
+}

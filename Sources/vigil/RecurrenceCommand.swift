@@ -25,12 +25,7 @@ struct WeeklyCommandGroup: ParsableCommand {
 
         @Argument(help: "An id people can type.")
         var id: String
-        @Option(help: "The mission's id.")
-        var mission: String
-        @Option(help: "The campaign it is part of.")
-        var campaign: String?
-        @Option(help: "protest, vigil, rally, press-conference, prayer-meeting or picket.")
-        var kind: String
+        @OptionGroup var place: PlaceOptions
         @Option(help: "The day of the week (monday … sunday).")
         var every: String
         @Option(help: "Local time at the mission: HH:MM.")
@@ -39,16 +34,12 @@ struct WeeklyCommandGroup: ParsableCommand {
         var from: String
         @Option(help: "The last date it may fall on: YYYY-MM-DD.")
         var until: String?
-        @Option(help: "Where exactly, when not at the mission's door.")
-        var venue: String?
-        @Option(help: "The organisation or person that leads it.")
-        var organiser: String?
         @OptionGroup var options: CommandOptions
 
         func command() -> (VigilCommand, String) {
             let command = ScheduleRecurrence(
-                recurrenceId: id, missionId: mission, campaignId: campaign, kind: kind, weekday: every, time: time,
-                from: from, until: until, venue: venue, organiser: organiser)
+                recurrenceId: id, missionId: place.mission, campaignId: place.campaign, kind: place.kind, weekday: every,
+                time: time, from: from, until: until, venue: place.venue, organiser: place.organiser)
             return (.recurrence(.schedule(command)), "set up weekly gathering \(id)")
         }
     }
@@ -82,14 +73,11 @@ struct WeeklyCommandGroup: ParsableCommand {
         var id: String
         @Option(help: "The date: YYYY-MM-DD.")
         var date: String
-        @Option(help: "How many people came, as reported.")
-        var attendance: Int?
-        @Option(help: "What happened.")
-        var notes: String?
+        @OptionGroup var report: HeldOptions
         @OptionGroup var options: CommandOptions
 
         func command() -> (VigilCommand, String) {
-            (.recurrence(.recordHeld(recurrenceId: id, date: date, attendance: attendance, notes: notes)),
+            (.recurrence(.recordHeld(recurrenceId: id, date: date, attendance: report.attendance, notes: report.notes)),
              "recorded \(date) of weekly gathering \(id) as held")
         }
     }

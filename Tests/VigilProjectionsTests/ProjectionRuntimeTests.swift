@@ -7,15 +7,18 @@ import VigilProjections
 import VigilService
 import VigilTestSupport
 
-/// Appends a realistic mix straight to the log (not through commands, so the projections lag behind).
-func appendMix(_ store: EventStore, missions: Int, gatheringsPerMission: Int, tag: String) throws {
+/// Appends a realistic mix straight to the log (not through commands, so the projections lag behind);
+/// returns where its last event stands in commit order.
+@discardableResult
+func appendMix(_ store: EventStore, missions: Int, gatheringsPerMission: Int, tag: String) throws -> Checkpoint {
     let encoder = EventJSON.encoder()
     let now = Date(timeIntervalSince1970: 1_700_000_000)
+    var last = Checkpoint.start
     func append(_ stream: String, _ event: some DomainEvent) throws {
-        try store.append(
+        last = try store.append(
             to: stream, expected: .any,
             events: [NewEvent(id: UUID(), type: event.eventType, data: String(decoding: try event.encodedData(), as: UTF8.self))],
-            metadata: EventMetadata(commandId: UUID().uuidString, actor: "test"))
+            metadata: EventMetadata(commandId: UUID().uuidString, actor: "test")).checkpoint ?? last
     }
     _ = encoder
     try append("campaign-\(tag)", CampaignEvent.launched(CampaignLaunched(
@@ -37,6 +40,7 @@ func appendMix(_ store: EventStore, missions: Int, gatheringsPerMission: Int, ta
             try append("gathering-\(gathering)", outcome)
         }
     }
+    return last
 }
 
 @Suite("Projection runtime on PostgreSQL", .serialized)
@@ -50,8 +54,9 @@ struct ProjectionRuntimeTests {
         try appendMix(store, missions: 6, gatheringsPerMission: 5, tag: "c-a")
         // Incrementally, in small batches, with more events arriving in between.
         for projection in Projections.all { try runner.catchUp(projection, batchSize: 7) }
-        try appendMix(store, missions: 4, gatheringsPerMission: 3, tag: "c-b")
+        let last = try appendMix(store, missions: 4, gatheringsPerMission: 3, tag: "c-b")
         for projection in Projections.all { try runner.catchUp(projection, batchSize: 13) }
+        try catchUpAll(runner, through: last)
         var incremental: [String: String] = [:]
         for projection in Projections.all {
             #expect(try runner.compareWithReplay(projection) == nil)
@@ -69,9 +74,9 @@ struct ProjectionRuntimeTests {
         let owner = try TestDatabase.connect(database)
         let store = EventStore(connection: owner)
         let runner = ProjectionRunner(connection: owner)
-        try appendMix(store, missions: 5, gatheringsPerMission: 6, tag: "c-r")
+        let last = try appendMix(store, missions: 5, gatheringsPerMission: 6, tag: "c-r")
         let activity = ActivityProjection()
-        try runner.catchUp(activity)
+        try catchUpAll(runner, through: last)
         let before = try dump(activity, owner)
         // The first rebuild dies after three batches (as a kill -9 would: its transactions so far committed).
         struct Killed: Error {}
@@ -98,12 +103,13 @@ struct ProjectionRuntimeTests {
     func concurrentRunners() throws {
         let database = try TestDatabase.create("runners")
         let store = EventStore(connection: try TestDatabase.connect(database))
-        try appendMix(store, missions: 8, gatheringsPerMission: 6, tag: "c-x")
+        let last = try appendMix(store, missions: 8, gatheringsPerMission: 6, tag: "c-x")
         try onThreads(4) { _ in
             let runner = ProjectionRunner(connection: try TestDatabase.connect(database, as: "vigil_writer"))
             for projection in Projections.all { try runner.catchUp(projection, batchSize: 5) }
         }
         let runner = ProjectionRunner(connection: try TestDatabase.connect(database))
+        try catchUpAll(runner, through: last)
         for projection in Projections.all { #expect(try runner.compareWithReplay(projection) == nil, "\(projection.name)") }
         let applied = try runner.connection.query("SELECT events_applied FROM vigil_read.checkpoints WHERE projection = 'activity'")
         #expect(try applied[0].int64("events_applied") == (try store.eventCount()))
@@ -113,9 +119,9 @@ struct ProjectionRuntimeTests {
     func figuresAddUp() throws {
         let database = try TestDatabase.create("sums")
         let owner = try TestDatabase.connect(database)
-        try appendMix(EventStore(connection: owner), missions: 9, gatheringsPerMission: 4, tag: "c-s")
+        let last = try appendMix(EventStore(connection: owner), missions: 9, gatheringsPerMission: 4, tag: "c-s")
         let runner = ProjectionRunner(connection: owner)
-        for projection in Projections.all { try runner.catchUp(projection) }
+        try catchUpAll(runner, through: last)
         let campaign = try #require(try Reports.campaigns("c-s", connection: owner).first)
         let missions = try Reports.missions(campaign: "c-s", connection: owner)
         #expect(missions.count == 9)
@@ -125,6 +131,14 @@ struct ProjectionRuntimeTests {
         // And over all missions, campaign or not: every cell counted once.
         let all = try Reports.missions(connection: owner).map(\.figures).reduce(Figures(), +)
         #expect(all.gatheringsScheduled == 36)
+    }
+}
+
+/// Catches every projection up through `target`: snapshots are cluster-wide, so another test's open
+/// transaction (in any database) can hold the commit-order horizon back for a moment.
+func catchUpAll(_ runner: ProjectionRunner, through target: Checkpoint) throws {
+    for projection in Projections.all {
+        #expect(try runner.catchUp(projection, through: target, timeout: 60), "\(projection.name) did not reach \(target)")
     }
 }
 
