@@ -38,8 +38,9 @@ vigil_pg_bin() {
 }
 
 # Runs a command as the user that owns the cluster: `postgres` when we are root, else ourselves.
+# From /, since the owner may not be allowed into the working directory (every path given is absolute).
 vigil_as_owner() {
-    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+    if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 # Where the private cluster lives: .vigil/ in the project, unless the server's user cannot reach it
@@ -50,9 +51,6 @@ vigil_cluster_home() {
         local tag
         tag=$(printf '%s' "$VIGIL_ROOT" | sha1sum | cut -c1-12)
         home="${TMPDIR:-/tmp}/vigil-$tag"
-        if [ ! -e "$home/.said" ]; then
-            vigil_say "the postgres user cannot reach $VIGIL_ROOT, so the private cluster lives in $home"
-        fi
     fi
     printf '%s\n' "$home"
 }
@@ -78,10 +76,12 @@ vigil_cluster_start() {
     bin=$(vigil_pg_bin)
     if vigil_cluster_running; then return 0; fi
     if [ ! -f "$VIGIL_PGDATA/PG_VERSION" ]; then
+        if [ "$VIGIL_HOME" != "$VIGIL_ROOT/.vigil" ]; then
+            vigil_say "the postgres user cannot reach $VIGIL_ROOT, so the private cluster lives in $VIGIL_HOME"
+        fi
         vigil_say "creating a private PostgreSQL cluster in $VIGIL_CLUSTER_DIR"
         mkdir -p "$VIGIL_PGDATA" "$VIGIL_SOCKET"
         chmod 700 "$VIGIL_HOME" "$VIGIL_CLUSTER_DIR" "$VIGIL_PGDATA" "$VIGIL_SOCKET"
-        touch "$VIGIL_HOME/.said"
         if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$VIGIL_CLUSTER_DIR"; chmod 755 "$VIGIL_HOME"; fi
         vigil_as_owner "$bin/initdb" -D "$VIGIL_PGDATA" -U vigil --auth=trust -E UTF8 --locale=C.UTF-8 \
             >"$VIGIL_HOME/initdb.log" 2>&1 || { cat "$VIGIL_HOME/initdb.log" >&2; vigil_die "initdb failed"; }
