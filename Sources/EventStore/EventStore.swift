@@ -120,17 +120,24 @@ public final class EventStore {
         data, metadata, command_id, actor, recorded_at
         """
 
-    /// The events of one stream from `version` on (1 is the first), in order.
-    public func readStream(_ stream: String, from version: Int64 = 1, limit: Int = 10_000) throws
+    /// The events of one stream from `version` on (1 is the first), in order: all of them, read in pages
+    /// of `pageSize` (a petition can hold far more events than one page).
+    public func readStream(_ stream: String, from version: Int64 = 1, pageSize: Int = 10_000) throws
         -> [RecordedEvent]
     {
-        let rows = try connection.query(
-            """
-            SELECT \(unescaped: EventStore.columns) FROM vigil.events
-             WHERE stream_id = \(stream) AND stream_version >= \(version)
-             ORDER BY stream_version LIMIT \(limit)
-            """, prepared: true)
-        return try rows.map(EventStore.recordedEvent)
+        var events: [RecordedEvent] = []
+        var next = version
+        while true {
+            let rows = try connection.query(
+                """
+                SELECT \(unescaped: EventStore.columns) FROM vigil.events
+                 WHERE stream_id = \(stream) AND stream_version >= \(next)
+                 ORDER BY stream_version LIMIT \(pageSize)
+                """, prepared: true)
+            events += try rows.map(EventStore.recordedEvent)
+            guard rows.count == pageSize, let last = events.last else { return events }
+            next = last.version + 1
+        }
     }
 
     /// The stream's current version, or 0 when it does not exist.

@@ -88,7 +88,7 @@ extension Bench {
                 }
             }
             let store = EventStore(connection: try Connection())
-            let events = try store.readStream(stream, limit: 1_000_000)
+            let events = try store.readStream(stream)
             let expected = writers * count
             let contiguous = events.map(\.version) == Array(1...Int64(max(expected, 1)))
             let lost = expected - events.count

@@ -47,6 +47,18 @@ struct EventStoreTests {
         #expect(try store.version(of: "no-such-stream") == 0)
     }
 
+    @Test("a stream longer than one page is read whole, in order")
+    func longStream() throws {
+        let store = try store()
+        let stream = "petition-long-\(UUID())"
+        let events = (1...10_050).map { event("SignatureRecorded", "{\"n\": \($0)}") }
+        try store.append(to: stream, expected: .noStream, events: events, metadata: meta())
+        let read = try store.readStream(stream)
+        #expect(read.count == 10_050)
+        #expect(read.map(\.version) == Array(1...10_050))
+        #expect(try store.readStream(stream, from: 10_001, pageSize: 7).count == 50)
+    }
+
     @Test("a wrong expected version throws the typed error and appends nothing")
     func wrongExpectedVersion() throws {
         let store = try store()
