@@ -89,35 +89,47 @@ extension ProjectionRunner {
                     projection: projection.name, done: resumedFrom + applied, total: total,
                     seconds: Date().timeIntervalSince(started), resumedFrom: resumedFrom))
             }
-            var applied = try run(projection, checkpointName: rebuildName, tables: .next, batchSize: batchSize, progress: report)
-            // The swap: under the projection's own lock, so no catch-up writes the old tables meanwhile.
-            try withLock(projection.name) {
-                applied += try run(projection, checkpointName: rebuildName, tables: .next, batchSize: batchSize, progress: report)
-                try connection.withTransaction {
-                    for table in projection.tables {
-                        let live = ProjectionTables.live.name(table)
-                        let next = ProjectionTables.next.name(table)
-                        try connection.execute(
-                            """
-                            ALTER TABLE \(live) RENAME TO \(table)__old;
-                            ALTER TABLE \(next) RENAME TO \(table);
-                            DROP TABLE vigil_read.\(table)__old;
-                            """)
-                    }
-                    try connection.query(
-                        """
-                        UPDATE vigil_read.checkpoints c
-                           SET transaction_id = r.transaction_id, global_position = r.global_position,
-                               events_applied = r.events_applied, updated_at = now()
-                          FROM vigil_read.checkpoints r
-                         WHERE c.projection = \(projection.name) AND r.projection = \(rebuildName)
-                        """)
-                    try connection.query("DELETE FROM vigil_read.checkpoints WHERE projection = \(rebuildName)")
-                }
-            }
+            let replayed = try run(projection, checkpointName: rebuildName, tables: .next, batchSize: batchSize, progress: report).applied
+            let applied = replayed + (try swapIn(projection, rebuildName: rebuildName, batchSize: batchSize) { try report(replayed + $0) })
             try report(applied)
             return resumedFrom + applied
         }
+    }
+
+    /// Swaps a rebuild's `__next` tables in, under the projection's own lock so no catch-up writes the old
+    /// tables meanwhile: first applies what the rebuild has not seen yet, then renames the tables and
+    /// hands the rebuild's checkpoint to the projection, in one transaction. Returns the events applied.
+    func swapIn(_ projection: some Projection, rebuildName: String, batchSize: Int,
+                progress: ((Int) throws -> Void)? = nil) throws -> Int {
+        try withLock(projection.name) {
+            let applied = try run(projection, checkpointName: rebuildName, tables: .next, batchSize: batchSize, progress: progress).applied
+            try connection.withTransaction {
+                for table in projection.tables {
+                    try connection.execute(
+                        """
+                        ALTER TABLE \(ProjectionTables.live.name(table)) RENAME TO \(table)__old;
+                        ALTER TABLE \(ProjectionTables.next.name(table)) RENAME TO \(table);
+                        DROP TABLE vigil_read.\(table)__old;
+                        """)
+                }
+                try connection.query(
+                    """
+                    UPDATE vigil_read.checkpoints c
+                       SET transaction_id = r.transaction_id, global_position = r.global_position,
+                           events_applied = r.events_applied, updated_at = now()
+                      FROM vigil_read.checkpoints r
+                     WHERE c.projection = \(projection.name) AND r.projection = \(rebuildName)
+                    """)
+                try connection.query("DELETE FROM vigil_read.checkpoints WHERE projection = \(rebuildName)")
+            }
+            return applied
+        }
+    }
+
+    /// Holds the advisory locks `names` (in order) while `body` runs.
+    func withLocks<R>(_ names: ArraySlice<String>, _ body: () throws -> R) throws -> R {
+        guard let first = names.first else { return try body() }
+        return try withLock(first) { try withLocks(names.dropFirst(), body) }
     }
 
     /// Rebuilds several projections in one pass over the log: each batch is read once and applied to
@@ -126,6 +138,14 @@ extension ProjectionRunner {
     @discardableResult
     public func rebuildAll(_ projections: [any Projection], batchSize: Int = 2_000,
                            progress: ((RebuildProgress) throws -> Void)? = nil) throws -> Int {
+        // The same locks a single rebuild takes, so two rebuilds never fill the same tables.
+        try withLocks(projections.map { "\($0.name)#rebuild" }[...]) {
+            try rebuildAllLocked(projections, batchSize: batchSize, progress: progress)
+        }
+    }
+
+    func rebuildAllLocked(_ projections: [any Projection], batchSize: Int,
+                          progress: ((RebuildProgress) throws -> Void)?) throws -> Int {
         var resumed: [String: Int] = [:]
         var cursors: [String: Checkpoint] = [:]
         for projection in projections {
@@ -177,8 +197,9 @@ extension ProjectionRunner {
             try progress?(RebuildProgress(
                 projection: "all", done: done, total: total, seconds: Date().timeIntervalSince(started), resumedFrom: resumedFrom))
         }
-        // Each swap catches up the last events under the projection's own lock, as a single rebuild does.
-        for projection in projections { try rebuild(projection, batchSize: batchSize) }
+        for projection in projections {
+            done += try swapIn(projection, rebuildName: "\(projection.name)#rebuild", batchSize: batchSize)
+        }
         return done
     }
 

@@ -29,6 +29,11 @@ public final class ProjectionRunner {
     public func catchUp(_ projection: any Projection, batchSize: Int = 1_000, progress: ((Int) throws -> Void)? = nil)
         throws -> Int
     {
+        try catchUpReturningCheckpoint(projection, batchSize: batchSize, progress: progress).applied
+    }
+
+    func catchUpReturningCheckpoint(_ projection: any Projection, batchSize: Int = 1_000,
+                                    progress: ((Int) throws -> Void)? = nil) throws -> (applied: Int, checkpoint: Checkpoint) {
         try withLock(projection.name) {
             try run(projection, checkpointName: projection.name, tables: .live, batchSize: batchSize, progress: progress)
         }
@@ -44,8 +49,9 @@ public final class ProjectionRunner {
 
     /// The loop shared by catching up and rebuilding: read a batch in commit order, apply it to `tables`
     /// and move the checkpoint `checkpointName` by compare-and-set, in one transaction; until the log ends.
+    /// Returns how many events it applied and the checkpoint it ends at.
     func run(_ projection: some Projection, checkpointName: String, tables: ProjectionTables, batchSize: Int,
-             progress: ((Int) throws -> Void)?) throws -> Int {
+             progress: ((Int) throws -> Void)?) throws -> (applied: Int, checkpoint: Checkpoint) {
         var checkpoint = try self.checkpoint(of: checkpointName)
         var applied = 0
         while true {
@@ -61,7 +67,7 @@ public final class ProjectionRunner {
             try progress?(applied)
             if events.count < batchSize { break }
         }
-        return applied
+        return (applied, checkpoint)
     }
 
     func moveCheckpoint(_ name: String, from: Checkpoint, to: Checkpoint, count: Int) throws {
@@ -83,16 +89,17 @@ public final class ProjectionRunner {
         let deadline = Date().addingTimeInterval(timeout)
         var pause: UInt32 = 1_000
         while true {
-            try catchUp(projection)
-            if try checkpoint(of: projection.name) >= target { return true }
+            if try catchUpReturningCheckpoint(projection).checkpoint >= target { return true }
             if Date() >= deadline { return false }
             usleep(pause)
             pause = min(pause * 2, 50_000)
         }
     }
 
-    /// The projection's checkpoint, created at the start of the log on first use.
+    /// The projection's checkpoint, created at the start of the log on first use (read first: it exists
+    /// on every call but the first, and this runs for every projection on every command).
     public func checkpoint(of name: String) throws -> Checkpoint {
+        if let stored = try readCheckpoint(name) { return stored }
         try connection.query(
             "INSERT INTO vigil_read.checkpoints (projection) VALUES (\(name)) ON CONFLICT (projection) DO NOTHING")
         return try storedCheckpoint(of: name)
@@ -101,9 +108,14 @@ public final class ProjectionRunner {
     /// The projection's checkpoint as stored, without creating it (for read-only roles): the start of the
     /// log when there is none.
     public func storedCheckpoint(of name: String) throws -> Checkpoint {
+        try readCheckpoint(name) ?? .start
+    }
+
+    func readCheckpoint(_ name: String) throws -> Checkpoint? {
         let rows = try connection.query(
-            "SELECT transaction_id::text AS xid, global_position FROM vigil_read.checkpoints WHERE projection = \(name)")
-        guard let row = rows.first else { return .start }
+            "SELECT transaction_id::text AS xid, global_position FROM vigil_read.checkpoints WHERE projection = \(name)",
+            prepared: true)
+        guard let row = rows.first else { return nil }
         guard let xid = UInt64(try row.string("xid")) else {
             throw PostgresError(kind: .client, message: "projection \(name) has a malformed checkpoint")
         }
