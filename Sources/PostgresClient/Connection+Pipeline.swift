@@ -32,7 +32,7 @@ extension Connection {
                 }
                 guard sent == 1 else { throw lastError(conn, "cannot send a pipelined statement") }
                 if separately {
-                    guard PQsendPipelineSyncCompat(conn) == 1 else { throw lastError(conn, "cannot end a pipelined statement") }
+                    guard PQpipelineSync(conn) == 1 else { throw lastError(conn, "cannot end a pipelined statement") }
                 }
             }
             guard PQsendFlushRequest(conn) == 1, PQflush(conn) == 0 else {
@@ -76,8 +76,3 @@ extension Connection {
     }
 }
 
-/// A Sync that is queued, not flushed (the flush request after the chunk sends it).
-func PQsendPipelineSyncCompat(_ conn: OpaquePointer) -> Int32 {
-    // libpq 17 has PQsendPipelineSync; libpq 15 only PQpipelineSync, which also flushes: harmless here.
-    PQpipelineSync(conn)
-}

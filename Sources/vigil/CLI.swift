@@ -6,9 +6,9 @@ import VigilDomain
 
 /// How the CLI turns errors into a message on stderr and an exit code.
 enum CLI {
-    /// Exit codes: one per kind of failure, so scripts can tell them apart.
+    /// Exit codes: one per kind of failure, so scripts can tell them apart. A usage error (a missing or
+    /// unknown option) is argument-parser's own 64.
     enum ExitCode: Int32 {
-        case usage = 2
         case invalidInput = 3
         case notFound = 4
         case conflict = 5

@@ -56,7 +56,6 @@ extension PetitionCommandGroup {
                     importKey: "import:\(id):\(String(digest, radix: 16)):\(batch)",
                     context: CommandContext(now: Date(), actor: ProcessInfo.processInfo.environment["VIGIL_ACTOR"] ?? "cli"),
                     progress: progress.show)
-                progress.finish()
                 if format == .json {
                     Output.printJSON(try Output.jsonValue(summary))
                 } else {
@@ -81,8 +80,6 @@ final class ImportProgress {
         let rate = Double(summary.rows) / max(Date().timeIntervalSince(started), 0.001)
         FileHandle.standardError.write(Data(String(format: "import: %d/%d rows, %.0f rows/s\n", summary.rows, total, rate).utf8))
     }
-
-    func finish() {}
 }
 
 /// The signers of a CSV file, read as a stream: a row number, an identity and a country.

@@ -244,7 +244,8 @@ struct EventStoreTests {
             try EventStore(connection: reporter).append(to: "x-\(UUID())", expected: .any, events: [event()], metadata: meta())
         }
         #expect(throws: PostgresError.self) { try reporter.execute("DELETE FROM vigil_read.checkpoints") }
-        #expect(try reporter.query("SELECT count(*) AS n FROM vigil_read.missions")[0].int("n") >= 0)
+        // It may read the read models (none yet in this database: the store's tests run no projection).
+        #expect(try reporter.query("SELECT count(*) AS n FROM vigil_read.missions")[0].int("n") == 0)
     }
 
     @Test("migrating again is a no-op, and an applied migration that changed is refused")

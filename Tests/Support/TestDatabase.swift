@@ -52,25 +52,8 @@ public enum VigilBinary {
         public var stderr: String
     }
 
-    /// Starts `vigil ARGS…` against `database` without waiting; its output is discarded.
-    public static func start(_ arguments: [String], database: String) throws -> Process {
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["PGDATABASE"] = database
-        environment["VIGIL_SCHEMA_DIR"] = TestDatabase.schemaDirectory.path
-        environment.removeValue(forKey: "VIGIL_DATABASE_URL")
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
-    /// Runs `vigil ARGS…` against `database` and waits for it.
-    public static func run(_ arguments: [String], database: String, environment extra: [String: String] = [:]) throws -> Run {
+    /// A `vigil ARGS…` process against `database`, not started: the test's environment without a URL.
+    static func process(_ arguments: [String], database: String, environment extra: [String: String] = [:]) -> Process {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
@@ -80,11 +63,26 @@ public enum VigilBinary {
         environment.removeValue(forKey: "VIGIL_DATABASE_URL")
         for (key, value) in extra { environment[key] = value }
         process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        return process
+    }
+
+    /// Starts `vigil ARGS…` against `database` without waiting; its output is discarded.
+    public static func start(_ arguments: [String], database: String) throws -> Process {
+        let process = process(arguments, database: database)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Runs `vigil ARGS…` against `database` and waits for it.
+    public static func run(_ arguments: [String], database: String, environment extra: [String: String] = [:]) throws -> Run {
+        let process = process(arguments, database: database, environment: extra)
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
         try process.run()
         // Read both pipes to the end before waiting, so a full pipe cannot stall the child.
         let outData = Locked(Data())

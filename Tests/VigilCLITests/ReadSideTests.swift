@@ -16,16 +16,7 @@ struct ReadSideTests {
 
     @Test("projections run follows events written behind its back, and stops cleanly on SIGTERM")
     func runnerFollowsAndStops() throws {
-        let process = Process()
-        process.executableURL = VigilBinary.url
-        process.arguments = ["projections", "run"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["PGDATABASE"] = database
-        environment.removeValue(forKey: "VIGIL_DATABASE_URL")
-        process.environment = environment
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let process = try VigilBinary.start(["projections", "run"], database: database)
         defer { if process.isRunning { process.terminate() } }
 
         // An event appended straight to the log, bypassing the commands that would catch up inline.
