@@ -11,7 +11,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
-        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
     ],
     targets: [
         // The C module over libpq. Only PostgresClient imports it, and it does so `internal`,
@@ -41,7 +40,6 @@ let package = Package(
             dependencies: [
                 "VigilService", "VigilDomain", "VigilProjections", "EventStore", "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "CSV", package: "CSV.swift"),
             ]
         ),
         // Benchmarks against raw PostgreSQL doing the same rows in the same run (scripts/bench).

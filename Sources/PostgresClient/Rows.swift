@@ -69,7 +69,7 @@ public struct Row: Sendable {
 
     public func uuid(_ column: String) throws -> UUID {
         let value = try string(column)
-        guard let id = UUID(uuidString: value) else { throw malformed(column, value, "a UUID") }
+        guard let id = PostgresUUID.parse(value) else { throw malformed(column, value, "a UUID") }
         return id
     }
 
@@ -125,6 +125,38 @@ extension [UInt8] {
         out.reserveCapacity(count * 2)
         for b in self { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0x0f)]) }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Parses the UUIDs PostgreSQL prints (`a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11`). Foundation's parser goes
+/// through `sscanf`, which was a twentieth of a rebuild's time.
+public enum PostgresUUID {
+    public static func parse(_ text: String) -> UUID? {
+        var text = text
+        return text.withUTF8 { u -> UUID? in
+            guard u.count == 36, u[8] == 45, u[13] == 45, u[18] == 45, u[23] == 45 else { return nil }
+            var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            var ok = true
+            withUnsafeMutableBytes(of: &bytes) { out in
+                var i = 0
+                for n in 0..<16 {
+                    if i == 8 || i == 13 || i == 18 || i == 23 { i += 1 }
+                    guard let high = nibble(u[i]), let low = nibble(u[i + 1]) else { ok = false; return }
+                    out[n] = high << 4 | low
+                    i += 2
+                }
+            }
+            return ok ? UUID(uuid: bytes) : nil
+        }
+    }
+
+    static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: return c - 48
+        case 97...102: return c - 87
+        case 65...70: return c - 55
+        default: return nil
+        }
     }
 }
 

@@ -38,7 +38,7 @@ extension PayloadEvent {
     public static func entry<P: EventPayload>(_ payload: P.Type, _ wrap: @escaping @Sendable (P) -> Self)
         -> (String, @Sendable (Data) throws -> Self)
     {
-        (P.eventType, { wrap(try EventJSON.decoder().decode(P.self, from: $0)) })
+        (P.eventType, { wrap(try EventJSON.sharedDecoder.decode(P.self, from: $0)) })
     }
 }
 
@@ -50,6 +50,10 @@ public enum EventJSON {
         encoder.dateEncodingStrategy = .iso8601
         return encoder
     }
+
+    /// One decoder for every stored event rather than one made per event (`JSONDecoder` is safe to share
+    /// once configured).
+    static let sharedDecoder = decoder()
 
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()

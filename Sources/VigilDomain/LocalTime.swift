@@ -53,14 +53,14 @@ public struct WallTime: Hashable, Codable, Sendable, CustomStringConvertible, Co
 
     /// `2004-12-22T12:00`.
     public var description: String {
-        String(format: "%04d-%02d-%02dT%02d:%02d", year, month, day, hour, minute)
+        "\(dateString)T\(clock)"
     }
 
     /// `12:00`.
-    public var clock: String { String(format: "%02d:%02d", hour, minute) }
+    public var clock: String { "\(Padded(hour, 2)):\(Padded(minute, 2))" }
 
     /// `2004-12-22`.
-    public var dateString: String { String(format: "%04d-%02d-%02d", year, month, day) }
+    public var dateString: String { "\(Padded(year, 4))-\(Padded(month, 2))-\(Padded(day, 2))" }
 
     /// Seconds since 1970 if this wall time were UTC.
     var naiveEpoch: Int {
@@ -187,5 +187,22 @@ public struct LocalDate: Hashable, Codable, Sendable, Comparable, CustomStringCo
 
     public static func < (a: LocalDate, b: LocalDate) -> Bool { a.daysSinceEpoch < b.daysSinceEpoch }
 
-    public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }
+    public var description: String { "\(Padded(year, 4))-\(Padded(month, 2))-\(Padded(day, 2))" }
+}
+
+/// A non-negative number with leading zeros to `width` digits. `String(format:)` goes through
+/// Foundation's formatter and a dynamic cast per argument, which a rebuild paid for every gathering.
+struct Padded: CustomStringConvertible {
+    let value: Int
+    let width: Int
+
+    init(_ value: Int, _ width: Int) {
+        self.value = value
+        self.width = width
+    }
+
+    var description: String {
+        let digits = String(value)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
 }

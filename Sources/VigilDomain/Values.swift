@@ -53,12 +53,28 @@ public enum Check {
 
     /// An ISO 3166-1 alpha-2 country code such as US, KR or GB, upper-cased.
     public static func country(_ raw: String, field: String) throws -> String {
+        if let code = asciiCountry(raw) { return code }
         let code = raw.trimmingCharacters(in: .whitespaces).uppercased()
         guard code.count == 2, Countries.codes.contains(code) else {
             throw DomainError.invalid(
                 field: field, reason: "\"\(preview(raw))\" is not an ISO 3166 country code; use two letters such as US, KR, CN or GB")
         }
         return code
+    }
+
+    /// A signer reference as the service makes them: 64 hex digits (an HMAC-SHA-256), read as bytes.
+    static func isSignerReference(_ ref: String) -> Bool {
+        ref.utf8.count == 64 && ref.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0 | 0x20) }
+    }
+
+    /// A known code given in ASCII (blanks around it, either case), upper-cased; nil for anything else.
+    static func asciiCountry(_ raw: String) -> String? {
+        var bytes = Array(raw.utf8)[...]
+        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes.removeFirst() }
+        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes.removeLast() }
+        guard bytes.count == 2, bytes.allSatisfy({ (0x41...0x5A).contains($0 & ~0x20) }) else { return nil }
+        let code = String(decoding: bytes.map { $0 & ~0x20 }, as: UTF8.self)
+        return Countries.codes.contains(code) ? code : nil
     }
 
     /// An IANA time zone such as America/New_York; abbreviations and offsets are refused because they

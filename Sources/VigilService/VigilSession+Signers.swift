@@ -27,26 +27,37 @@ public struct ImportSummary: Sendable, Codable, Equatable {
     public var batchesAlreadyDone = 0
 }
 
+/// HMAC-SHA-256 under the signer key, keyed once: each reference copies the keyed state instead of
+/// deriving the key's pads again.
+struct SignerHasher {
+    let keyed: HMAC<SHA256>
+
+    init(key: SymmetricKey) { keyed = HMAC<SHA256>(key: key) }
+
+    /// The keyed reference of `identity`, in hex.
+    func reference(_ identity: SignerIdentity) throws -> String {
+        var hmac = keyed
+        let normalised = try identity.normalised()
+        hmac.update(data: Data(normalised.utf8))
+        return Array(hmac.finalize()).hexString
+    }
+}
+
 extension VigilSession {
     /// The keyed reference of a signer: HMAC-SHA-256 of the normalised identity under the database's
     /// signer key, in hex. The same person gives the same reference, so a second signature is refused;
     /// without the key the reference names nobody. The key lives in `vigil.signer_key`, which only the
     /// writer role can read, never in the log.
     public func signerReference(_ identity: SignerIdentity) throws -> String {
-        try signerReference(identity, key: try signerKey())
+        try signerHasher().reference(identity)
     }
 
-    func signerReference(_ identity: SignerIdentity, key: SymmetricKey) throws -> String {
-        let code = HMAC<SHA256>.authenticationCode(for: Data(try identity.normalised().utf8), using: key)
-        return Array(code).hexString
-    }
-
-    func signerKey() throws -> SymmetricKey {
+    func signerHasher() throws -> SignerHasher {
         let rows = try connection.query("SELECT key FROM vigil.signer_key WHERE id = 1")
         guard let row = rows.first else {
             throw PostgresError(kind: .client, message: "the signer key is missing; run vigil db migrate")
         }
-        return SymmetricKey(data: try row.bytes("key"))
+        return SignerHasher(key: SymmetricKey(data: try row.bytes("key")))
     }
 
     /// Imports signers in batches of `batchSize`: each batch is one command (`importKey:n`), so running
@@ -57,7 +68,7 @@ extension VigilSession {
         context: CommandContext, progress: ((ImportSummary) -> Void)? = nil
     ) throws -> ImportSummary {
         let id = try Check.id(rawId, field: "petition id")
-        let key = try signerKey()
+        let hasher = try signerHasher()
         var (state, version) = try loadPetition(id)
         guard state.drafted != nil else { throw DomainError.notFound(kind: "petition", id: id) }
         try PetitionState.requireOpen(state, id: id)
@@ -117,7 +128,7 @@ extension VigilSession {
 
         for row in rows {
             summary.rows += 1
-            batch.append((try signerReference(row.identity, key: key), row.country))
+            batch.append((try hasher.reference(row.identity), row.country))
             if batch.count == batchSize { try flush() }
         }
         try flush()

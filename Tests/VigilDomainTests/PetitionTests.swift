@@ -193,3 +193,47 @@ struct ImportTests {
         #expect(throws: DomainError.self) { try petition(.importBatch(batch), [.drafted(drafted)]) }
     }
 }
+
+@Suite("Signer identities: the ASCII fast path agrees with the full Unicode path")
+struct SignerNormalisationTests {
+    /// Random ASCII identities, weighted towards the characters that matter: blanks, controls, "@", ".",
+    /// capitals. Whenever the fast path answers, the full path must give the same string.
+    @Test("50,000 random ASCII identities")
+    func agreement() throws {
+        var random = SplitMix(state: 77)
+        let alphabet = Array("aZ@. \t\r\n\u{01}\u{7F}x-_'K.b@".utf8)
+        var answered = 0
+        for _ in 0..<50_000 {
+            let length = Int(random.next() % 24)
+            let bytes = (0..<length).map { _ -> UInt8 in
+                random.next() % 3 == 0 ? UInt8(random.next() % 128) : alphabet[Int(random.next() % UInt64(alphabet.count))]
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            let country = ["KR", " us", "kr\t", "XX", "", "K"][Int(random.next() % 6)]
+            for identity in [SignerIdentity.email(text), .name(text, country: country)] {
+                guard let fast = identity.asciiNormalised() else { continue }
+                answered += 1
+                #expect(fast == (try identity.unicodeNormalised()), "\(identity)")
+            }
+        }
+        #expect(answered > 2_000)  // about 3,700 with this seed
+    }
+
+    @Test("Known identities", arguments: [
+        (SignerIdentity.email("  Person@Example.ORG\t"), "email:person@example.org"),
+        (.name("  Kim   Ji  Hoon ", country: "kr"), "name:kim ji hoon|KR"),
+        (.name("Éva Kovács", country: "HU"), "name:éva kovács|HU"),
+        (.email("ＰＥＲＳＯＮ@example.org"), "email:ｐｅｒｓｏｎ@example.org"),
+    ])
+    func known(identity: SignerIdentity, expected: String) throws {
+        #expect(try identity.normalised() == expected)
+    }
+
+    @Test("Invalid identities keep the full path's errors")
+    func invalid() {
+        #expect(throws: DomainError.self) { try SignerIdentity.email("no-at-sign.example.org").normalised() }
+        #expect(throws: DomainError.self) { try SignerIdentity.email("two@@example.org").normalised() }
+        #expect(throws: DomainError.self) { try SignerIdentity.name("   ", country: "KR").normalised() }
+        #expect(throws: DomainError.self) { try SignerIdentity.name("Kim", country: "XX").normalised() }
+    }
+}
