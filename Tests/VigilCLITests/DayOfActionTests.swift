@@ -207,4 +207,35 @@ struct ImportCLITests {
         let signatures = try owner.query("SELECT sum(online) AS n FROM vigil_read.campaign_signatures")[0].int("n")
         #expect(signatures == 1_235)
     }
+
+    @Test("a spreadsheet's CSV: byte-order mark, CRLF, quotes with doubled quotes, blanks, empty lines, names")
+    func spreadsheetFile() throws {
+        let database = try TestDatabase.create("import_csv")
+        for arguments in [["petition", "draft", "imp", "--title", "T", "--addressee", "A", "--text", "X"], ["petition", "open", "imp"]] {
+            #expect(try VigilBinary.run(arguments, database: database).status == 0)
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("signers-\(UUID()).csv")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let csv = "\u{FEFF}Name , Country\r\n"
+            + "Kim Ji-hoon,KR\r\n"
+            + "\r\n"
+            + "  \"O'Brien, \"\"Pat\"\"\" , ie \r\n"
+            + "  kim   JI-HOON ,kr\r\n"
+        try Data(csv.utf8).write(to: file)
+        let result = try VigilBinary.json(["petition", "import", "imp", "--file", file.path], database: database) as? [String: Int]
+        // The third is the first again: blanks inside a name collapse and case folds.
+        #expect(result?["rows"] == 3)
+        #expect(result?["imported"] == 2)
+        #expect(result?["duplicatesSkipped"] == 1)
+
+        try Data("name,country\n\"Kim,KR\n".utf8).write(to: file)
+        let unclosed = try VigilBinary.run(["petition", "import", "imp", "--file", file.path], database: database)
+        #expect(unclosed.status == 3)
+        #expect(unclosed.stderr.contains("line 2 has a quoted field that is never closed"))
+
+        try Data("name,country\n\n\"Line\nBreak\",US\n".utf8).write(to: file)
+        let lineBreak = try VigilBinary.run(["petition", "import", "imp", "--file", file.path], database: database)
+        #expect(lineBreak.status == 3)
+        #expect(lineBreak.stderr.contains("row 3: --name: holds the control character U+A"))
+    }
 }
