@@ -115,7 +115,7 @@ public final class EventStore {
 
     // MARK: Reading
 
-    static let columns = """
+    public static let columns = """
         global_position, transaction_id, stream_id, stream_version, event_id, event_type, schema_version,
         data, metadata, command_id, actor, recorded_at
         """
@@ -152,15 +152,34 @@ public final class EventStore {
     /// (transaction id, position). An event that commits later can then never sort before the last one
     /// returned, so a reader that checkpoints the pair neither skips nor repeats an event.
     public func readAll(after checkpoint: Checkpoint = .start, limit: Int = 1_000) throws -> [RecordedEvent] {
-        let rows = try connection.query(
+        try readCommitted(EventStore.columns, after: checkpoint, limit: limit).map(EventStore.recordedEvent)
+    }
+
+    /// `readAll` with only what a projection folds: each event's place, type and payload. Reading and
+    /// parsing the other eight columns was a fifth of a rebuild's reading thread.
+    public func readPayloads(after checkpoint: Checkpoint = .start, limit: Int = 1_000) throws -> [LoggedPayload] {
+        let rows = try readCommitted("global_position, transaction_id, event_type, data", after: checkpoint, limit: limit)
+        return try rows.map { row in
+            let position = try row.int64("global_position")
+            guard let xid = UInt64(try row.string("transaction_id")) else {
+                throw EventStoreError.corruptEvent(position: position, reason: "transaction id is not a number")
+            }
+            return LoggedPayload(
+                checkpoint: Checkpoint(transactionId: xid, position: position), type: try row.string("event_type"),
+                data: try row.string("data"))
+        }
+    }
+
+    /// Committed events after `checkpoint` in commit order: only below the oldest running transaction.
+    private func readCommitted(_ columns: String, after checkpoint: Checkpoint, limit: Int) throws -> Rows {
+        try connection.query(
             """
-            SELECT \(unescaped: EventStore.columns) FROM vigil.events
+            SELECT \(unescaped: columns) FROM vigil.events
              WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
                AND (transaction_id, global_position) > (\(String(checkpoint.transactionId))::xid8, \(checkpoint.position))
              ORDER BY transaction_id, global_position
              LIMIT \(limit)
             """, prepared: true)
-        return try rows.map(EventStore.recordedEvent)
     }
 
     /// The events a command appended, in order (empty when it appended none or is unknown).

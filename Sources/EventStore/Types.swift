@@ -109,6 +109,20 @@ public struct RecordedEvent: Sendable, Equatable {
     public var checkpoint: Checkpoint { Checkpoint(transactionId: transactionId, position: position) }
 }
 
+/// An event as projections read it: its place in commit order, its type and its payload.
+public struct LoggedPayload: Sendable, Equatable {
+    public var checkpoint: Checkpoint
+    public var type: String
+    /// The payload as JSON text.
+    public var data: String
+
+    public init(checkpoint: Checkpoint, type: String, data: String) {
+        self.checkpoint = checkpoint
+        self.type = type
+        self.data = data
+    }
+}
+
 /// A place in the log in commit order: the pair (transaction id, global position).
 public struct Checkpoint: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var transactionId: UInt64

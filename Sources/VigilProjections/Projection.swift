@@ -44,21 +44,22 @@ extension Projection {
 
 /// An event read from the log together with its domain meaning.
 public struct DecodedEvent: Sendable {
-    public var recorded: RecordedEvent
+    /// Where it is in commit order.
+    public var checkpoint: Checkpoint
     public var event: VigilEvent
 
     /// Decodes a stored event; an event that does not decode is an error naming its position.
-    public init(_ recorded: RecordedEvent) throws {
-        self.recorded = recorded
+    public init(_ payload: LoggedPayload) throws {
+        checkpoint = payload.checkpoint
         do {
-            self.event = try VigilEvent.decode(type: recorded.type, data: Data(recorded.data.utf8))
+            event = try VigilEvent.decode(type: payload.type, data: Data(payload.data.utf8))
         } catch {
-            throw EventStoreError.corruptEvent(position: recorded.position, reason: "\(recorded.type): \(error)")
+            throw EventStoreError.corruptEvent(position: payload.checkpoint.position, reason: "\(payload.type): \(error)")
         }
     }
 
-    public init(recorded: RecordedEvent, event: VigilEvent) {
-        self.recorded = recorded
+    public init(checkpoint: Checkpoint, event: VigilEvent) {
+        self.checkpoint = checkpoint
         self.event = event
     }
 }

@@ -165,7 +165,7 @@ extension ProjectionRunner {
                 let store = EventStore(connection: try Connection(applicationName: "vigil-rebuild-reader"))
                 var cursor = start
                 while true {
-                    let events = try store.readAll(after: cursor, limit: batchSize)
+                    let events = try store.readPayloads(after: cursor, limit: batchSize)
                     guard let last = events.last else { break }
                     guard batches.put(try events.map(DecodedEvent.init)) else { return }
                     cursor = last.checkpoint
@@ -179,12 +179,13 @@ extension ProjectionRunner {
         reader.start()
         defer { batches.cancel() }
         while let decoded = try batches.take() {
-            guard let last = decoded.last?.recorded else { continue }
+            guard let last = decoded.last else { continue }
             try connection.withTransaction {
                 for projection in projections {
                     let name = "\(projection.name)#rebuild"
                     guard let from = cursors[projection.name] else { continue }
-                    let mine = decoded.filter { $0.recorded.checkpoint > from }
+                    // Only a projection whose rebuild resumed further along skips part of a batch.
+                    let mine = decoded[0].checkpoint > from ? decoded : decoded.filter { $0.checkpoint > from }
                     guard !mine.isEmpty else { continue }
                     try projection.apply(mine, tables: .next, connection: connection)
                     try moveCheckpoint(name, from: from, to: last.checkpoint, count: mine.count)
@@ -261,7 +262,7 @@ extension ProjectionRunner {
             var model = projection.emptyModel()
             var cursor = Checkpoint.start
             while true {
-                let fetched = try store.readAll(after: cursor, limit: 5_000)
+                let fetched = try store.readPayloads(after: cursor, limit: 5_000)
                 let events = fetched.filter { $0.checkpoint <= target }
                 guard let last = events.last else { break }
                 for event in events { projection.fold(&model, try DecodedEvent(event)) }

@@ -55,7 +55,7 @@ public final class ProjectionRunner {
         var checkpoint = try self.checkpoint(of: checkpointName)
         var applied = 0
         while true {
-            let events = try store.readAll(after: checkpoint, limit: batchSize)
+            let events = try store.readPayloads(after: checkpoint, limit: batchSize)
             guard let last = events.last else { break }
             let decoded = try events.map(DecodedEvent.init)
             try connection.withTransaction {

@@ -9,11 +9,7 @@ let t0 = Date(timeIntervalSince1970: 1_103_734_800)
 /// Wraps domain events as if read from the log.
 func decoded(_ events: [VigilEvent]) -> [DecodedEvent] {
     events.enumerated().map { i, event in
-        DecodedEvent(
-            recorded: RecordedEvent(
-                position: Int64(i + 1), transactionId: 1, streamId: "s", version: 1, id: UUID(), type: "T", schemaVersion: 1,
-                data: "{}", metadata: "{}", commandId: nil, actor: "test", recordedAt: t0),
-            event: event)
+        DecodedEvent(checkpoint: Checkpoint(transactionId: 1, position: Int64(i + 1)), event: event)
     }
 }
 
