@@ -35,23 +35,26 @@ extension Array: PostgresBindable where Element == String {
 
 /// PostgreSQL's text form of arrays.
 public enum PostgresArray {
-    /// An array literal: every element quoted with `"` and `\` escaped, NULL for nil.
+    /// An array literal: every element quoted with `"` and `\` escaped, NULL for nil. Built as bytes: the
+    /// two escaped characters are ASCII, so they never occur inside another character's UTF-8.
     public static func literal(_ values: [String?]) -> String {
-        var out = "{"
+        var out: [UInt8] = [0x7B]
+        out.reserveCapacity(values.count * 16)
         for (i, value) in values.enumerated() {
-            if i > 0 { out += "," }
+            if i > 0 { out.append(0x2C) }
             guard let value else {
-                out += "NULL"
+                out.append(contentsOf: [0x4E, 0x55, 0x4C, 0x4C])
                 continue
             }
-            out += "\""
-            for c in value.unicodeScalars {
-                if c == "\"" || c == "\\" { out += "\\" }
-                out.unicodeScalars.append(c)
+            out.append(0x22)
+            for c in value.utf8 {
+                if c == 0x22 || c == 0x5C { out.append(0x5C) }
+                out.append(c)
             }
-            out += "\""
+            out.append(0x22)
         }
-        return out + "}"
+        out.append(0x7D)
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -38,7 +38,7 @@ extension PayloadEvent {
     public static func entry<P: EventPayload>(_ payload: P.Type, _ wrap: @escaping @Sendable (P) -> Self)
         -> (String, @Sendable (Data) throws -> Self)
     {
-        (P.eventType, { wrap(try EventJSON.sharedDecoder.decode(P.self, from: $0)) })
+        (P.eventType, { wrap(try EventJSON.decodePayload(P.self, from: $0)) })
     }
 }
 
@@ -59,6 +59,12 @@ public enum EventJSON {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return decoder
+    }
+
+    /// A stored payload: the fast path where it applies, else `JSONDecoder`, whose value or error stands.
+    static func decodePayload<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        if let value = try? PayloadJSON.decode(type, from: data) { return value }
+        return try sharedDecoder.decode(type, from: data)
     }
 
     static func encode<T: Encodable>(_ value: T) throws -> Data { try encoder().encode(value) }

@@ -31,6 +31,14 @@ struct PostgresClientTests {
         #expect(try db.query("SELECT count(*) AS n FROM vigil.events")[0].int("n") == 0)
     }
 
+    @Test("an array literal round-trips quotes, backslashes, braces, commas, NULL, \"NULL\" and other scripts")
+    func arrayLiteral() throws {
+        let db = try connect()
+        let values: [String?] = ["탈북자 \"강제\"", "back\\slash\\", "{a,b}", "NULL", nil, "", " spaced ", "😀,\n"]
+        let rows = try db.query("SELECT v FROM unnest(\(PostgresArray.literal(values))::text[]) WITH ORDINALITY AS u(v, i) ORDER BY i")
+        #expect(try rows.map { try $0.text("v") } == values)
+    }
+
     @Test("a server error carries its SQLSTATE, constraint and message")
     func typedErrors() throws {
         let db = try connect()

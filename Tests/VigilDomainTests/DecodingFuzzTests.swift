@@ -77,3 +77,106 @@ struct DecodingFuzzTests {
         #expect(throws: DomainError.self) { try VigilEvent.decode(type: "GatheringHeld", data: Data()) }
     }
 }
+
+/// The fast payload decoder against Foundation's: wherever the fast one gives a value, it must be the value
+/// `JSONDecoder` gives. (Where it declines, `JSONDecoder` decides, so declining is always safe.)
+@Suite("The fast payload decoder agrees with JSONDecoder")
+struct PayloadDecoderAgreementTests {
+    /// Payloads with what the fast path must get right: escapes, other scripts, emoji, optionals both ways,
+    /// nested values, dictionaries, arrays, negative numbers.
+    static let payloads: [(String, Data)] = {
+        let odd = "Kim \"Ji-hoon\"\\ said:\n\t서울 — 😀 \u{1}/"
+        let events: [any DomainEvent] = [
+            GatheringEvent.held(GatheringHeld(gatheringId: "g-1", reportedAttendance: -3, notes: odd, recordedAt: now)),
+            GatheringEvent.held(GatheringHeld(gatheringId: "g-1", reportedAttendance: nil, notes: nil, recordedAt: now)),
+            PetitionEvent.imported(SignaturesImported(
+                petitionId: "p-1", channel: .online, signerRefs: ["ab", "cd", odd], byCountry: ["KR": 2, "US": 1, "ZZ": 0],
+                duplicatesSkipped: 4, recordedAt: now)),
+            CampaignEvent.statementIssued(StatementIssued(
+                campaignId: "c-1", statementId: "s-1", issuedOn: LocalDate(year: 2017, month: 9, day: 22), title: odd,
+                demands: [odd, ""], claims: [Claim(text: odd, source: "https://example.org/a?b=1&c=%22")], recordedAt: now)),
+        ]
+        return samplePayloads + events.compactMap { event in (try? event.encodedData()).map { (event.eventType, $0) } }
+    }()
+
+    /// Decodes with each decoder: whether the fast one answered, and a disagreement if there is one.
+    static func compare(_ type: String, _ data: Data) -> (fast: Bool, problem: String?) {
+        func check<P: EventPayload>(_ payload: P.Type) -> (Bool, String?) {
+            guard let fast = try? PayloadJSON.decode(P.self, from: data) else { return (false, nil) }
+            let foundation = try? EventJSON.decoder().decode(P.self, from: data)
+            let problem = "\(type): fast \(fast), JSONDecoder \(String(describing: foundation)) for \(String(decoding: data, as: UTF8.self))"
+            return (true, fast == foundation ? nil : problem)
+        }
+        switch type {
+        case MissionRegistered.eventType: return check(MissionRegistered.self)
+        case GatheringScheduled.eventType: return check(GatheringScheduled.self)
+        case GatheringHeld.eventType: return check(GatheringHeld.self)
+        case CampaignLaunched.eventType: return check(CampaignLaunched.self)
+        case StatementIssued.eventType: return check(StatementIssued.self)
+        case NamesRead.eventType: return check(NamesRead.self)
+        case PetitionDrafted.eventType: return check(PetitionDrafted.self)
+        case SignaturesCounted.eventType: return check(SignaturesCounted.self)
+        case SignaturesImported.eventType: return check(SignaturesImported.self)
+        default: return (false, "no check for \(type)")
+        }
+    }
+
+    /// PostgreSQL prints jsonb with a space after each `:` and `,`: the form a rebuild reads.
+    static func jsonbSpaced(_ data: Data) -> Data {
+        var out: [UInt8] = []
+        var inString = false
+        var escaped = false
+        for c in data {
+            out.append(c)
+            if inString {
+                if escaped { escaped = false } else if c == 0x5C { escaped = true } else if c == 0x22 { inString = false }
+            } else if c == 0x22 {
+                inString = true
+            } else if c == 0x3A || c == 0x2C {
+                out.append(0x20)
+            }
+        }
+        return Data(out)
+    }
+
+    @Test("every sample payload, compact and as jsonb prints it, decodes fast to the same value")
+    func samples() throws {
+        for (type, data) in Self.payloads {
+            for form in [data, Self.jsonbSpaced(data)] {
+                let result = Self.compare(type, form)
+                #expect(result.fast, "the fast path declined \(type)")
+                #expect(result.problem == nil)
+                #expect(try VigilEvent.decode(type: type, data: form) == VigilEvent.decode(type: type, data: data))
+            }
+        }
+    }
+
+    @Test("50,000 mutated payloads: where the fast path answers, JSONDecoder answers the same")
+    func mutations() {
+        var random = SplitMix(state: 4_242)
+        var fastAnswers = 0
+        for _ in 0..<50_000 {
+            let (type, original) = Self.payloads[Int(random.next() % UInt64(Self.payloads.count))]
+            var bytes = [UInt8](random.next() % 2 == 0 ? original : Self.jsonbSpaced(original))
+            let mutations: [UInt8] = Array("\"\\:,{}[]0-1.eE+ntfu\u{7F}x".utf8) + [0x00, 0xC3, 0xFF, 0x0A]
+            for _ in 0..<(1 + random.next() % 3) {
+                let at = Int(random.next() % UInt64(bytes.count))
+                switch random.next() % 4 {
+                case 0: bytes[at] = mutations[Int(random.next() % UInt64(mutations.count))]
+                case 1: bytes.insert(mutations[Int(random.next() % UInt64(mutations.count))], at: at)
+                case 2: bytes.remove(at: at)
+                default: bytes = Array(bytes.prefix(at))
+                }
+                if bytes.isEmpty { bytes = [0x7B] }
+            }
+            let data = Data(bytes)
+            let result = Self.compare(type, data)
+            if let problem = result.problem {
+                Issue.record(Comment(rawValue: problem))
+                return
+            }
+            if result.fast { fastAnswers += 1 }
+        }
+        #expect(fastAnswers > 1_000)
+    }
+}
