@@ -178,9 +178,10 @@ extension ProjectionRunner {
         reader.stackSize = 1 << 22
         reader.start()
         defer { batches.cancel() }
+        var batchesApplied = 0
         while let decoded = try batches.take() {
             guard let last = decoded.last else { continue }
-            try connection.withTransaction {
+            try batchTransaction {
                 for projection in projections {
                     let name = "\(projection.name)#rebuild"
                     guard let from = cursors[projection.name] else { continue }
@@ -193,6 +194,10 @@ extension ProjectionRunner {
             }
             for projection in projections where (cursors[projection.name] ?? .start) < last.checkpoint {
                 cursors[projection.name] = last.checkpoint
+            }
+            batchesApplied += 1
+            for projection in projections {
+                try analyzeAsTheyGrow(projection, tables: .next, batches: batchesApplied)
             }
             done += decoded.count
             try progress?(RebuildProgress(

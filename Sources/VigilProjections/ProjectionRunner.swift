@@ -47,6 +47,25 @@ public final class ProjectionRunner {
         return try body()
     }
 
+    /// One batch's transaction. Its key lookups plan with `random_page_cost` 1.1 rather than 4: read models
+    /// are small and cached, and at 4 the planner chose to scan a 50,000-row table once per batch over
+    /// 700 index lookups (measured: 143 of 150 batches of a rebuild scanned it; at 1.1, 28 did, the first
+    /// ones, before there were statistics; 0.34× → 0.40× of keyset reads).
+    func batchTransaction<R>(_ body: () throws -> R) throws -> R {
+        try connection.withTransaction {
+            try connection.execute("SET LOCAL random_page_cost = 1.1")
+            return try body()
+        }
+    }
+
+    /// Refreshes the planner's statistics of a rebuild's tables after batches 1, 2, 4, 8, …: a table made
+    /// empty has none, so looking up a batch's rows by key scanned the whole table, every batch (4 million
+    /// rows read to rebuild 300,000 events, growing with the square of the log).
+    func analyzeAsTheyGrow(_ projection: some Projection, tables: ProjectionTables, batches: Int) throws {
+        guard batches & (batches - 1) == 0 else { return }
+        for table in projection.tables { try connection.execute("ANALYZE \(tables.name(table))") }
+    }
+
     /// The loop shared by catching up and rebuilding: read a batch in commit order, apply it to `tables`
     /// and move the checkpoint `checkpointName` by compare-and-set, in one transaction; until the log ends.
     /// Returns how many events it applied and the checkpoint it ends at.
@@ -54,16 +73,19 @@ public final class ProjectionRunner {
              progress: ((Int) throws -> Void)?) throws -> (applied: Int, checkpoint: Checkpoint) {
         var checkpoint = try self.checkpoint(of: checkpointName)
         var applied = 0
+        var batches = 0
         while true {
             let events = try store.readPayloads(after: checkpoint, limit: batchSize)
             guard let last = events.last else { break }
             let decoded = try events.map(DecodedEvent.init)
-            try connection.withTransaction {
+            try batchTransaction {
                 try projection.apply(decoded, tables: tables, connection: connection)
                 try moveCheckpoint(checkpointName, from: checkpoint, to: last.checkpoint, count: events.count)
             }
             checkpoint = last.checkpoint
             applied += events.count
+            batches += 1
+            if tables == .next { try analyzeAsTheyGrow(projection, tables: tables, batches: batches) }
             try progress?(applied)
             if events.count < batchSize { break }
         }
