@@ -23,9 +23,23 @@ extension Date: PostgresBindable {
         var t = time_t(seconds)
         var parts = tm()
         gmtime_r(&t, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), fraction)
+        // Digits by hand: String(format:) was a sixth of the thread that applies a rebuild's batches.
+        var out: [UInt8] = []
+        out.reserveCapacity(27)
+        func digits(_ value: Int, _ width: Int, then separator: UInt8) {
+            let text = String(value).utf8
+            if text.count < width { out.append(contentsOf: repeatElement(0x30, count: width - text.count)) }
+            out.append(contentsOf: text)
+            out.append(separator)
+        }
+        digits(Int(parts.tm_year) + 1900, 4, then: 0x2D)
+        digits(Int(parts.tm_mon) + 1, 2, then: 0x2D)
+        digits(Int(parts.tm_mday), 2, then: 0x54)
+        digits(Int(parts.tm_hour), 2, then: 0x3A)
+        digits(Int(parts.tm_min), 2, then: 0x3A)
+        digits(Int(parts.tm_sec), 2, then: 0x2E)
+        digits(Int(fraction), 6, then: 0x5A)
+        return String(decoding: out, as: UTF8.self)
     }
 }
 extension Array: PostgresBindable where Element == String {

@@ -71,12 +71,17 @@ public struct RebuildProgress: Sendable {
 }
 
 extension ProjectionRunner {
+    /// Events per rebuild batch. A batch writes each row it changed once, and the figures per mission
+    /// change in nearly every batch: 5,000 rebuilt 300,000 events in 1.55–1.58 s against 1.93–2.00 s for
+    /// 2,000, with a peak of 40 MiB against 34.
+    public static let rebuildBatch = 5_000
+
     /// Replays the whole log into fresh `__next` tables, then swaps them in with the checkpoint in one
     /// transaction, so a report never sees half a rebuild. Each batch commits with the rebuild's own
     /// checkpoint: after a crash or kill, the next rebuild resumes where it stopped. Needs the tables'
     /// owner (it creates, renames and drops tables).
     @discardableResult
-    public func rebuild(_ projection: some Projection, batchSize: Int = 2_000, progress: ((RebuildProgress) throws -> Void)? = nil)
+    public func rebuild(_ projection: some Projection, batchSize: Int = ProjectionRunner.rebuildBatch, progress: ((RebuildProgress) throws -> Void)? = nil)
         throws -> Int
     {
         let rebuildName = "\(projection.name)#rebuild"
@@ -136,7 +141,7 @@ extension ProjectionRunner {
     /// every projection's `__next` tables, with every rebuild checkpoint, in one transaction. Then each is
     /// swapped in as `rebuild` does. A projection whose rebuild resumed further along skips what it has.
     @discardableResult
-    public func rebuildAll(_ projections: [any Projection], batchSize: Int = 2_000,
+    public func rebuildAll(_ projections: [any Projection], batchSize: Int = ProjectionRunner.rebuildBatch,
                            progress: ((RebuildProgress) throws -> Void)? = nil) throws -> Int {
         // The same locks a single rebuild takes, so two rebuilds never fill the same tables.
         try withLocks(projections.map { "\($0.name)#rebuild" }[...]) {

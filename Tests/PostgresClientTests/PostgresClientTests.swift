@@ -39,6 +39,16 @@ struct PostgresClientTests {
         #expect(try rows.map { try $0.text("v") } == values)
     }
 
+    @Test("instants round-trip to the microsecond, before 1970 and after 2100 too")
+    func instants() throws {
+        let db = try connect()
+        for seconds in [0, 1_103_734_800.123456, -14_182_940.5, 7_258_118_399.999999, 1_700_000_000.000001] {
+            let date = Date(timeIntervalSince1970: seconds)
+            let back = try db.query("SELECT \(date)::timestamptz AS t")[0].date("t")
+            #expect(abs(back.timeIntervalSince1970 - seconds) < 0.000_001, "\(seconds) came back as \(back.timeIntervalSince1970)")
+        }
+    }
+
     @Test("a server error carries its SQLSTATE, constraint and message")
     func typedErrors() throws {
         let db = try connect()
