@@ -162,6 +162,8 @@ enum PayloadJSON {
                 }
                 j += 1
             }
+            // JSONDecoder refuses a document with a bad escape anywhere, even in a key it never reads.
+            if escaped { _ = try unescape(UnsafeBufferPointer(rebasing: b[start..<j])) }
             nodes.append(Node(kind: .string, start: start, end: j, count: 0, next: nodes.count + 1, escaped: escaped))
             i = j + 1
         }
@@ -264,9 +266,9 @@ enum PayloadJSON {
             let node = nodes[index]
             var key = key
             return key.withUTF8 { k in
-                k.count == node.end - node.start && bytes.withUnsafeBufferPointer { b in
-                    memcmp(b.baseAddress! + node.start, k.baseAddress!, k.count) == 0
-                }
+                guard k.count == node.end - node.start else { return false }
+                guard let key = k.baseAddress, k.count > 0 else { return true }  // "" (an empty buffer may have no address)
+                return bytes.withUnsafeBufferPointer { b in memcmp(b.baseAddress! + node.start, key, k.count) == 0 }
             }
         }
 

@@ -92,6 +92,8 @@ struct PayloadDecoderAgreementTests {
             PetitionEvent.imported(SignaturesImported(
                 petitionId: "p-1", channel: .online, signerRefs: ["ab", "cd", odd], byCountry: ["KR": 2, "US": 1, "ZZ": 0],
                 duplicatesSkipped: 4, recordedAt: now)),
+            PetitionEvent.imported(SignaturesImported(
+                petitionId: "", channel: .paper, signerRefs: [], byCountry: ["": 1], duplicatesSkipped: 0, recordedAt: now)),
             CampaignEvent.statementIssued(StatementIssued(
                 campaignId: "c-1", statementId: "s-1", issuedOn: LocalDate(year: 2017, month: 9, day: 22), title: odd,
                 demands: [odd, ""], claims: [Claim(text: odd, source: "https://example.org/a?b=1&c=%22")], recordedAt: now)),
@@ -149,6 +151,13 @@ struct PayloadDecoderAgreementTests {
                 #expect(try VigilEvent.decode(type: type, data: form) == VigilEvent.decode(type: type, data: data))
             }
         }
+    }
+
+    @Test("found by the mutations: a bad escape in a key nobody reads still makes the document invalid")
+    func badEscapeUnread() {
+        let data = Data(#"{"gatheringId": "g-1", "no+tes": "a \u01/", "recordedAt": "2004-12-20T12:00:00Z"}"#.utf8)
+        #expect(Self.compare(GatheringHeld.eventType, data).fast == false)
+        #expect(throws: DomainError.self) { try VigilEvent.decode(type: GatheringHeld.eventType, data: data) }
     }
 
     @Test("50,000 mutated payloads: where the fast path answers, JSONDecoder answers the same")
