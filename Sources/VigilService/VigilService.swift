@@ -171,43 +171,52 @@ public final class VigilSession {
         try events.map { ($0.eventType, String(decoding: try $0.encodedData(), as: UTF8.self)) }
     }
 
+    /// `evolve` as an in-place fold, for the aggregates whose states are small.
+    func inPlace<S, E>(_ evolve: @escaping (S, E) -> S) -> (inout S, E) -> Void { { $0 = evolve($0, $1) } }
+
     /// A mission's state and its stream's version.
     public func loadMission(_ id: String) throws -> (MissionState, Int64) {
-        try load(Streams.mission(id), MissionState(), MissionEvent.self, MissionState.evolve)
+        try load(Streams.mission(id), MissionState(), MissionEvent.self, inPlace(MissionState.evolve))
     }
 
     /// A campaign's state and its stream's version.
     public func loadCampaign(_ id: String) throws -> (CampaignState, Int64) {
-        try load(Streams.campaign(id), CampaignState(), CampaignEvent.self, CampaignState.evolve)
+        try load(Streams.campaign(id), CampaignState(), CampaignEvent.self, inPlace(CampaignState.evolve))
     }
 
     /// A weekly gathering's state and its stream's version.
     public func loadRecurrence(_ id: String) throws -> (RecurrenceState, Int64) {
-        try load(Streams.recurrence(id), RecurrenceState(), RecurrenceEvent.self, RecurrenceState.evolve)
+        try load(Streams.recurrence(id), RecurrenceState(), RecurrenceEvent.self, inPlace(RecurrenceState.evolve))
     }
 
     /// A petition's state and its stream's version.
     public func loadPetition(_ id: String) throws -> (PetitionState, Int64) {
-        try load(Streams.petition(id), PetitionState(), PetitionEvent.self, PetitionState.evolve)
+        try load(Streams.petition(id), PetitionState(), PetitionEvent.self, PetitionState.apply)
     }
 
     /// A gathering's state and its stream's version.
     public func loadGathering(_ id: String) throws -> (GatheringState, Int64) {
-        try load(Streams.gathering(id), GatheringState(), GatheringEvent.self, GatheringState.evolve)
+        try load(Streams.gathering(id), GatheringState(), GatheringEvent.self, inPlace(GatheringState.evolve))
     }
 
-    func load<S, E: DomainEvent>(_ stream: String, _ initial: S, _ type: E.Type, _ evolve: (S, E) -> S) throws -> (S, Int64) {
+    func load<S, E: DomainEvent>(_ stream: String, _ initial: S, _ type: E.Type, _ apply: (inout S, E) -> Void) throws -> (S, Int64) {
         var state = initial
-        var version: Int64 = 0
-        for recorded in try store.readStream(stream) {
+        let events = try store.readStream(stream)
+        try fold(events, of: stream, into: &state, apply)
+        return (state, events.last?.version ?? 0)
+    }
+
+    /// Folds a stream's events into `state` in place. In place matters: a petition's state holds every
+    /// signer's reference, and `state = evolve(state, event)` copied all of them per event (a
+    /// `petition sign` after a million-signer import took 7.5 s).
+    func fold<S, E: DomainEvent>(_ events: [RecordedEvent], of stream: String, into state: inout S, _ apply: (inout S, E) -> Void) throws {
+        for recorded in events {
             guard let event = try E.decode(type: recorded.type, data: Data(recorded.data.utf8)) else {
                 throw EventStoreError.corruptEvent(
                     position: recorded.position, reason: "\(recorded.type) does not belong in stream \(stream)")
             }
-            state = evolve(state, event)
-            version = recorded.version
+            apply(&state, event)
         }
-        return (state, version)
     }
 
     /// Brings every projection up to date with the log.

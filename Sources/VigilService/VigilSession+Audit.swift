@@ -19,30 +19,25 @@ public struct ReplayedState: Sendable {
 }
 
 extension VigilSession {
-    /// Replays one entity's stream up to a time or a position with the domain's own `evolve`.
+    /// Replays one entity's stream up to a time or a position with the domain's own fold.
     public func replay(kind: String, id: String, asOf: Date?, position: Int64?) throws -> ReplayedState {
         switch kind {
-        case "campaign": return try replay(Streams.campaign(id), CampaignState(), CampaignEvent.self, CampaignState.evolve, asOf, position)
-        case "mission": return try replay(Streams.mission(id), MissionState(), MissionEvent.self, MissionState.evolve, asOf, position)
-        case "gathering": return try replay(Streams.gathering(id), GatheringState(), GatheringEvent.self, GatheringState.evolve, asOf, position)
-        case "weekly": return try replay(Streams.recurrence(id), RecurrenceState(), RecurrenceEvent.self, RecurrenceState.evolve, asOf, position)
-        case "petition": return try replay(Streams.petition(id), PetitionState(), PetitionEvent.self, PetitionState.evolve, asOf, position)
+        case "campaign": return try replay(Streams.campaign(id), CampaignState(), CampaignEvent.self, inPlace(CampaignState.evolve), asOf, position)
+        case "mission": return try replay(Streams.mission(id), MissionState(), MissionEvent.self, inPlace(MissionState.evolve), asOf, position)
+        case "gathering": return try replay(Streams.gathering(id), GatheringState(), GatheringEvent.self, inPlace(GatheringState.evolve), asOf, position)
+        case "weekly": return try replay(Streams.recurrence(id), RecurrenceState(), RecurrenceEvent.self, inPlace(RecurrenceState.evolve), asOf, position)
+        case "petition": return try replay(Streams.petition(id), PetitionState(), PetitionEvent.self, PetitionState.apply, asOf, position)
         default:
             throw DomainError.invalid(field: "kind", reason: "\"\(kind)\" is not campaign, mission, gathering, weekly or petition")
         }
     }
 
     func replay<S: Encodable & Sendable, E: DomainEvent>(
-        _ stream: String, _ initial: S, _ type: E.Type, _ evolve: (S, E) -> S, _ asOf: Date?, _ position: Int64?
+        _ stream: String, _ initial: S, _ type: E.Type, _ apply: (inout S, E) -> Void, _ asOf: Date?, _ position: Int64?
     ) throws -> ReplayedState {
         let recorded = try store.readStream(stream, asOf: asOf, position: position)
         var state = initial
-        for event in recorded {
-            guard let decoded = try E.decode(type: event.type, data: Data(event.data.utf8)) else {
-                throw EventStoreError.corruptEvent(position: event.position, reason: "\(event.type) does not belong in stream \(stream)")
-            }
-            state = evolve(state, decoded)
-        }
+        try fold(recorded, of: stream, into: &state, apply)
         let final = state
         return ReplayedState(stream: stream, events: recorded.count, lastPosition: recorded.last?.position) {
             let encoder = EventJSON.encoder()
