@@ -41,155 +41,165 @@ enum PayloadJSON {
         }
 
         let bytes: [UInt8]
-        private(set) var nodes: [Node] = []
+        /// Immutable once parsed: reading a `let` needs no exclusivity check, which a `var` of a class
+        /// paid on every access.
+        let nodes: [Node]
 
         init(_ bytes: [UInt8]) throws {
             guard bytes.withUnsafeBufferPointer({ String(validating: $0, as: UTF8.self) }) != nil else { throw Declined() }
-            self.bytes = bytes
-            nodes.reserveCapacity(32)
-            var i = 0
+            var parser = Parser()
             try bytes.withUnsafeBufferPointer { b in
-                try parseValue(b, &i, depth: 0)
-                skipSpace(b, &i)
+                var i = 0
+                try parser.parseValue(b, &i, depth: 0)
+                parser.skipSpace(b, &i)
                 guard i == b.count else { throw Declined() }
             }
+            self.bytes = bytes
+            nodes = parser.nodes
         }
 
-        private func skipSpace(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) {
-            while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
-        }
+        /// Builds the node list.
+        struct Parser {
+            var nodes: [Node] = []
 
-        private func parseValue(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, depth: Int) throws {
-            guard depth < 64 else { throw Declined() }
-            skipSpace(b, &i)
-            guard i < b.count else { throw Declined() }
-            let index = nodes.count
-            switch b[i] {
-            case 0x7B:  // {
-                nodes.append(Node(kind: .object, start: i, end: i, count: 0, next: 0, escaped: false))
-                i += 1
+            init() { nodes.reserveCapacity(32) }
+
+            func skipSpace(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) {
+                while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
+            }
+
+            mutating func parseValue(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, depth: Int) throws {
+                guard depth < 64 else { throw Declined() }
                 skipSpace(b, &i)
-                var count = 0
-                var keys: [Int] = []
-                if i < b.count, b[i] == 0x7D {
+                guard i < b.count else { throw Declined() }
+                let index = nodes.count
+                switch b[i] {
+                case 0x7B:  // {
+                    nodes.append(Node(kind: .object, start: i, end: i, count: 0, next: 0, escaped: false))
                     i += 1
-                } else {
-                    while true {
-                        skipSpace(b, &i)
-                        guard i < b.count, b[i] == 0x22 else { throw Declined() }
-                        try parseString(b, &i)
-                        // Keys are plain and unique, so a lookup may stop at the first match.
-                        let key = nodes[nodes.count - 1]
-                        guard !key.escaped else { throw Declined() }
-                        for other in keys {
-                            let o = nodes[other]
-                            if o.end - o.start == key.end - key.start,
-                                memcmp(b.baseAddress! + o.start, b.baseAddress! + key.start, key.end - key.start) == 0
-                            {
-                                throw Declined()
+                    skipSpace(b, &i)
+                    var count = 0
+                    var keys: [Int] = []
+                    if i < b.count, b[i] == 0x7D {
+                        i += 1
+                    } else {
+                        while true {
+                            skipSpace(b, &i)
+                            guard i < b.count, b[i] == 0x22 else { throw Declined() }
+                            try parseString(b, &i)
+                            // Keys are plain and unique, so a lookup may stop at the first match.
+                            let key = nodes[nodes.count - 1]
+                            guard !key.escaped else { throw Declined() }
+                            for other in keys {
+                                let o = nodes[other]
+                                if o.end - o.start == key.end - key.start,
+                                    memcmp(b.baseAddress! + o.start, b.baseAddress! + key.start, key.end - key.start) == 0
+                                {
+                                    throw Declined()
+                                }
                             }
+                            keys.append(nodes.count - 1)
+                            skipSpace(b, &i)
+                            guard i < b.count, b[i] == 0x3A else { throw Declined() }
+                            i += 1
+                            try parseValue(b, &i, depth: depth + 1)
+                            count += 1
+                            skipSpace(b, &i)
+                            guard i < b.count else { throw Declined() }
+                            if b[i] == 0x2C { i += 1; continue }
+                            guard b[i] == 0x7D else { throw Declined() }
+                            i += 1
+                            break
                         }
-                        keys.append(nodes.count - 1)
-                        skipSpace(b, &i)
-                        guard i < b.count, b[i] == 0x3A else { throw Declined() }
-                        i += 1
-                        try parseValue(b, &i, depth: depth + 1)
-                        count += 1
-                        skipSpace(b, &i)
-                        guard i < b.count else { throw Declined() }
-                        if b[i] == 0x2C { i += 1; continue }
-                        guard b[i] == 0x7D else { throw Declined() }
-                        i += 1
-                        break
                     }
-                }
-                nodes[index].count = count
-            case 0x5B:  // [
-                nodes.append(Node(kind: .array, start: i, end: i, count: 0, next: 0, escaped: false))
-                i += 1
-                skipSpace(b, &i)
-                var count = 0
-                if i < b.count, b[i] == 0x5D {
+                    nodes[index].count = count
+                case 0x5B:  // [
+                    nodes.append(Node(kind: .array, start: i, end: i, count: 0, next: 0, escaped: false))
                     i += 1
-                } else {
-                    while true {
-                        try parseValue(b, &i, depth: depth + 1)
-                        count += 1
-                        skipSpace(b, &i)
-                        guard i < b.count else { throw Declined() }
-                        if b[i] == 0x2C { i += 1; continue }
-                        guard b[i] == 0x5D else { throw Declined() }
+                    skipSpace(b, &i)
+                    var count = 0
+                    if i < b.count, b[i] == 0x5D {
                         i += 1
-                        break
+                    } else {
+                        while true {
+                            try parseValue(b, &i, depth: depth + 1)
+                            count += 1
+                            skipSpace(b, &i)
+                            guard i < b.count else { throw Declined() }
+                            if b[i] == 0x2C { i += 1; continue }
+                            guard b[i] == 0x5D else { throw Declined() }
+                            i += 1
+                            break
+                        }
                     }
+                    nodes[index].count = count
+                case 0x22:
+                    try parseString(b, &i)
+                case 0x74:
+                    try literal(b, &i, [0x74, 0x72, 0x75, 0x65], .true)
+                case 0x66:
+                    try literal(b, &i, [0x66, 0x61, 0x6C, 0x73, 0x65], .false)
+                case 0x6E:
+                    try literal(b, &i, [0x6E, 0x75, 0x6C, 0x6C], .null)
+                default:
+                    try parseNumber(b, &i)
                 }
-                nodes[index].count = count
-            case 0x22:
-                try parseString(b, &i)
-            case 0x74:
-                try literal(b, &i, [0x74, 0x72, 0x75, 0x65], .true)
-            case 0x66:
-                try literal(b, &i, [0x66, 0x61, 0x6C, 0x73, 0x65], .false)
-            case 0x6E:
-                try literal(b, &i, [0x6E, 0x75, 0x6C, 0x6C], .null)
-            default:
-                try parseNumber(b, &i)
+                nodes[index].next = nodes.count
             }
-            nodes[index].next = nodes.count
-        }
 
-        private func literal(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ word: [UInt8], _ kind: Kind) throws {
-            guard i + word.count <= b.count else { throw Declined() }
-            for (k, c) in word.enumerated() where b[i + k] != c { throw Declined() }
-            nodes.append(Node(kind: kind, start: i, end: i + word.count, count: 0, next: nodes.count + 1, escaped: false))
-            i += word.count
-        }
+            mutating func literal(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ word: [UInt8], _ kind: Kind) throws {
+                guard i + word.count <= b.count else { throw Declined() }
+                for (k, c) in word.enumerated() where b[i + k] != c { throw Declined() }
+                nodes.append(Node(kind: kind, start: i, end: i + word.count, count: 0, next: nodes.count + 1, escaped: false))
+                i += word.count
+            }
 
-        /// A string: its bytes must be UTF-8 without raw control characters; escapes are checked when read.
-        private func parseString(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) throws {
-            let start = i + 1
-            var j = start
-            var escaped = false
-            while true {
-                guard j < b.count else { throw Declined() }
-                let c = b[j]
-                if c == 0x22 { break }
-                if c < 0x20 { throw Declined() }
-                if c == 0x5C {
-                    escaped = true
-                    j += 2
-                    continue
+            /// A string: its bytes must be UTF-8 without raw control characters; escapes are checked when read.
+            mutating func parseString(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) throws {
+                let start = i + 1
+                var j = start
+                var escaped = false
+                while true {
+                    guard j < b.count else { throw Declined() }
+                    let c = b[j]
+                    if c == 0x22 { break }
+                    if c < 0x20 { throw Declined() }
+                    if c == 0x5C {
+                        escaped = true
+                        j += 2
+                        continue
+                    }
+                    j += 1
                 }
-                j += 1
+                // JSONDecoder refuses a document with a bad escape anywhere, even in a key it never reads.
+                if escaped { _ = try Document.unescape(UnsafeBufferPointer(rebasing: b[start..<j])) }
+                nodes.append(Node(kind: .string, start: start, end: j, count: 0, next: nodes.count + 1, escaped: escaped))
+                i = j + 1
             }
-            // JSONDecoder refuses a document with a bad escape anywhere, even in a key it never reads.
-            if escaped { _ = try unescape(UnsafeBufferPointer(rebasing: b[start..<j])) }
-            nodes.append(Node(kind: .string, start: start, end: j, count: 0, next: nodes.count + 1, escaped: escaped))
-            i = j + 1
-        }
 
-        /// A number in JSON's grammar.
-        private func parseNumber(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) throws {
-            let start = i
-            func digits() -> Int {
-                let from = i
-                while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
-                return i - from
+            /// A number in JSON's grammar.
+            mutating func parseNumber(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) throws {
+                let start = i
+                func digits() -> Int {
+                    let from = i
+                    while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
+                    return i - from
+                }
+                if i < b.count, b[i] == 0x2D { i += 1 }
+                let first = i
+                let whole = digits()
+                guard whole > 0, whole == 1 || b[first] != 0x30 else { throw Declined() }
+                if i < b.count, b[i] == 0x2E {
+                    i += 1
+                    guard digits() > 0 else { throw Declined() }
+                }
+                if i < b.count, b[i] == 0x65 || b[i] == 0x45 {
+                    i += 1
+                    if i < b.count, b[i] == 0x2B || b[i] == 0x2D { i += 1 }
+                    guard digits() > 0 else { throw Declined() }
+                }
+                nodes.append(Node(kind: .number, start: start, end: i, count: 0, next: nodes.count + 1, escaped: false))
             }
-            if i < b.count, b[i] == 0x2D { i += 1 }
-            let first = i
-            let whole = digits()
-            guard whole > 0, whole == 1 || b[first] != 0x30 else { throw Declined() }
-            if i < b.count, b[i] == 0x2E {
-                i += 1
-                guard digits() > 0 else { throw Declined() }
-            }
-            if i < b.count, b[i] == 0x65 || b[i] == 0x45 {
-                i += 1
-                if i < b.count, b[i] == 0x2B || b[i] == 0x2D { i += 1 }
-                guard digits() > 0 else { throw Declined() }
-            }
-            nodes.append(Node(kind: .number, start: start, end: i, count: 0, next: nodes.count + 1, escaped: false))
         }
 
         // MARK: Reading values
@@ -201,12 +211,12 @@ enum PayloadJSON {
             guard node.kind == .string else { throw Declined() }
             return try bytes.withUnsafeBufferPointer { b in
                 let raw = UnsafeBufferPointer(rebasing: b[node.start..<node.end])
-                return node.escaped ? try unescape(raw) : String(decoding: raw, as: UTF8.self)
+                return node.escaped ? try Document.unescape(raw) : String(decoding: raw, as: UTF8.self)
             }
         }
 
         /// The text of a string with escapes: the two-character ones and `\uXXXX`, with surrogate pairs.
-        private func unescape(_ raw: UnsafeBufferPointer<UInt8>) throws -> String {
+        static func unescape(_ raw: UnsafeBufferPointer<UInt8>) throws -> String {
             var out: [UInt8] = []
             out.reserveCapacity(raw.count)
             var i = 0
@@ -261,15 +271,12 @@ enum PayloadJSON {
             return String(decoding: out, as: UTF8.self)
         }
 
-        /// Whether the key at `index` is `key`.
-        func keyEquals(_ index: Int, _ key: String) -> Bool {
+        /// Whether the key at `index` has the bytes `key`.
+        func keyEquals(_ index: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
             let node = nodes[index]
-            var key = key
-            return key.withUTF8 { k in
-                guard k.count == node.end - node.start else { return false }
-                guard let key = k.baseAddress, k.count > 0 else { return true }  // "" (an empty buffer may have no address)
-                return bytes.withUnsafeBufferPointer { b in memcmp(b.baseAddress! + node.start, key, k.count) == 0 }
-            }
+            guard key.count == node.end - node.start else { return false }
+            guard let key = key.baseAddress, node.end > node.start else { return true }  // "" (an empty buffer may have no address)
+            return bytes.withUnsafeBufferPointer { b in memcmp(b.baseAddress! + node.start, key, node.end - node.start) == 0 }
         }
 
         /// An integer written as plain digits; anything else (a fraction, an exponent) declines.
@@ -374,12 +381,15 @@ enum PayloadJSON {
 
         /// The value node of `key`; nil when absent (keys are unique: the parse declined otherwise).
         func find(_ key: Key) -> Int? {
-            var index = object + 1
-            for _ in 0..<document.node(object).count {
-                if document.keyEquals(index, key.stringValue) { return index + 1 }
-                index = document.node(index + 1).next
+            var name = key.stringValue
+            return name.withUTF8 { k in
+                var index = object + 1
+                for _ in 0..<document.nodes[object].count {
+                    if document.keyEquals(index, k) { return index + 1 }
+                    index = document.nodes[index + 1].next
+                }
+                return nil
             }
-            return nil
         }
 
         func require(_ key: Key) throws -> Int {
