@@ -95,16 +95,19 @@ struct PetitionCommandGroup: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record one signature. Only a keyed reference of the signer is recorded, never the name or e-mail.",
             discussion: """
-                The same person (the same e-mail, or the same name and country) signs once.
+                The same person (the same e-mail, or the same name and country) signs once. Give `-` as the
+                e-mail or the name to read it from the first line of standard input instead: a value on the
+                command line can be seen by others in the process list and stays in the shell's history.
                 Example: vigil petition sign stop-repatriation-2024 --email signer@example.org --country KR
+                Example: vigil petition sign stop-repatriation-2024 --email - --country KR < signer.txt
                 """
         )
 
         @Argument(help: "The petition's id.")
         var id: String
-        @Option(help: "The signer's e-mail address.")
+        @Option(help: "The signer's e-mail address, or - to read it from standard input.")
         var email: String?
-        @Option(help: "The signer's name (with --country).")
+        @Option(help: "The signer's name (with --country), or - to read it from standard input.")
         var name: String?
         @Option(help: "The signer's country, as an ISO 3166 code.")
         var country: String?
@@ -118,7 +121,9 @@ struct PetitionCommandGroup: ParsableCommand {
         }
 
         func command() -> (VigilCommand, String) {
-            let identity: SignerIdentity = email.map { .email($0) } ?? .name(name ?? "", country: country ?? "")
+            // "-": the first line of standard input (nothing there reads as empty, which the domain refuses).
+            func value(_ given: String) -> String { given == "-" ? readLine(strippingNewline: true) ?? "" : given }
+            let identity: SignerIdentity = email.map { .email(value($0)) } ?? .name(value(name ?? ""), country: country ?? "")
             let command = RecordSignature(petitionId: id, identity: identity, country: country, channel: channel)
             return (.petition(.sign(command)), "recorded a signature of petition \(id)")
         }

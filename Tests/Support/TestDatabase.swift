@@ -77,13 +77,20 @@ public enum VigilBinary {
     }
 
     /// Runs `vigil ARGS…` against `database` and waits for it.
-    public static func run(_ arguments: [String], database: String, environment extra: [String: String] = [:]) throws -> Run {
+    public static func run(_ arguments: [String], database: String, environment extra: [String: String] = [:],
+                           input: String? = nil) throws -> Run {
         let process = process(arguments, database: database, environment: extra)
         let out = Pipe()
         let err = Pipe()
+        let inPipe = Pipe()
         process.standardOutput = out
         process.standardError = err
+        if input != nil { process.standardInput = inPipe }
         try process.run()
+        if let input {
+            inPipe.fileHandleForWriting.write(Data(input.utf8))
+            try inPipe.fileHandleForWriting.close()
+        }
         // Read both pipes to the end before waiting, so a full pipe cannot stall the child.
         let outData = Locked(Data())
         let outDone = DispatchSemaphore(value: 0)

@@ -239,3 +239,28 @@ struct ImportCLITests {
         #expect(lineBreak.stderr.contains("row 3: --name: holds the control character U+A"))
     }
 }
+
+@Suite("Signing from standard input")
+struct SignFromStandardInputTests {
+    @Test("--email - and --name - read the signer from standard input, and it never reaches the log")
+    func standardInput() throws {
+        let database = try TestDatabase.create("sign_stdin")
+        for arguments in [["petition", "draft", "sig", "--title", "T", "--addressee", "A", "--text", "X"], ["petition", "open", "sig"]] {
+            #expect(try VigilBinary.run(arguments, database: database).status == 0)
+        }
+        let sign = ["petition", "sign", "sig", "--email", "-", "--country", "KR"]
+        #expect(try VigilBinary.run(sign, database: database, input: "Hidden.Person@example.org\n").status == 0)
+        // The same person again, typed on the command line this time: refused as a second signature.
+        let again = try VigilBinary.run(["petition", "sign", "sig", "--email", "hidden.person@example.org"], database: database)
+        #expect(again.status == 6)
+        #expect(again.stderr.contains("already signed"))
+        let named = try VigilBinary.run(["petition", "sign", "sig", "--name", "-", "--country", "KR"], database: database, input: "Kim Hidden\n")
+        #expect(named.status == 0)
+        let empty = try VigilBinary.run(sign, database: database, input: "")
+        #expect(empty.status == 3)
+        #expect(empty.stderr.contains("is not an e-mail address"))
+        let owner = try TestDatabase.connect(database)
+        #expect(try owner.query("SELECT count(*) AS n FROM vigil.events WHERE data::text ILIKE '%hidden%'")[0].int("n") == 0)
+        #expect(try owner.query("SELECT count(*) AS n FROM vigil.events WHERE event_type = 'SignatureRecorded'")[0].int("n") == 2)
+    }
+}
