@@ -180,14 +180,21 @@ struct HostileTextTests {
     }
 }
 
+/// A fresh database holding an open petition `id`.
+func openPetition(_ id: String, in label: String) throws -> String {
+    let database = try TestDatabase.create(label)
+    for arguments in [["petition", "draft", id, "--title", "T", "--addressee", "A", "--text", "X"], ["petition", "open", id]] {
+        let run = try VigilBinary.run(arguments, database: database)
+        guard run.status == 0 else { throw TestFailure("vigil \(arguments.joined(separator: " ")): \(run.stderr)") }
+    }
+    return database
+}
+
 @Suite("Importing signers from a file")
 struct ImportCLITests {
     @Test("an import records only references, leaves out repeats, and appends nothing when run again")
     func importFile() throws {
-        let database = try TestDatabase.create("import")
-        for arguments in [["petition", "draft", "imp", "--title", "T", "--addressee", "A", "--text", "X"], ["petition", "open", "imp"]] {
-            #expect(try VigilBinary.run(arguments, database: database).status == 0)
-        }
+        let database = try openPetition("imp", in: "import")
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("signers-\(UUID()).csv")
         defer { try? FileManager.default.removeItem(at: file) }
         var csv = "email,country\n"
@@ -210,10 +217,7 @@ struct ImportCLITests {
 
     @Test("a spreadsheet's CSV: byte-order mark, CRLF, quotes with doubled quotes, blanks, empty lines, names")
     func spreadsheetFile() throws {
-        let database = try TestDatabase.create("import_csv")
-        for arguments in [["petition", "draft", "imp", "--title", "T", "--addressee", "A", "--text", "X"], ["petition", "open", "imp"]] {
-            #expect(try VigilBinary.run(arguments, database: database).status == 0)
-        }
+        let database = try openPetition("imp", in: "import_csv")
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("signers-\(UUID()).csv")
         defer { try? FileManager.default.removeItem(at: file) }
         let csv = "\u{FEFF}Name , Country\r\n"
@@ -244,10 +248,7 @@ struct ImportCLITests {
 struct SignFromStandardInputTests {
     @Test("--email - and --name - read the signer from standard input, and it never reaches the log")
     func standardInput() throws {
-        let database = try TestDatabase.create("sign_stdin")
-        for arguments in [["petition", "draft", "sig", "--title", "T", "--addressee", "A", "--text", "X"], ["petition", "open", "sig"]] {
-            #expect(try VigilBinary.run(arguments, database: database).status == 0)
-        }
+        let database = try openPetition("sig", in: "sign_stdin")
         let sign = ["petition", "sign", "sig", "--email", "-", "--country", "KR"]
         #expect(try VigilBinary.run(sign, database: database, input: "Hidden.Person@example.org\n").status == 0)
         // The same person again, typed on the command line this time: refused as a second signature.
