@@ -162,6 +162,46 @@ public enum PetitionStatus: String, Codable, Sendable {
     case closed
 }
 
+/// A signer's keyed reference (HMAC-SHA-256, written as 64 hex digits in events) as its 32 bytes.
+public struct SignerKey: Hashable, Sendable {
+    let words: (UInt64, UInt64, UInt64, UInt64)
+
+    /// Nil unless `hex` is 64 hex digits (either case).
+    public init?(hex: String) {
+        var text = hex
+        let parsed = text.withUTF8 { bytes -> (UInt64, UInt64, UInt64, UInt64)? in
+            guard bytes.count == 64 else { return nil }
+            func word(_ from: Int) -> UInt64? {
+                var value: UInt64 = 0
+                for c in bytes[from..<(from + 16)] {
+                    let digit: UInt8
+                    switch c {
+                    case 0x30...0x39: digit = c - 0x30
+                    case 0x61...0x66: digit = c - 0x57
+                    case 0x41...0x46: digit = c - 0x37
+                    default: return nil
+                    }
+                    value = value << 4 | UInt64(digit)
+                }
+                return value
+            }
+            guard let a = word(0), let b = word(16), let c = word(32), let d = word(48) else { return nil }
+            return (a, b, c, d)
+        }
+        guard let parsed else { return nil }
+        words = parsed
+    }
+
+    public static func == (a: SignerKey, b: SignerKey) -> Bool { a.words == b.words }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(words.0)
+        hasher.combine(words.1)
+        hasher.combine(words.2)
+        hasher.combine(words.3)
+    }
+}
+
 /// A petition as its events leave it.
 public struct PetitionState: Sendable, Equatable, Encodable {
     public var drafted: PetitionDrafted?
@@ -171,7 +211,9 @@ public struct PetitionState: Sendable, Equatable, Encodable {
     /// Versions that were taken to a mission: frozen.
     public var deliveredVersions: Set<Int> = []
     public var deliveries: [String: DeliveryAttempted] = [:]
-    public var signerRefs: Set<String> = []
+    /// Who signed: each keyed reference as 32 bytes rather than as its 64-character text, so a petition
+    /// with a million signers holds them in about 40 MB, and hashing one is four words.
+    public var signerRefs: Set<SignerKey> = []
     public var signatures = 0
 
     public init() {}
@@ -200,11 +242,11 @@ public struct PetitionState: Sendable, Equatable, Encodable {
             if e.version <= next.versions.count { next.versions[e.version - 1] = e.content } else { next.versions.append(e.content) }
         case .opened: next.status = .open
         case .signed(let e):
-            next.signerRefs.insert(e.signerRef)
+            if let key = SignerKey(hex: e.signerRef) { next.signerRefs.insert(key) }
             next.signatures += 1
         case .counted(let e): next.signatures += e.total
         case .imported(let e):
-            next.signerRefs.formUnion(e.signerRefs)
+            next.signerRefs.formUnion(e.signerRefs.lazy.compactMap(SignerKey.init(hex:)))
             next.signatures += e.signerRefs.count
         case .closed: next.status = .closed
         case .deliveryAttempted(let e):

@@ -288,10 +288,10 @@ extension PetitionState {
             return [.opened(PetitionOpened(petitionId: id, openedAt: ctx.now))]
         case .sign(let c):
             try requireOpen(state, id: id)
-            guard let ref = c.signerRef, Check.isSignerReference(ref) else {
+            guard let ref = c.signerRef, let key = SignerKey(hex: ref) else {
                 throw DomainError.invalid(field: "signer", reason: "the signer's identity was not turned into a reference; nothing was recorded")
             }
-            guard !state.signerRefs.contains(ref) else {
+            guard !state.signerRefs.contains(key) else {
                 throw DomainError.refused("this person has already signed petition \(id); a signature counts once")
             }
             return [
@@ -326,14 +326,15 @@ extension PetitionState {
             guard c.signers.count <= 10_000 else {
                 throw DomainError.invalid(field: "--batch", reason: "a batch of \(c.signers.count) is above 10000; import in smaller batches")
             }
-            var seen = Set<String>()  // this batch's; the petition's set is only read, never copied
+            var seen = Set<SignerKey>()  // this batch's; the petition's set is only read, never copied
+            seen.reserveCapacity(c.signers.count)
             var refs: [String] = []
             var byCountry: [String: Int] = [:]
             for signer in c.signers {
-                guard Check.isSignerReference(signer.ref) else {
+                guard let key = SignerKey(hex: signer.ref) else {
                     throw DomainError.invalid(field: "signer", reason: "a signer's identity was not turned into a reference; nothing was recorded")
                 }
-                guard !state.signerRefs.contains(signer.ref), seen.insert(signer.ref).inserted else { continue }
+                guard !state.signerRefs.contains(key), seen.insert(key).inserted else { continue }
                 refs.append(signer.ref)
                 byCountry[try signer.country.map { try Check.country($0, field: "country") } ?? "ZZ", default: 0] += 1
             }

@@ -62,11 +62,6 @@ public enum Check {
         return code
     }
 
-    /// A signer reference as the service makes them: 64 hex digits (an HMAC-SHA-256), read as bytes.
-    static func isSignerReference(_ ref: String) -> Bool {
-        ref.utf8.count == 64 && ref.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0 | 0x20) }
-    }
-
     /// A known code given in ASCII (blanks around it, either case), upper-cased; nil for anything else.
     static func asciiCountry(_ raw: String) -> String? {
         var bytes = Array(raw.utf8)[...]

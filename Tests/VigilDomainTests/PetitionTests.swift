@@ -237,3 +237,29 @@ struct SignerNormalisationTests {
         #expect(throws: DomainError.self) { try SignerIdentity.name("Kim", country: "XX").normalised() }
     }
 }
+
+@Suite("Signer keys: a reference's 32 bytes")
+struct SignerKeyTests {
+    @Test("64 hex digits parse, either case the same; anything else is refused")
+    func parsing() {
+        let hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+        #expect(SignerKey(hex: hex) != nil)
+        #expect(SignerKey(hex: hex) == SignerKey(hex: hex.uppercased()))
+        #expect(SignerKey(hex: hex) != SignerKey(hex: String(hex.dropLast()) + "0"))
+        #expect(SignerKey(hex: String(hex.dropFirst()) + "f") != SignerKey(hex: hex))
+        for bad in ["", String(hex.dropLast()), hex + "0", String(hex.dropLast()) + "g", String(hex.dropLast(2)) + "é"] {
+            #expect(SignerKey(hex: bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test("a petition counts each key once, whether signed alone or imported")
+    func dedupe() {
+        let a = String(repeating: "a", count: 64)
+        let b = String(repeating: "b", count: 64)
+        var state = PetitionState()
+        PetitionState.apply(&state, .signed(SignatureRecorded(petitionId: "p-1", signerRef: a, country: nil, channel: .online, recordedAt: now)))
+        PetitionState.apply(&state, .imported(SignaturesImported(
+            petitionId: "p-1", channel: .paper, signerRefs: [a.uppercased(), b], byCountry: [:], duplicatesSkipped: 0, recordedAt: now)))
+        #expect(state.signerRefs == [SignerKey(hex: a)!, SignerKey(hex: b)!])
+    }
+}
