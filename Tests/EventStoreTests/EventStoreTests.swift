@@ -176,23 +176,13 @@ struct EventStoreTests {
         let appended = Locked<[Int64]>([])
         let writing = Locked(writers)
         let seen = Locked<[Int64]>([])
-        let start = Checkpoint.start
         try onThreads(writers + 1) { i in
             if i == writers {
-                // The follower: reads in commit order until the writers are done and it has caught up.
                 let store = EventStore(connection: try TestDatabase.connect(database, as: "vigil_auditor"))
-                var checkpoint = start
-                var idleAfterDone = 0
-                while idleAfterDone < 3 {
-                    let batch = try store.readAll(after: checkpoint, limit: 500)
-                    let mine = batch.filter { $0.streamId.hasPrefix("w\(tag)-") }.map(\.position)
-                    seen.withLock { $0 += mine }
-                    if let last = batch.last { checkpoint = last.checkpoint }
-                    if batch.isEmpty {
-                        if writing.value == 0 { idleAfterDone += 1 }
-                        usleep(2_000)
-                    }
+                let mine = try followLog(store, expecting: writers * perWriter, writersDone: { writing.value == 0 }) {
+                    $0.streamId.hasPrefix("w\(tag)-")
                 }
+                seen.withLock { $0 = mine }
                 return
             }
             defer { writing.withLock { $0 -= 1 } }

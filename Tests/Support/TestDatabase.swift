@@ -147,3 +147,29 @@ public final class Locked<Value: Sendable>: Sendable {
     public func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R { try mutex.withLock { try body(&$0) } }
     public var value: Value { mutex.withLock { $0 } }
 }
+
+/// Follows the log in commit order from the start and returns the positions of the events `keep` selects:
+/// until it has `expected` of them, then one more read (so an event seen twice would show), or until 30 s
+/// after `writersDone` first says so. Not "until the log looks idle": visibility waits for the oldest
+/// transaction in the whole cluster, and a test running beside this one can hold it back for longer than
+/// a few idle polls (which once stopped a follower 12 events short).
+public func followLog(_ store: EventStore, expecting expected: Int, writersDone: () -> Bool,
+                      keep: (RecordedEvent) -> Bool = { _ in true }) throws -> [Int64] {
+    var seen: [Int64] = []
+    var checkpoint = Checkpoint.start
+    var doneSince: Date?
+    while seen.count < expected {
+        let batch = try store.readAll(after: checkpoint, limit: 1_000)
+        seen += batch.filter(keep).map(\.position)
+        if let last = batch.last { checkpoint = last.checkpoint }
+        guard batch.isEmpty else { continue }
+        if writersDone() {
+            let since = doneSince ?? Date()
+            doneSince = since
+            if Date().timeIntervalSince(since) > 30 { break }
+        }
+        usleep(2_000)
+    }
+    seen += try store.readAll(after: checkpoint, limit: 1_000).filter(keep).map(\.position)
+    return seen
+}

@@ -34,17 +34,8 @@ struct FaultTests {
         try onThreads(writers + 1) { i in
             if i == writers {
                 let store = EventStore(connection: try TestDatabase.connect(database, as: "vigil_auditor"))
-                var checkpoint = Checkpoint.start
-                var quiet = 0
-                while quiet < 3 {
-                    let batch = try store.readAll(after: checkpoint, limit: 1_000)
-                    seen.withLock { $0 += batch.map(\.position) }
-                    if let last = batch.last { checkpoint = last.checkpoint }
-                    if batch.isEmpty {
-                        if running.value == 0 { quiet += 1 }
-                        usleep(2_000)
-                    }
-                }
+                let all = try followLog(store, expecting: writers * perWriter, writersDone: { running.value == 0 })
+                seen.withLock { $0 = all }
                 return
             }
             defer { running.withLock { $0 -= 1 } }
