@@ -153,7 +153,7 @@ struct SignerFile: Sequence {
 }
 
 /// The records of a CSV file (RFC 4180: fields quoted with `"`, `""` for a quote inside one, records
-/// ending in LF or CRLF), read from its bytes. Blanks around a field are dropped, empty lines skipped,
+/// ending in LF, CRLF or CR), read from its bytes. Blanks around a field are dropped, empty lines skipped,
 /// a UTF-8 byte-order mark ignored, and each field must be valid UTF-8.
 ///
 /// Written here rather than taken from CSV.swift, which the import used before: it decodes one Unicode
@@ -198,9 +198,10 @@ struct CSVRecords {
             let bytes = raw.bindMemory(to: UInt8.self)
             let n = bytes.count
             var i = position.offset
-            // Empty lines between records are skipped.
+            // Empty lines between records are skipped. A line ends in LF, CRLF or a lone CR (old Mac files).
             while i < n, bytes[i] == 0x0A || bytes[i] == 0x0D {
-                if bytes[i] == 0x0A { position.line += 1 }
+                if bytes[i] == 0x0D, i + 1 < n, bytes[i + 1] == 0x0A { i += 1 }
+                position.line += 1
                 i += 1
             }
             guard i < n else {
@@ -249,8 +250,8 @@ struct CSVRecords {
                     i += 1
                     continue
                 }
-                if i < n, bytes[i] == 0x0D { i += 1 }
-                if i < n, bytes[i] == 0x0A {
+                if i < n, bytes[i] == 0x0D || bytes[i] == 0x0A {
+                    if bytes[i] == 0x0D, i + 1 < n, bytes[i + 1] == 0x0A { i += 1 }
                     i += 1
                     position.line += 1
                 }

@@ -232,6 +232,12 @@ struct ImportCLITests {
         #expect(result?["imported"] == 2)
         #expect(result?["duplicatesSkipped"] == 1)
 
+        // Old Mac files end lines with CR alone: rows are still told apart and numbered.
+        try Data("email,country\rok-cr@example.org,KR\r\rnot-an-email,KR\r".utf8).write(to: file)
+        let lonelyCR = try VigilBinary.run(["petition", "import", "imp", "--file", file.path], database: database)
+        #expect(lonelyCR.status == 3)
+        #expect(lonelyCR.stderr.contains("row 4: --email: is not an e-mail address"))
+
         try Data("name,country\n\"Kim,KR\n".utf8).write(to: file)
         let unclosed = try VigilBinary.run(["petition", "import", "imp", "--file", file.path], database: database)
         #expect(unclosed.status == 3)
