@@ -37,7 +37,7 @@ extension PetitionCommandGroup {
                 // The first pass checks every row, so a bad file appends nothing.
                 var digest: UInt64 = 0
                 var rows = 0
-                for row in try SignerFile(path: file).checked() {
+                try SignerFile(path: file).forEachRow { row in
                     let normalised: String
                     do {
                         normalised = try row.identity.normalised()
@@ -84,8 +84,8 @@ final class ImportProgress {
 
 /// The signers of a CSV file: a row number, an identity and a country for each record.
 ///
-/// Iterating never fails: it stops at the first record that does not parse, and `checked()`, which the
-/// import runs first, is what reports such a record.
+/// Iterating never fails: it stops at the first record that does not parse, and `forEachRow`, which the
+/// import's check runs first, is what reports such a record.
 struct SignerFile: Sequence {
     let path: String
     let data: Data
@@ -124,15 +124,26 @@ struct SignerFile: Sequence {
 
     func makeIterator() -> Iterator { Iterator(file: self, records: CSVRecords(data, from: start)) }
 
-    /// Reads every record once, so a file that does not parse is refused before anything is imported.
-    func checked() throws -> SignerFile {
+    /// Calls `body` with every row, refusing a file that does not parse at the record where it stops:
+    /// the check an import makes before anything is appended.
+    func forEachRow(_ body: (SignerRow) throws -> Void) throws {
         var records = CSVRecords(data, from: start)
         do {
-            while try records.next() != nil {}
+            while let record = try records.next() { try body(row(record)) }
         } catch let error as CSVRecords.Malformed {
             throw CLI.Failure(message: "--file: \(path) cannot be read as UTF-8 CSV: \(error); save it as UTF-8", code: .invalidInput)
         }
-        return self
+    }
+
+    /// The signer a record names.
+    func row(_ record: CSVRecords.Record) -> SignerRow {
+        func field(_ column: Int?) -> String? {
+            guard let column, column < record.fields.count, !record.fields[column].isEmpty else { return nil }
+            return record.fields[column]
+        }
+        let country = field(self.country)
+        if let email = field(email) { return SignerRow(row: record.line, identity: .email(email), country: country) }
+        return SignerRow(row: record.line, identity: .name(field(name) ?? "", country: country ?? ""), country: country)
     }
 
     struct Iterator: IteratorProtocol {
@@ -141,13 +152,7 @@ struct SignerFile: Sequence {
 
         mutating func next() -> SignerRow? {
             guard let record = try? records.next() else { return nil }
-            func field(_ column: Int?) -> String? {
-                guard let column, column < record.fields.count, !record.fields[column].isEmpty else { return nil }
-                return record.fields[column]
-            }
-            let country = field(file.country)
-            if let email = field(file.email) { return SignerRow(row: record.line, identity: .email(email), country: country) }
-            return SignerRow(row: record.line, identity: .name(field(file.name) ?? "", country: country ?? ""), country: country)
+            return file.row(record)
         }
     }
 }
