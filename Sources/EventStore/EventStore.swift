@@ -160,13 +160,7 @@ public final class EventStore {
     public func readPayloads(after checkpoint: Checkpoint = .start, limit: Int = 1_000) throws -> [LoggedPayload] {
         let rows = try readCommitted("global_position, transaction_id, event_type, data", after: checkpoint, limit: limit)
         return try rows.map { row in
-            let position = try row.int64("global_position")
-            guard let xid = UInt64(try row.string("transaction_id")) else {
-                throw EventStoreError.corruptEvent(position: position, reason: "transaction id is not a number")
-            }
-            return LoggedPayload(
-                checkpoint: Checkpoint(transactionId: xid, position: position), type: try row.string("event_type"),
-                data: try row.string("data"))
+            LoggedPayload(checkpoint: try EventStore.checkpoint(row), type: try row.string("event_type"), data: try row.string("data"))
         }
     }
 
@@ -239,13 +233,19 @@ public final class EventStore {
         try connection.query("SELECT count(*) AS n FROM vigil.events").first?.int64("n") ?? 0
     }
 
-    public static func recordedEvent(_ row: Row) throws -> RecordedEvent {
+    /// A row's place in commit order, from its `global_position` and `transaction_id`.
+    static func checkpoint(_ row: Row) throws -> Checkpoint {
         let position = try row.int64("global_position")
         guard let xid = UInt64(try row.string("transaction_id")) else {
             throw EventStoreError.corruptEvent(position: position, reason: "transaction id is not a number")
         }
+        return Checkpoint(transactionId: xid, position: position)
+    }
+
+    public static func recordedEvent(_ row: Row) throws -> RecordedEvent {
+        let place = try checkpoint(row)
         return RecordedEvent(
-            position: position, transactionId: xid, streamId: try row.string("stream_id"),
+            position: place.position, transactionId: place.transactionId, streamId: try row.string("stream_id"),
             version: try row.int64("stream_version"), id: try row.uuid("event_id"),
             type: try row.string("event_type"), schemaVersion: try row.int("schema_version"),
             data: try row.string("data"), metadata: try row.string("metadata"),

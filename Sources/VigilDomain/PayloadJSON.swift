@@ -204,8 +204,6 @@ enum PayloadJSON {
 
         // MARK: Reading values
 
-        func node(_ index: Int) -> Node { nodes[index] }
-
         func string(_ index: Int) throws -> String {
             let node = nodes[index]
             guard node.kind == .string else { throw Declined() }
@@ -352,12 +350,12 @@ enum PayloadJSON {
         var userInfo: [CodingUserInfoKey: Any] { [:] }
 
         func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-            guard document.node(node).kind == .object else { throw Declined() }
+            guard document.nodes[node].kind == .object else { throw Declined() }
             return KeyedDecodingContainer(Keyed<Key>(document: document, object: node))
         }
 
         func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
-            guard document.node(node).kind == .array else { throw Declined() }
+            guard document.nodes[node].kind == .array else { throw Declined() }
             return Unkeyed(document: document, array: node)
         }
 
@@ -401,16 +399,16 @@ enum PayloadJSON {
         var allKeys: [Key] {
             var keys: [Key] = []
             var index = object + 1
-            for _ in 0..<document.node(object).count {
+            for _ in 0..<document.nodes[object].count {
                 if let name = try? document.string(index), let key = Key(stringValue: name) { keys.append(key) }
-                index = document.node(index + 1).next
+                index = document.nodes[index + 1].next
             }
             return keys
         }
 
         func contains(_ key: Key) -> Bool { find(key) != nil }
 
-        func decodeNil(forKey key: Key) throws -> Bool { document.node(try require(key)).kind == .null }
+        func decodeNil(forKey key: Key) throws -> Bool { document.nodes[try require(key)].kind == .null }
 
         func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try document.bool(require(key)) }
         func decode(_ type: String.Type, forKey key: Key) throws -> String { try document.string(require(key)) }
@@ -448,7 +446,7 @@ enum PayloadJSON {
         let document: Document
         let array: Int
         var codingPath: [any CodingKey] { [] }
-        var count: Int? { document.node(array).count }
+        var count: Int? { document.nodes[array].count }
         var currentIndex = 0
         /// The node of the current element.
         var cursor: Int
@@ -459,18 +457,18 @@ enum PayloadJSON {
             cursor = array + 1
         }
 
-        var isAtEnd: Bool { currentIndex >= document.node(array).count }
+        var isAtEnd: Bool { currentIndex >= document.nodes[array].count }
 
         mutating func take() throws -> Int {
             guard !isAtEnd else { throw Declined() }
             let index = cursor
-            cursor = document.node(index).next
+            cursor = document.nodes[index].next
             currentIndex += 1
             return index
         }
 
         mutating func decodeNil() throws -> Bool {
-            guard !isAtEnd, document.node(cursor).kind == .null else { return false }
+            guard !isAtEnd, document.nodes[cursor].kind == .null else { return false }
             _ = try take()
             return true
         }
@@ -509,7 +507,7 @@ enum PayloadJSON {
         let node: Int
         var codingPath: [any CodingKey] { [] }
 
-        func decodeNil() -> Bool { document.node(node).kind == .null }
+        func decodeNil() -> Bool { document.nodes[node].kind == .null }
         func decode(_ type: Bool.Type) throws -> Bool { try document.bool(node) }
         func decode(_ type: String.Type) throws -> String { try document.string(node) }
         func decode(_ type: Double.Type) throws -> Double { try document.double(node) }

@@ -76,19 +76,12 @@ public enum SignerIdentity: Sendable, Equatable {
     /// folding is lower-casing). An import spent a third of its time there. Nil sends anything else (other
     /// scripts, or anything invalid, so its error message is the usual one) to the full path.
     func asciiNormalised() -> String? {
-        func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
-        func trimmed(_ bytes: ArraySlice<UInt8>, _ blank: (UInt8) -> Bool) -> ArraySlice<UInt8> {
-            var slice = bytes
-            while let first = slice.first, blank(first) { slice.removeFirst() }
-            while let last = slice.last, blank(last) { slice.removeLast() }
-            return slice
-        }
         func lowered(_ c: UInt8) -> UInt8 { (0x41...0x5A).contains(c) ? c | 0x20 : c }
         switch self {
         case .email(let raw):
             let bytes = Array(raw.utf8)
             guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
-            let email = trimmed(bytes[...], isBlank).map(lowered)
+            let email = bytes[...].trimming(Check.isBlank).map(lowered)
             // Whitespace or a control character inside, or not exactly one "@": the full path explains.
             guard email.count <= 254, email.allSatisfy({ $0 > 0x20 && $0 != 0x7F }),
                 let at = email.firstIndex(of: 0x40), at > 0, email.lastIndex(of: 0x40) == at,
@@ -98,7 +91,7 @@ public enum SignerIdentity: Sendable, Equatable {
         case .name(let raw, let country):
             let bytes = Array(raw.utf8)
             guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
-            let name = trimmed(bytes[...], { $0 == 0x20 || (0x09...0x0D).contains($0) })
+            let name = bytes[...].trimming { $0 == 0x20 || (0x09...0x0D).contains($0) }
             guard !name.isEmpty, name.count <= 200, name.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }),
                 let code = Check.asciiCountry(country)
             else { return nil }

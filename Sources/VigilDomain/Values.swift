@@ -62,11 +62,12 @@ public enum Check {
         return code
     }
 
+    /// What `CharacterSet.whitespaces` holds in ASCII: space and tab.
+    static func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
+
     /// A known code given in ASCII (blanks around it, either case), upper-cased; nil for anything else.
     static func asciiCountry(_ raw: String) -> String? {
-        var bytes = Array(raw.utf8)[...]
-        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes.removeFirst() }
-        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes.removeLast() }
+        let bytes = Array(raw.utf8)[...].trimming(isBlank)
         guard bytes.count == 2, bytes.allSatisfy({ (0x41...0x5A).contains($0 & ~0x20) }) else { return nil }
         let code = String(decoding: bytes.map { $0 & ~0x20 }, as: UTF8.self)
         return Countries.codes.contains(code) ? code : nil
@@ -132,5 +133,15 @@ public enum Check {
     static func preview(_ raw: String) -> String {
         let cleaned = String(raw.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : Character($0) })
         return cleaned.count > 40 ? String(cleaned.prefix(40)) + "…" : cleaned
+    }
+}
+
+extension ArraySlice<UInt8> {
+    /// Without the leading and trailing bytes `blank` picks.
+    func trimming(_ blank: (UInt8) -> Bool) -> ArraySlice<UInt8> {
+        var slice = self
+        while let first = slice.first, blank(first) { slice.removeFirst() }
+        while let last = slice.last, blank(last) { slice.removeLast() }
+        return slice
     }
 }
