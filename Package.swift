@@ -28,7 +28,8 @@ let package = Package(
         .target(name: "VigilDomain"),
         // Pure folds from events to read-model rows, and the runtime that stores them with their checkpoint.
         .target(name: "VigilProjections", dependencies: ["VigilDomain", "EventStore", "PostgresClient"]),
-        // The application layer: load a stream, decide, append, retry on conflict, catch projections up.
+        // The one front door: every use case as a call taking and returning Swift values; owns sessions,
+        // roles, the command pipeline (decide, append, retry a lost race) and catching projections up.
         .target(
             name: "VigilService",
             dependencies: [
@@ -37,9 +38,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "vigil",
+            // A front end: it parses, calls the service, renders. It never imports the store or the client.
             dependencies: [
-                "VigilService", "VigilDomain", "VigilProjections", "EventStore", "PostgresClient",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "VigilService", "VigilDomain", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Benchmarks against raw PostgreSQL doing the same rows in the same run (scripts/bench).
@@ -54,6 +55,7 @@ let package = Package(
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "VigilTestSupport"]),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "PostgresClient", "VigilTestSupport"]),
         .testTarget(name: "VigilDomainTests", dependencies: ["VigilDomain"]),
+        .testTarget(name: "VigilServiceTests", dependencies: ["VigilService", "VigilDomain", "EventStore", "PostgresClient"]),
         .testTarget(
             name: "VigilProjectionsTests",
             dependencies: ["VigilProjections", "VigilDomain", "VigilService", "EventStore", "PostgresClient", "VigilTestSupport"]

@@ -208,10 +208,11 @@ public final class EventStore {
         ).map(EventStore.recordedEvent)
     }
 
-    /// The streams that hold an event whose payload contains `json` (a JSON object), such as every
-    /// stream with `{"campaignId": "dad-2004"}`.
-    public func streams(withEventContaining json: String) throws -> [String] {
-        try connection.query("SELECT DISTINCT stream_id FROM vigil.events WHERE data @> \(json)::jsonb ORDER BY stream_id")
+    /// The streams that hold an event whose payload has `field` equal to the string `value`, such as
+    /// every stream with `"campaignId": "dad-2004"`.
+    public func streams(whereField field: String, equals value: String) throws -> [String] {
+        let json = "{\(jsonString(field)):\(jsonString(value))}"
+        return try connection.query("SELECT DISTINCT stream_id FROM vigil.events WHERE data @> \(json)::jsonb ORDER BY stream_id")
             .map { try $0.string("stream_id") }
     }
 

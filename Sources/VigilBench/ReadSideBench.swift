@@ -198,11 +198,11 @@ extension Bench {
         var json: String?
 
         func run() throws {
-            let setup = try VigilSession(role: .writer)
-            try setup.catchUpProjections()
+            try VigilService().catchUpProjections()
+            let setup = EventStore(connection: try Connection())
             // One mission to gather at.
             let tag = UUID().uuidString.prefix(8).lowercased()
-            try setup.store.append(
+            try setup.append(
                 to: "mission-lag-\(tag)", expected: .noStream,
                 events: [NewEvent(id: UUID(), type: "MissionRegistered", data: EventMix.mission("lag-\(tag)", country: "US", city: "Washington"))],
                 metadata: EventMetadata(commandId: UUID().uuidString, actor: "bench"))
@@ -213,7 +213,7 @@ extension Bench {
             // The runner, as `vigil projections run` does it.
             let runnerThread = Thread {
                 do {
-                    let runner = ProjectionRunner(connection: try VigilSession(role: .writer).connection)
+                    let runner = ProjectionRunner(connection: try Connection())
                     try runner.follow(pollSeconds: 1, shouldStop: { stop.value })
                 } catch {
                     FileHandle.standardError.write(Data("bench lag: runner failed: \(error)\n".utf8))
@@ -223,7 +223,7 @@ extension Bench {
             // The watcher: sees each committed command reach the activity read model.
             let watcher = Thread {
                 do {
-                    let runner = ProjectionRunner(connection: try VigilSession(role: .reporter).connection)
+                    let runner = ProjectionRunner(connection: try Connection())
                     var pending: [(Checkpoint, Date)] = []
                     while !stop.value || !pending.isEmpty || !commits.value.isEmpty {
                         pending += commits.withLock { c in defer { c.removeAll() }; return c }
@@ -241,7 +241,7 @@ extension Bench {
             }
             watcher.start()
 
-            let writer = EventStore(connection: try VigilSession(role: .writer).connection)
+            let writer = EventStore(connection: try Connection())
             let interval = 1.0 / Double(rate)
             let started = Date()
             var sent = 0

@@ -28,11 +28,11 @@ public struct LaunchCampaign: Sendable, Equatable {
 public struct AddCoalitionMember: Sendable, Equatable {
     public var campaignId: String
     public var organisation: String
-    public var role: String
+    public var role: CoalitionRole
     public var city: String?
     public var country: String?
 
-    public init(campaignId: String, organisation: String, role: String = "member", city: String? = nil, country: String? = nil) {
+    public init(campaignId: String, organisation: String, role: CoalitionRole = .member, city: String? = nil, country: String? = nil) {
         self.campaignId = campaignId
         self.organisation = organisation
         self.role = role
@@ -130,18 +130,18 @@ extension CampaignState {
         let id = try Check.id(command.campaignId, field: "campaign id")
         if case .launch(let c) = command {
             guard state.launched == nil else { throw DomainError.alreadyExists(kind: "campaign", id: id) }
-            let demands = try Check.demands(c.demands, field: "--demand")
+            let demands = try Check.demands(c.demands, field: "demand")
             guard !demands.isEmpty else {
-                throw DomainError.invalid(field: "--demand", reason: "a campaign needs at least one demand")
+                throw DomainError.invalid(field: "demand", reason: "a campaign needs at least one demand")
             }
             return [
                 .launched(
                     CampaignLaunched(
-                        campaignId: id, title: try Check.text(c.title, field: "--title", max: 200),
-                        cause: try Check.text(c.cause, field: "--cause", max: 1000, multiline: true),
-                        coalition: try Check.text(c.coalition, field: "--coalition", max: 200),
-                        addressee: try Check.text(c.addressee, field: "--addressee", max: 200), demands: demands,
-                        annualDay: try Check.optionalText(c.annualDay, field: "--annual-day", max: 200),
+                        campaignId: id, title: try Check.text(c.title, field: "title", max: 200),
+                        cause: try Check.text(c.cause, field: "cause", max: 1000, multiline: true),
+                        coalition: try Check.text(c.coalition, field: "coalition", max: 200),
+                        addressee: try Check.text(c.addressee, field: "addressee", max: 200), demands: demands,
+                        annualDay: try Check.optionalText(c.annualDay, field: "annual day", max: 200),
                         launchedAt: context.now))
             ]
         }
@@ -150,14 +150,12 @@ extension CampaignState {
         case .launch:
             return []  // handled above
         case .addMember(let c):
-            guard let role = CoalitionRole(rawValue: c.role.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                throw DomainError.invalid(field: "--role", reason: "\"\(Check.preview(c.role))\" is not a role; use member or local-lead")
-            }
-            let organisation = try Check.text(c.organisation, field: "--organisation", max: 200)
-            let city = try Check.optionalText(c.city, field: "--city", max: 100)
-            let country = try c.country.map { try Check.country($0, field: "--country") }
+            let role = c.role
+            let organisation = try Check.text(c.organisation, field: "organisation", max: 200)
+            let city = try Check.optionalText(c.city, field: "city", max: 100)
+            let country = try c.country.map { try Check.country($0, field: "country") }
             if role == .localLead && city == nil {
-                throw DomainError.invalid(field: "--city", reason: "a local lead leads in a city: give --city")
+                throw DomainError.invalid(field: "city", reason: "a local lead leads in a city: give the city")
             }
             if state.members.contains(where: { $0.organisation == organisation && $0.role == role && $0.city == city }) {
                 throw DomainError.refused("\(organisation) is already \(role == .member ? "a member" : "the local lead in \(city ?? "")") of campaign \(id)")
@@ -170,8 +168,8 @@ extension CampaignState {
                 .endorsed(
                     EndorsementRecorded(
                         campaignId: id, endorsementId: endorsementId,
-                        endorser: try Check.text(c.endorser, field: "--endorser", max: 200),
-                        office: try Check.text(c.office, field: "--office", max: 200), recordedAt: context.now))
+                        endorser: try Check.text(c.endorser, field: "endorser", max: 200),
+                        office: try Check.text(c.office, field: "office", max: 200), recordedAt: context.now))
             ]
         case .withdrawEndorsement(let c):
             let endorsementId = try Check.id(c.endorsementId, field: "endorsement id")
@@ -183,7 +181,7 @@ extension CampaignState {
                 .endorsementWithdrawn(
                     EndorsementWithdrawn(
                         campaignId: id, endorsementId: endorsementId,
-                        reason: try Check.optionalText(c.reason, field: "--reason", max: 500), withdrawnAt: context.now))
+                        reason: try Check.optionalText(c.reason, field: "reason", max: 500), withdrawnAt: context.now))
             ]
         case .issueStatement(let c):
             let statementId = try Check.id(c.statementId, field: "statement id")
@@ -191,20 +189,20 @@ extension CampaignState {
             let claims = try c.claims.map { raw -> Claim in
                 let parts = raw.split(separator: "|", maxSplits: 1).map { String($0) }
                 guard parts.count == 2 else {
-                    throw DomainError.invalid(field: "--claim", reason: "write each claim as \"what is claimed | its source\"")
+                    throw DomainError.invalid(field: "claim", reason: "write each claim as \"what is claimed | its source\"")
                 }
-                return Claim(text: try Check.text(parts[0], field: "--claim", max: 1000), source: try Check.text(parts[1], field: "--claim source", max: 300))
+                return Claim(text: try Check.text(parts[0], field: "claim", max: 1000), source: try Check.text(parts[1], field: "claim source", max: 300))
             }
-            guard claims.count <= 50 else { throw DomainError.invalid(field: "--claim", reason: "at most 50 claims") }
+            guard claims.count <= 50 else { throw DomainError.invalid(field: "claim", reason: "at most 50 claims") }
             return [
                 .statementIssued(
                     StatementIssued(
-                        campaignId: id, statementId: statementId, issuedOn: try LocalDate.parse(c.issuedOn, field: "--date"),
-                        title: try Check.text(c.title, field: "--title", max: 200),
-                        demands: try Check.demands(c.demands, field: "--demand"), claims: claims, recordedAt: context.now))
+                        campaignId: id, statementId: statementId, issuedOn: try LocalDate.parse(c.issuedOn, field: "date"),
+                        title: try Check.text(c.title, field: "title", max: 200),
+                        demands: try Check.demands(c.demands, field: "demand"), claims: claims, recordedAt: context.now))
             ]
         case .conclude(let c):
-            return [.concluded(CampaignConcluded(campaignId: id, summary: try Check.text(c.summary, field: "--summary", max: 2000, multiline: true), concludedAt: context.now))]
+            return [.concluded(CampaignConcluded(campaignId: id, summary: try Check.text(c.summary, field: "summary", max: 2000, multiline: true), concludedAt: context.now))]
         }
     }
 }

@@ -5,7 +5,7 @@ public struct ScheduleGathering: Sendable, Equatable {
     public var gatheringId: String
     public var missionId: String
     public var campaignId: String?
-    public var kind: String
+    public var kind: GatheringKind
     /// Local wall time at the mission, `YYYY-MM-DD HH:MM`.
     public var localStart: String
     public var fold: Fold?
@@ -14,7 +14,7 @@ public struct ScheduleGathering: Sendable, Equatable {
     public var organiser: String?
 
     public init(
-        gatheringId: String, missionId: String, campaignId: String? = nil, kind: String, localStart: String,
+        gatheringId: String, missionId: String, campaignId: String? = nil, kind: GatheringKind, localStart: String,
         fold: Fold? = nil, venue: String? = nil, expectedAttendance: Int? = nil, organiser: String? = nil
     ) {
         self.gatheringId = gatheringId
@@ -185,15 +185,10 @@ extension GatheringState {
         switch command {
         case .schedule(let c):
             guard !gathering.exists else { throw DomainError.alreadyExists(kind: "gathering", id: id) }
-            let missionId = try Check.id(c.missionId, field: "--mission")
+            let missionId = try Check.id(c.missionId, field: "mission")
             let mission = try openMission(state.mission, id: missionId, doing: "schedule a gathering")
-            guard let kind = GatheringKind(rawValue: c.kind.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                throw DomainError.invalid(
-                    field: "--kind",
-                    reason: "\"\(Check.preview(c.kind))\" is not a kind of gathering; use one of "
-                        + GatheringKind.allCases.map(\.rawValue).joined(separator: ", "))
-            }
-            let campaignId = try c.campaignId.map { try Check.id($0, field: "--campaign") }
+            let kind = c.kind
+            let campaignId = try c.campaignId.map { try Check.id($0, field: "campaign") }
             if let campaignId { try CampaignState.requireActive(state.campaign, id: campaignId, doing: "schedule a gathering for it") }
             let start = try resolve(c.localStart, fold: c.fold, zone: mission.timeZone)
             return [
@@ -201,9 +196,9 @@ extension GatheringState {
                     GatheringScheduled(
                         gatheringId: id, missionId: missionId, campaignId: campaignId, kind: kind, startsAt: start.instant,
                         timeZone: start.zone, localStart: start.wall,
-                        venue: try Check.optionalText(c.venue, field: "--venue", max: 300),
-                        expectedAttendance: try c.expectedAttendance.map { try Check.count($0, field: "--expected") },
-                        organiser: try Check.optionalText(c.organiser, field: "--organiser", max: 200),
+                        venue: try Check.optionalText(c.venue, field: "venue", max: 300),
+                        expectedAttendance: try c.expectedAttendance.map { try Check.count($0, field: "expected attendance") },
+                        organiser: try Check.optionalText(c.organiser, field: "organiser", max: 200),
                         scheduledAt: context.now))
             ]
         case .reschedule(let c):
@@ -218,12 +213,12 @@ extension GatheringState {
                 .rescheduled(
                     GatheringRescheduled(
                         gatheringId: id, startsAt: start.instant, timeZone: start.zone, localStart: start.wall,
-                        reason: try Check.optionalText(c.reason, field: "--reason", max: 500), rescheduledAt: context.now))
+                        reason: try Check.optionalText(c.reason, field: "reason", max: 500), rescheduledAt: context.now))
             ]
         case .cancel(let c):
             _ = try existing(gathering, id: id)
             try stillOpen(gathering, id: id, doing: "cancel it")
-            return [.cancelled(GatheringCancelled(gatheringId: id, reason: try Check.text(c.reason, field: "--reason", max: 500), cancelledAt: context.now))]
+            return [.cancelled(GatheringCancelled(gatheringId: id, reason: try Check.text(c.reason, field: "reason", max: 500), cancelledAt: context.now))]
         case .recordHeld(let c):
             _ = try existing(gathering, id: id)
             try stillOpen(gathering, id: id, doing: "record it as held")
@@ -231,14 +226,14 @@ extension GatheringState {
                 .held(
                     GatheringHeld(
                         gatheringId: id,
-                        reportedAttendance: try c.reportedAttendance.map { try Check.count($0, field: "--attendance") },
-                        notes: try Check.optionalText(c.notes, field: "--notes", max: 2000, multiline: true),
+                        reportedAttendance: try c.reportedAttendance.map { try Check.count($0, field: "attendance") },
+                        notes: try Check.optionalText(c.notes, field: "notes", max: 2000, multiline: true),
                         recordedAt: context.now))
             ]
         case .changeVenue(let c):
             _ = try existing(gathering, id: id)
             try stillOpen(gathering, id: id, doing: "move it")
-            let venue = try Check.text(c.venue, field: "--venue", max: 300)
+            let venue = try Check.text(c.venue, field: "venue", max: 300)
             guard venue != gathering.venue else {
                 throw DomainError.refused("gathering \(id) is already at \(venue); nothing to change")
             }
@@ -246,20 +241,20 @@ extension GatheringState {
         case .recordNamesRead(let c):
             _ = try existing(gathering, id: id)
             try notCalledOff(gathering, id: id, doing: "record names read there")
-            let names = try Check.count(c.names, field: "--names")
-            let readers = try Check.count(c.readers, field: "--readers")
-            guard names >= 1 else { throw DomainError.invalid(field: "--names", reason: "a reading has at least one name") }
-            guard readers >= 1 else { throw DomainError.invalid(field: "--readers", reason: "a reading has at least one reader") }
-            let listRef = try Check.reference(c.listRef, field: "--list-ref")
+            let names = try Check.count(c.names, field: "names")
+            let readers = try Check.count(c.readers, field: "readers")
+            guard names >= 1 else { throw DomainError.invalid(field: "names", reason: "a reading has at least one name") }
+            guard readers >= 1 else { throw DomainError.invalid(field: "readers", reason: "a reading has at least one reader") }
+            let listRef = try Check.reference(c.listRef, field: "list reference")
             return [.namesRead(NamesRead(gatheringId: id, names: names, readers: readers, listRef: listRef, recordedAt: context.now))]
         case .recordCoverage(let c):
             _ = try existing(gathering, id: id)
             return [
                 .coverage(
                     CoverageRecorded(
-                        gatheringId: id, outlet: try Check.text(c.outlet, field: "--outlet", max: 200),
-                        language: try c.language.map { try Check.language($0, field: "--language") },
-                        link: try c.link.map { try Check.link($0, field: "--link") }, recordedAt: context.now))
+                        gatheringId: id, outlet: try Check.text(c.outlet, field: "outlet", max: 200),
+                        language: try c.language.map { try Check.language($0, field: "language") },
+                        link: try c.link.map { try Check.link($0, field: "link") }, recordedAt: context.now))
             ]
         case .recordNoShow(let c):
             _ = try existing(gathering, id: id)
@@ -267,14 +262,14 @@ extension GatheringState {
             return [
                 .noShow(
                     MediaNoShow(
-                        gatheringId: id, outlet: try Check.text(c.outlet, field: "--outlet", max: 200),
-                        notes: try Check.optionalText(c.notes, field: "--notes", max: 2000, multiline: true),
+                        gatheringId: id, outlet: try Check.text(c.outlet, field: "outlet", max: 200),
+                        notes: try Check.optionalText(c.notes, field: "notes", max: 2000, multiline: true),
                         recordedAt: context.now))
             ]
         case .recordNotHeld(let c):
             _ = try existing(gathering, id: id)
             try stillOpen(gathering, id: id, doing: "record it as not held")
-            return [.notHeld(GatheringNotHeld(gatheringId: id, reason: try Check.text(c.reason, field: "--reason", max: 500), recordedAt: context.now))]
+            return [.notHeld(GatheringNotHeld(gatheringId: id, reason: try Check.text(c.reason, field: "reason", max: 500), recordedAt: context.now))]
         }
     }
 
@@ -317,10 +312,10 @@ extension GatheringState {
     }
 
     static func resolve(_ raw: String, fold: Fold?, zone name: String) throws -> LocalTime {
-        let wall = try WallTime.parse(raw, field: "--at")
+        let wall = try WallTime.parse(raw, field: "local time")
         guard let zone = TimeZone(identifier: name) else {
             throw DomainError.invalid(field: "mission time zone", reason: "\(name) is not known to this machine's time zone data")
         }
-        return try LocalTime.resolve(wall, in: zone, fold: fold, field: "--at")
+        return try LocalTime.resolve(wall, in: zone, fold: fold, field: "local time")
     }
 }

@@ -143,7 +143,7 @@ public struct LocalTime: Hashable, Codable, Sendable {
                 throw DomainError.invalid(
                     field: field,
                     reason: "\(wall) happens twice in \(zone.identifier) (the clocks go back that night); "
-                        + "add --fold earlier or --fold later to say which")
+                        + "say which with a fold: earlier or later")
             }
             let chosen = fold == .earlier ? candidates[0] : candidates[candidates.count - 1]
             return LocalTime(instant: Date(timeIntervalSince1970: Double(chosen)), zone: zone.identifier, wall: wall)

@@ -5,14 +5,14 @@ public struct RegisterMission: Sendable, Equatable {
     public var missionId: String
     public var name: String
     public var sendingState: String
-    public var kind: String
+    public var kind: MissionKind
     public var city: String
     public var country: String
     public var timeZone: String
     public var address: String?
 
     public init(
-        missionId: String, name: String, sendingState: String, kind: String, city: String, country: String,
+        missionId: String, name: String, sendingState: String, kind: MissionKind, city: String, country: String,
         timeZone: String, address: String? = nil
     ) {
         self.missionId = missionId
@@ -81,41 +81,35 @@ extension MissionState {
         case .register(let c):
             let id = try Check.id(c.missionId, field: "mission id")
             guard !state.isRegistered else { throw DomainError.alreadyExists(kind: "mission", id: id) }
-            guard let kind = MissionKind(rawValue: c.kind.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                throw DomainError.invalid(
-                    field: "--kind",
-                    reason: "\"\(Check.preview(c.kind))\" is not a kind of mission; use one of "
-                        + MissionKind.allCases.map(\.rawValue).joined(separator: ", "))
-            }
             return [
                 .registered(
                     MissionRegistered(
                         missionId: id,
-                        name: try Check.text(c.name, field: "--name", max: 200),
-                        sendingState: try Check.country(c.sendingState, field: "--sending-state"),
-                        kind: kind,
-                        city: try Check.text(c.city, field: "--city", max: 100),
-                        country: try Check.country(c.country, field: "--country"),
-                        timeZone: try Check.zone(c.timeZone, field: "--zone").identifier,
-                        address: try Check.optionalText(c.address, field: "--address", max: 300),
+                        name: try Check.text(c.name, field: "name", max: 200),
+                        sendingState: try Check.country(c.sendingState, field: "sending state"),
+                        kind: c.kind,
+                        city: try Check.text(c.city, field: "city", max: 100),
+                        country: try Check.country(c.country, field: "country"),
+                        timeZone: try Check.zone(c.timeZone, field: "time zone").identifier,
+                        address: try Check.optionalText(c.address, field: "address", max: 300),
                         registeredAt: context.now))
             ]
         case .correct(let c):
             let id = try Check.id(c.missionId, field: "mission id")
             guard let current = state.registration else { throw DomainError.notFound(kind: "mission", id: id) }
             var change = MissionCorrected(
-                missionId: id, name: try Check.optionalText(c.name, field: "--name", max: 200),
-                city: try Check.optionalText(c.city, field: "--city", max: 100),
-                timeZone: try c.timeZone.map { try Check.zone($0, field: "--zone").identifier },
-                address: try Check.optionalText(c.address, field: "--address", max: 300),
-                reason: try Check.text(c.reason, field: "--reason", max: 500), correctedAt: context.now)
+                missionId: id, name: try Check.optionalText(c.name, field: "name", max: 200),
+                city: try Check.optionalText(c.city, field: "city", max: 100),
+                timeZone: try c.timeZone.map { try Check.zone($0, field: "time zone").identifier },
+                address: try Check.optionalText(c.address, field: "address", max: 300),
+                reason: try Check.text(c.reason, field: "reason", max: 500), correctedAt: context.now)
             if change.name == current.name { change.name = nil }
             if change.city == current.city { change.city = nil }
             if change.timeZone == current.timeZone { change.timeZone = nil }
             if change.address == current.address { change.address = nil }
             guard change.name != nil || change.city != nil || change.timeZone != nil || change.address != nil else {
                 throw DomainError.refused(
-                    "nothing to correct for mission \(id): give --name, --city, --zone or --address with a new value")
+                    "nothing to correct for mission \(id): give a new name, city, time zone or address")
             }
             return [.corrected(change)]
         case .close(let c):
@@ -124,7 +118,7 @@ extension MissionState {
             if let closed = state.closed {
                 throw DomainError.refused("mission \(id) was already closed on \(closed.closedAt.dayString)")
             }
-            return [.closed(MissionClosed(missionId: id, reason: try Check.text(c.reason, field: "--reason", max: 500), closedAt: context.now))]
+            return [.closed(MissionClosed(missionId: id, reason: try Check.text(c.reason, field: "reason", max: 500), closedAt: context.now))]
         }
     }
 }

@@ -4,13 +4,13 @@ import Foundation
 public struct DraftPetition: Sendable, Equatable {
     public var petitionId: String
     public var campaignId: String?
-    public var kind: String
+    public var kind: PetitionKind
     public var title: String
     public var addressee: String
     public var text: String
     public var demands: [String]
 
-    public init(petitionId: String, campaignId: String? = nil, kind: String = "petition", title: String, addressee: String, text: String, demands: [String] = []) {
+    public init(petitionId: String, campaignId: String? = nil, kind: PetitionKind = .petition, title: String, addressee: String, text: String, demands: [String] = []) {
         self.petitionId = petitionId
         self.campaignId = campaignId
         self.kind = kind
@@ -59,15 +59,15 @@ public enum SignerIdentity: Sendable, Equatable {
             guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), email.count <= 254,
                 !email.contains(where: { $0.isWhitespace })
             else {
-                throw DomainError.invalid(field: "--email", reason: "is not an e-mail address")
+                throw DomainError.invalid(field: "email", reason: "is not an e-mail address")
             }
             return "email:\(email)"
         case .name(let raw, let country):
-            let name = try Check.text(raw, field: "--name", max: 200)
+            let name = try Check.text(raw, field: "name", max: 200)
                 .precomposedStringWithCompatibilityMapping
                 .folding(options: [.caseInsensitive, .widthInsensitive], locale: nil)
                 .split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
-            return "name:\(name)|\(try Check.country(country, field: "--country"))"
+            return "name:\(name)|\(try Check.country(country, field: "country"))"
         }
     }
 
@@ -117,11 +117,11 @@ public struct RecordSignature: Sendable, Equatable {
     /// The keyed hash of the signer's identity (hex, 64 characters), made by the service.
     public var signerRef: String?
     public var country: String?
-    public var channel: String
+    public var channel: SignatureChannel
 
     public init(
         petitionId: String, identity: SignerIdentity? = nil, signerRef: String? = nil, country: String? = nil,
-        channel: String = "online"
+        channel: SignatureChannel = .online
     ) {
         self.petitionId = petitionId
         self.identity = identity
@@ -134,12 +134,12 @@ public struct RecordSignature: Sendable, Equatable {
 /// Record a batch of signatures counted by country.
 public struct CountSignatures: Sendable, Equatable {
     public var petitionId: String
-    public var channel: String
+    public var channel: SignatureChannel
     /// "KR=800" pairs; "ZZ" for unknown.
     public var byCountry: [String]
     public var batchRef: String?
 
-    public init(petitionId: String, channel: String, byCountry: [String], batchRef: String? = nil) {
+    public init(petitionId: String, channel: SignatureChannel, byCountry: [String], batchRef: String? = nil) {
         self.petitionId = petitionId
         self.channel = channel
         self.byCountry = byCountry
@@ -150,10 +150,10 @@ public struct CountSignatures: Sendable, Equatable {
 /// Import a batch of signatures: each a keyed reference (made by the service) and a country.
 public struct ImportSignatures: Sendable, Equatable {
     public var petitionId: String
-    public var channel: String
+    public var channel: SignatureChannel
     public var signers: [(ref: String, country: String?)]
 
-    public init(petitionId: String, channel: String, signers: [(ref: String, country: String?)]) {
+    public init(petitionId: String, channel: SignatureChannel, signers: [(ref: String, country: String?)]) {
         self.petitionId = petitionId
         self.channel = channel
         self.signers = signers
@@ -172,7 +172,7 @@ public struct AttemptDelivery: Sendable, Equatable {
     public var missionId: String
     public var gatheringId: String?
     public var version: Int?
-    public var outcome: String
+    public var outcome: DeliveryOutcome
     public var receivedBy: String?
     /// Local date and time at the mission; without it, the gathering's start.
     public var localTime: String?
@@ -181,7 +181,7 @@ public struct AttemptDelivery: Sendable, Equatable {
 
     public init(
         petitionId: String, deliveryId: String, missionId: String, gatheringId: String? = nil, version: Int? = nil,
-        outcome: String, receivedBy: String? = nil, localTime: String? = nil, fold: Fold? = nil, notes: String? = nil
+        outcome: DeliveryOutcome, receivedBy: String? = nil, localTime: String? = nil, fold: Fold? = nil, notes: String? = nil
     ) {
         self.petitionId = petitionId
         self.deliveryId = deliveryId
@@ -248,16 +248,14 @@ extension PetitionState {
         let state = context.petition
         if case .draft(let c) = command {
             guard state.drafted == nil else { throw DomainError.alreadyExists(kind: "petition", id: id) }
-            guard let kind = PetitionKind(rawValue: c.kind.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                throw DomainError.invalid(field: "--kind", reason: "\"\(Check.preview(c.kind))\" is not petition or letter")
-            }
-            let campaignId = try c.campaignId.map { try Check.id($0, field: "--campaign") }
+            let kind = c.kind
+            let campaignId = try c.campaignId.map { try Check.id($0, field: "campaign") }
             if let campaignId { try CampaignState.requireActive(context.campaign, id: campaignId, doing: "draft a petition for it") }
             let content = PetitionText(
-                title: try Check.text(c.title, field: "--title", max: 200),
-                addressee: try Check.text(c.addressee, field: "--addressee", max: 200),
-                text: try Check.text(c.text, field: "--text", max: 20_000, multiline: true),
-                demands: try Check.demands(c.demands, field: "--demand"))
+                title: try Check.text(c.title, field: "title", max: 200),
+                addressee: try Check.text(c.addressee, field: "addressee", max: 200),
+                text: try Check.text(c.text, field: "text", max: 20_000, multiline: true),
+                demands: try Check.demands(c.demands, field: "demand"))
             return [.drafted(PetitionDrafted(petitionId: id, campaignId: campaignId, kind: kind, content: content, draftedAt: ctx.now))]
         }
         guard let drafted = state.drafted else { throw DomainError.notFound(kind: "petition", id: id) }
@@ -267,10 +265,10 @@ extension PetitionState {
         case .revise(let c):
             let current = state.versions[state.versions.count - 1]
             let content = PetitionText(
-                title: try Check.optionalText(c.title, field: "--title", max: 200) ?? current.title,
-                addressee: try Check.optionalText(c.addressee, field: "--addressee", max: 200) ?? current.addressee,
-                text: try Check.optionalText(c.text, field: "--text", max: 20_000, multiline: true) ?? current.text,
-                demands: try c.demands.map { try Check.demands($0, field: "--demand") } ?? current.demands)
+                title: try Check.optionalText(c.title, field: "title", max: 200) ?? current.title,
+                addressee: try Check.optionalText(c.addressee, field: "addressee", max: 200) ?? current.addressee,
+                text: try Check.optionalText(c.text, field: "text", max: 20_000, multiline: true) ?? current.text,
+                demands: try c.demands.map { try Check.demands($0, field: "demand") } ?? current.demands)
             guard content != current else { throw DomainError.refused("the revision of \(id) changes nothing") }
             let frozen = state.deliveredVersions.contains(state.currentVersion)
             let version = frozen ? state.currentVersion + 1 : state.currentVersion
@@ -290,8 +288,8 @@ extension PetitionState {
             return [
                 .signed(
                     SignatureRecorded(
-                        petitionId: id, signerRef: ref, country: try c.country.map { try Check.country($0, field: "--country") },
-                        channel: try channel(c.channel), recordedAt: ctx.now))
+                        petitionId: id, signerRef: ref, country: try c.country.map { try Check.country($0, field: "country") },
+                        channel: c.channel, recordedAt: ctx.now))
             ]
         case .count(let c):
             try requireOpen(state, id: id)
@@ -299,25 +297,25 @@ extension PetitionState {
             for pair in c.byCountry {
                 let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2, let n = Int(parts[1].trimmingCharacters(in: .whitespaces)) else {
-                    throw DomainError.invalid(field: "--count", reason: "write each count as COUNTRY=N, such as KR=800 (ZZ where unknown)")
+                    throw DomainError.invalid(field: "count", reason: "write each count as COUNTRY=N, such as KR=800 (ZZ where unknown)")
                 }
-                let code = parts[0].trimmingCharacters(in: .whitespaces).uppercased() == "ZZ" ? "ZZ" : try Check.country(parts[0], field: "--count")
-                guard counts[code] == nil else { throw DomainError.invalid(field: "--count", reason: "\(code) is counted twice in one batch") }
-                counts[code] = try Check.count(n, field: "--count \(code)")
+                let code = parts[0].trimmingCharacters(in: .whitespaces).uppercased() == "ZZ" ? "ZZ" : try Check.country(parts[0], field: "count")
+                guard counts[code] == nil else { throw DomainError.invalid(field: "count", reason: "\(code) is counted twice in one batch") }
+                counts[code] = try Check.count(n, field: "count for \(code)")
             }
             let total = counts.values.reduce(0, +)
-            guard total >= 1 else { throw DomainError.invalid(field: "--count", reason: "a batch counts at least one signature") }
-            guard total <= maximumBatch else { throw DomainError.invalid(field: "--count", reason: "a batch of \(total) is above \(maximumBatch); split it") }
+            guard total >= 1 else { throw DomainError.invalid(field: "count", reason: "a batch counts at least one signature") }
+            guard total <= maximumBatch else { throw DomainError.invalid(field: "count", reason: "a batch of \(total) is above \(maximumBatch); split it") }
             return [
                 .counted(
                     SignaturesCounted(
-                        petitionId: id, channel: try channel(c.channel), byCountry: counts, total: total,
-                        batchRef: try c.batchRef.map { try Check.reference($0, field: "--batch-ref") }, recordedAt: ctx.now))
+                        petitionId: id, channel: c.channel, byCountry: counts, total: total,
+                        batchRef: try c.batchRef.map { try Check.reference($0, field: "batch reference") }, recordedAt: ctx.now))
             ]
         case .importBatch(let c):
             try requireOpen(state, id: id)
             guard c.signers.count <= 10_000 else {
-                throw DomainError.invalid(field: "--batch", reason: "a batch of \(c.signers.count) is above 10000; import in smaller batches")
+                throw DomainError.invalid(field: "batch", reason: "a batch of \(c.signers.count) is above 10000; import in smaller batches")
             }
             var seen = Set<SignerKey>()  // this batch's; the petition's set is only read, never copied
             seen.reserveCapacity(c.signers.count)
@@ -337,7 +335,7 @@ extension PetitionState {
             return [
                 .imported(
                     SignaturesImported(
-                        petitionId: id, channel: try channel(c.channel), signerRefs: refs, byCountry: byCountry,
+                        petitionId: id, channel: c.channel, signerRefs: refs, byCountry: byCountry,
                         duplicatesSkipped: c.signers.count - refs.count, recordedAt: ctx.now))
             ]
         case .close:
@@ -346,25 +344,21 @@ extension PetitionState {
         case .deliver(let c):
             let deliveryId = try Check.id(c.deliveryId, field: "delivery id")
             guard state.deliveries[deliveryId] == nil else { throw DomainError.alreadyExists(kind: "delivery", id: deliveryId) }
-            let missionId = try Check.id(c.missionId, field: "--mission")
+            let missionId = try Check.id(c.missionId, field: "mission")
             let mission = try GatheringState.openMission(context.mission, id: missionId, doing: "deliver a petition there")
-            guard let outcome = DeliveryOutcome(rawValue: c.outcome.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                throw DomainError.invalid(
-                    field: "--outcome",
-                    reason: "\"\(Check.preview(c.outcome))\" is not an outcome; use one of " + DeliveryOutcome.allCases.map(\.rawValue).joined(separator: ", "))
-            }
+            let outcome = c.outcome
             let version = c.version ?? state.currentVersion
             guard (1...state.currentVersion).contains(version) else {
-                throw DomainError.invalid(field: "--version", reason: "\(id) has versions 1 to \(state.currentVersion)")
+                throw DomainError.invalid(field: "version", reason: "\(id) has versions 1 to \(state.currentVersion)")
             }
-            let receivedBy = try Check.optionalText(c.receivedBy, field: "--received-by", max: 200)
+            let receivedBy = try Check.optionalText(c.receivedBy, field: "received by", max: 200)
             if receivedBy != nil && outcome != .accepted {
-                throw DomainError.invalid(field: "--received-by", reason: "only an accepted delivery is received by someone")
+                throw DomainError.invalid(field: "received by", reason: "only an accepted delivery is received by someone")
             }
             var gatheringId: String?
             var when: LocalTime?
             if let raw = c.gatheringId {
-                let gid = try Check.id(raw, field: "--gathering")
+                let gid = try Check.id(raw, field: "gathering")
                 guard let scheduled = context.gathering.scheduled else { throw DomainError.notFound(kind: "gathering", id: gid) }
                 guard scheduled.missionId == missionId else {
                     throw DomainError.refused("gathering \(gid) is at mission \(scheduled.missionId), not \(missionId)")
@@ -379,7 +373,7 @@ extension PetitionState {
                 when = try GatheringState.resolve(raw, fold: c.fold, zone: mission.timeZone)
             }
             guard let when else {
-                throw DomainError.invalid(field: "--at", reason: "say when it happened: --at \"YYYY-MM-DD HH:MM\" (local), or --gathering")
+                throw DomainError.invalid(field: "local time", reason: "say when it happened: its local time (YYYY-MM-DD HH:MM), or the gathering it happened at")
             }
             return [
                 .deliveryAttempted(
@@ -387,7 +381,7 @@ extension PetitionState {
                         petitionId: id, deliveryId: deliveryId, missionId: missionId, gatheringId: gatheringId,
                         version: version, outcome: outcome, receivedBy: receivedBy, attemptedAt: when.instant,
                         timeZone: when.zone, localTime: when.wall,
-                        notes: try Check.optionalText(c.notes, field: "--notes", max: 2000, multiline: true), recordedAt: ctx.now))
+                        notes: try Check.optionalText(c.notes, field: "notes", max: 2000, multiline: true), recordedAt: ctx.now))
             ]
         }
     }
@@ -396,15 +390,8 @@ extension PetitionState {
     public static func requireOpen(_ state: PetitionState, id: String) throws {
         switch state.status {
         case .open: return
-        case .draft: throw DomainError.refused("petition \(id) is not open for signatures yet; open it first (vigil petition open)")
+        case .draft: throw DomainError.refused("petition \(id) is not open for signatures yet; open it first")
         case .closed: throw DomainError.refused("petition \(id) is closed; it takes no more signatures")
         }
-    }
-
-    static func channel(_ raw: String) throws -> SignatureChannel {
-        guard let channel = SignatureChannel(rawValue: raw.trimmingCharacters(in: .whitespaces).lowercased()) else {
-            throw DomainError.invalid(field: "--channel", reason: "\"\(Check.preview(raw))\" is not online or paper")
-        }
-        return channel
     }
 }

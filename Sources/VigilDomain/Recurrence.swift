@@ -128,13 +128,30 @@ public struct RecurrenceState: Sendable, Equatable, Encodable {
     }
 }
 
+/// A day of the week, numbered as ISO 8601 does (Monday is 1).
+public enum Weekday: Int, Sendable, CaseIterable, Codable {
+    case monday = 1, tuesday, wednesday, thursday, friday, saturday, sunday
+
+    /// Its name in lower case, such as `tuesday`.
+    public var name: String { String(describing: self) }
+
+    /// The day a person typed: its name or the first three letters or more of it, in any case.
+    public init?(name raw: String) {
+        let typed = raw.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let day = Weekday.allCases.first(where: { $0.name == typed || ($0.name.hasPrefix(typed) && typed.count >= 3) }) else {
+            return nil
+        }
+        self = day
+    }
+}
+
 /// Set up a weekly gathering.
 public struct ScheduleRecurrence: Sendable, Equatable {
     public var recurrenceId: String
     public var missionId: String
     public var campaignId: String?
-    public var kind: String
-    public var weekday: String
+    public var kind: GatheringKind
+    public var weekday: Weekday
     /// Local time, `HH:MM`.
     public var time: String
     public var from: String
@@ -143,7 +160,7 @@ public struct ScheduleRecurrence: Sendable, Equatable {
     public var organiser: String?
 
     public init(
-        recurrenceId: String, missionId: String, campaignId: String? = nil, kind: String, weekday: String, time: String,
+        recurrenceId: String, missionId: String, campaignId: String? = nil, kind: GatheringKind, weekday: Weekday, time: String,
         from: String, until: String? = nil, venue: String? = nil, organiser: String? = nil
     ) {
         self.recurrenceId = recurrenceId
@@ -189,7 +206,6 @@ public struct RecurrenceContext: Sendable, Equatable {
 }
 
 extension RecurrenceState {
-    static let weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
     /// Decides what a command records.
     public static func decide(_ command: RecurrenceCommand, _ context: RecurrenceContext, _ ctx: CommandContext) throws -> [RecurrenceEvent] {
@@ -197,28 +213,22 @@ extension RecurrenceState {
         let state = context.recurrence
         if case .schedule(let c) = command {
             guard state.rule == nil else { throw DomainError.alreadyExists(kind: "weekly gathering", id: id) }
-            let missionId = try Check.id(c.missionId, field: "--mission")
+            let missionId = try Check.id(c.missionId, field: "mission")
             let mission = try GatheringState.openMission(context.mission, id: missionId, doing: "set up a weekly gathering there")
-            let campaignId = try c.campaignId.map { try Check.id($0, field: "--campaign") }
+            let campaignId = try c.campaignId.map { try Check.id($0, field: "campaign") }
             if let campaignId { try CampaignState.requireActive(context.campaign, id: campaignId, doing: "set up a weekly gathering for it") }
-            guard let kind = GatheringKind(rawValue: c.kind.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                throw DomainError.invalid(field: "--kind", reason: "\"\(Check.preview(c.kind))\" is not a kind of gathering; use one of " + GatheringKind.allCases.map(\.rawValue).joined(separator: ", "))
-            }
-            let day = c.weekday.trimmingCharacters(in: .whitespaces).lowercased()
-            guard let index = weekdays.firstIndex(where: { $0 == day || ($0.hasPrefix(day) && day.count >= 3) }) else {
-                throw DomainError.invalid(field: "--every", reason: "\"\(Check.preview(c.weekday))\" is not a day of the week")
-            }
-            let clock = try WallTime.parse("2000-01-01 " + c.time, field: "--time")
-            let from = try LocalDate.parse(c.from, field: "--from")
-            let until = try c.until.map { try LocalDate.parse($0, field: "--until") }
-            if let until, until < from { throw DomainError.invalid(field: "--until", reason: "\(until) is before --from \(from)") }
+            let kind = c.kind
+            let clock = try WallTime.parse("2000-01-01 " + c.time, field: "time")
+            let from = try LocalDate.parse(c.from, field: "first date")
+            let until = try c.until.map { try LocalDate.parse($0, field: "until") }
+            if let until, until < from { throw DomainError.invalid(field: "until", reason: "\(until) is before the first date \(from)") }
             return [
                 .scheduled(
                     RecurrenceScheduled(
-                        recurrenceId: id, missionId: missionId, campaignId: campaignId, kind: kind, weekday: index + 1,
+                        recurrenceId: id, missionId: missionId, campaignId: campaignId, kind: kind, weekday: c.weekday.rawValue,
                         hour: clock.hour, minute: clock.minute, timeZone: mission.timeZone, from: from, until: until,
-                        venue: try Check.optionalText(c.venue, field: "--venue", max: 300),
-                        organiser: try Check.optionalText(c.organiser, field: "--organiser", max: 200), scheduledAt: ctx.now))
+                        venue: try Check.optionalText(c.venue, field: "venue", max: 300),
+                        organiser: try Check.optionalText(c.organiser, field: "organiser", max: 200), scheduledAt: ctx.now))
             ]
         }
         guard let rule = state.rule else { throw DomainError.notFound(kind: "weekly gathering", id: id) }
@@ -229,7 +239,7 @@ extension RecurrenceState {
             let date = try occurrenceDate(raw, state: state, rule: rule, id: id)
             guard !state.skipped.contains(date) else { throw DomainError.refused("\(date) is already skipped for \(id)") }
             guard state.held[date] == nil else { throw DomainError.refused("\(id) was held on \(date); it cannot be skipped") }
-            return [.skipped(OccurrenceSkipped(recurrenceId: id, date: date, reason: try Check.optionalText(reason, field: "--reason", max: 500), recordedAt: ctx.now))]
+            return [.skipped(OccurrenceSkipped(recurrenceId: id, date: date, reason: try Check.optionalText(reason, field: "reason", max: 500), recordedAt: ctx.now))]
         case .recordHeld(_, let raw, let attendance, let notes):
             let date = try occurrenceDate(raw, state: state, rule: rule, id: id)
             guard !state.skipped.contains(date) else { throw DomainError.refused("\(date) was skipped for \(id); it cannot be recorded as held") }
@@ -239,26 +249,26 @@ extension RecurrenceState {
                 .held(
                     OccurrenceHeld(
                         recurrenceId: id, date: date, startsAt: RecurrenceState.resolve(date, rule: rule, zone: zone).instant,
-                        reportedAttendance: try attendance.map { try Check.count($0, field: "--attendance") },
-                        notes: try Check.optionalText(notes, field: "--notes", max: 2000, multiline: true), recordedAt: ctx.now))
+                        reportedAttendance: try attendance.map { try Check.count($0, field: "attendance") },
+                        notes: try Check.optionalText(notes, field: "notes", max: 2000, multiline: true), recordedAt: ctx.now))
             ]
         case .end(_, let raw, let reason):
-            let last = try LocalDate.parse(raw, field: "--last")
+            let last = try LocalDate.parse(raw, field: "last date")
             guard state.ended == nil else { throw DomainError.refused("\(id) has already ended") }
-            guard last >= rule.from else { throw DomainError.invalid(field: "--last", reason: "\(last) is before the first date \(rule.from)") }
+            guard last >= rule.from else { throw DomainError.invalid(field: "last date", reason: "\(last) is before the first date \(rule.from)") }
             if let held = state.held.keys.max(), held > last {
                 throw DomainError.refused("\(id) was held on \(held), after \(last)")
             }
-            return [.ended(RecurrenceEnded(recurrenceId: id, lastDate: last, reason: try Check.optionalText(reason, field: "--reason", max: 500), endedAt: ctx.now))]
+            return [.ended(RecurrenceEnded(recurrenceId: id, lastDate: last, reason: try Check.optionalText(reason, field: "reason", max: 500), endedAt: ctx.now))]
         }
     }
 
     static func occurrenceDate(_ raw: String, state: RecurrenceState, rule: RecurrenceScheduled, id: String) throws -> LocalDate {
-        let date = try LocalDate.parse(raw, field: "--date")
+        let date = try LocalDate.parse(raw, field: "date")
         guard state.covers(date) else {
             throw DomainError.invalid(
-                field: "--date",
-                reason: "\(id) meets on \(weekdays[rule.weekday - 1].capitalized)s from \(rule.from)\(state.lastDate.map { " to \($0)" } ?? ""); \(date) is not one of its dates")
+                field: "date",
+                reason: "\(id) meets on \(Weekday(rawValue: rule.weekday)?.name.capitalized ?? "the same day")s from \(rule.from)\(state.lastDate.map { " to \($0)" } ?? ""); \(date) is not one of its dates")
         }
         return date
     }

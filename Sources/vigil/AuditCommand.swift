@@ -1,8 +1,6 @@
 import ArgumentParser
-import EventStore
 import Foundation
 import VigilDomain
-import VigilProjections
 import VigilService
 
 /// `vigil audit …`: the raw history, the state of anything as it stood, and proof the log was not altered.
@@ -39,23 +37,13 @@ struct AuditCommand: ParsableCommand {
             try CLI.run {
                 let since = try self.since.map { try AuditTime.parse($0, field: "--since", endOfDay: false) }
                 let until = try self.until.map { try AuditTime.parse($0, field: "--until", endOfDay: true) }
-                guard (1...1_000_000).contains(limit) else {
-                    throw DomainError.invalid(field: "--limit", reason: "give 1 to 1000000")
-                }
-                let session = try VigilSession(role: .auditor)
-                var streams: [String]?
-                if let stream { streams = [stream] }
-                if let campaign {
-                    let id = try Check.id(campaign, field: "--campaign")
-                    let json = String(decoding: try JSONSerialization.data(withJSONObject: ["campaignId": id]), as: UTF8.self)
-                    streams = (streams ?? []) + [Streams.campaign(id)] + (try session.store.streams(withEventContaining: json))
-                }
-                let events = try session.store.history(streams: streams, since: since, until: until, limit: limit)
+                let events = try VigilService().history(
+                    HistoryFilter(stream: stream, campaign: campaign, since: since, until: until, limit: limit))
                 if format == .json {
                     for e in events {
                         Output.printJSON([
                             "position": e.position, "recordedAt": Output.iso(e.recordedAt), "actor": e.actor,
-                            "commandId": e.commandId ?? "", "stream": e.streamId, "version": e.version, "type": e.type,
+                            "commandId": e.commandId ?? "", "stream": e.stream, "version": e.version, "type": e.type,
                             "data": (try? JSONSerialization.jsonObject(with: Data(e.data.utf8))) ?? e.data,
                         ])
                     }
@@ -64,7 +52,7 @@ struct AuditCommand: ParsableCommand {
                         ["position", "recorded (UTC)", "actor", "command", "stream", "v", "type", "data"],
                         events.map {
                             [String($0.position), Output.iso($0.recordedAt), $0.actor, String(($0.commandId ?? "").prefix(20)),
-                             $0.streamId, String($0.version), $0.type, String($0.data.prefix(80))]
+                             $0.stream, String($0.version), $0.type, String($0.data.prefix(80))]
                         }, format: .table)
                 }
             }
@@ -81,8 +69,8 @@ struct AuditCommand: ParsableCommand {
                 """
         )
 
-        @Argument(help: "campaign, mission, gathering, weekly or petition.")
-        var kind: String
+        @Argument(help: "What to replay.")
+        var kind: ReplayKind
         @Argument(help: "Its id.")
         var id: String
         @Option(name: .customLong("as-of"), help: "As recorded at this time (UTC).")
@@ -97,9 +85,7 @@ struct AuditCommand: ParsableCommand {
         func run() throws {
             try CLI.run {
                 let asOf = try self.asOf.map { try AuditTime.parse($0, field: "--as-of", endOfDay: true) }
-                let id = try Check.id(id, field: "id")
-                let session = try VigilSession(role: .auditor)
-                let state = try session.replay(kind: kind, id: id, asOf: asOf, position: position)
+                let state = try VigilService().replay(kind, id: id, asOf: asOf, position: position)
                 print(String(decoding: try state.json(), as: UTF8.self))
             }
         }
@@ -120,38 +106,32 @@ struct AuditCommand: ParsableCommand {
 
         func run() throws {
             try CLI.run {
-                let session = try VigilSession(role: .auditor)
-                let chains = try session.store.verifyChains()
-                let guards = try session.store.verifyGuards()
-                let runner = ProjectionRunner(connection: session.connection)
-                var projections: [(String, String?)] = []
-                for projection in Projections.all {
-                    projections.append((projection.name, try runner.compareWithReplay(projection)))
-                }
-                let holds = chains.holds && guards.allSatisfy(\.holds) && projections.allSatisfy { $0.1 == nil }
+                let report = try VigilService().verify()
                 if format == .json {
                     var object: [String: Any] = [
-                        "holds": holds, "streams": chains.streams, "events": chains.events,
-                        "guards": guards.map { ["check": $0.name, "holds": $0.holds] },
-                        "projections": projections.map { ["projection": $0.0, "matchesReplay": $0.1 == nil, "difference": $0.1 ?? ""] },
+                        "holds": report.holds, "streams": report.streams, "events": report.events,
+                        "guards": report.guards.map { ["check": $0.name, "holds": $0.holds] },
+                        "projections": report.projections.map {
+                            ["projection": $0.name, "matchesReplay": $0.difference == nil, "difference": $0.difference ?? ""]
+                        },
                     ]
-                    if let broken = chains.firstBreak {
-                        object["firstBreak"] = ["position": broken.position, "stream": broken.streamId, "version": broken.version, "reason": broken.reason]
+                    if let broken = report.firstBreak {
+                        object["firstBreak"] = ["position": broken.position, "stream": broken.stream, "version": broken.version, "reason": broken.reason]
                     }
                     Output.printJSON(object)
                 } else {
-                    if let broken = chains.firstBreak {
+                    if let broken = report.firstBreak {
                         print("the log was altered: \(broken)")
                     } else {
-                        print("every hash chain holds: \(chains.events) events in \(chains.streams) streams")
+                        print("every hash chain holds: \(report.events) events in \(report.streams) streams")
                     }
-                    let failed = guards.filter { !$0.holds }
-                    print(failed.isEmpty ? "append-only guards in place: \(guards.count) checks" : "guards missing: " + failed.map(\.name).joined(separator: "; "))
-                    for (name, difference) in projections {
-                        print("projection \(name): \(difference ?? "equals a replay of the log")")
+                    let failed = report.guards.filter { !$0.holds }
+                    print(failed.isEmpty ? "append-only guards in place: \(report.guards.count) checks" : "guards missing: " + failed.map(\.name).joined(separator: "; "))
+                    for projection in report.projections {
+                        print("projection \(projection.name): \(projection.difference ?? "equals a replay of the log")")
                     }
                 }
-                if !holds { throw CLI.Failure(message: nil, code: .tampered) }
+                if !report.holds { throw CLI.Failure(message: nil, code: .tampered) }
             }
         }
     }

@@ -63,8 +63,8 @@ struct CampaignCommandGroup: ParsableCommand {
         var id: String
         @Option(help: "The organisation.")
         var organisation: String
-        @Option(help: "member or local-lead.")
-        var role = "member"
+        @Option(help: "Its role in the coalition.")
+        var role: CoalitionRole = .member
         @Option(help: "The city it leads in (for a local lead).")
         var city: String?
         @Option(help: "Its country, as an ISO 3166 code.")

@@ -1,7 +1,6 @@
 import ArgumentParser
-import EventStore
 import Foundation
-import PostgresClient
+import VigilService
 
 /// `vigil db …`: the database's schema.
 struct DatabaseCommand: ParsableCommand {
@@ -13,17 +12,22 @@ struct DatabaseCommand: ParsableCommand {
 
     struct Migrate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Apply the migrations in schema/ that are not applied yet.",
-            discussion: "Example: vigil db migrate. Running it again is a no-op."
+            abstract: "Apply the migrations that are not applied yet.",
+            discussion: """
+                The migrations come from --schema, else $VIGIL_SCHEMA_DIR, else the schema/ folder Vigil was built or
+                installed with; never from the working directory. Example: vigil db migrate. Running it again is a no-op.
+                """
         )
+
+        @Option(help: "The folder of numbered .sql migrations to apply.")
+        var schema: String?
 
         @Flag(help: "Print nothing when there is nothing to apply.")
         var quiet = false
 
         func run() throws {
             try CLI.run {
-                let connection = try Connection()
-                let applied = try Migrator(directory: try Migrator.defaultDirectory()).migrate(connection)
+                let applied = try VigilService().migrate(schema: schema)
                 if applied.isEmpty {
                     if !quiet { print("schema is up to date") }
                 } else {

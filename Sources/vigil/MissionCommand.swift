@@ -28,8 +28,8 @@ struct MissionCommandGroup: ParsableCommand {
         var name: String
         @Option(name: .customLong("sending-state"), help: "The state it represents, as an ISO 3166 code (CN, KP).")
         var sendingState: String
-        @Option(help: "embassy, consulate-general, consulate or un-mission.")
-        var kind: String
+        @Option(help: "What kind of mission.")
+        var kind: MissionKind
         @Option(help: "The city it is in.")
         var city: String
         @Option(help: "The country it is in, as an ISO 3166 code (US, KR).")

@@ -32,20 +32,13 @@ struct CommandOptions: ParsableArguments {
         if format == .csv { throw ValidationError("--format csv is for reports; commands print table or json") }
     }
 
-    /// The command id: the user's key, or a new UUID.
-    var commandId: String { idempotencyKey ?? UUID().uuidString.lowercased() }
+    /// The request every organiser's command sends with its content.
+    var request: CommandRequest { CommandRequest(key: idempotencyKey, actor: actor) }
 
-    var context: CommandContext {
-        let env = ProcessInfo.processInfo.environment
-        let who = actor ?? env["VIGIL_ACTOR"] ?? env["USER"].map { "cli:\($0)" } ?? "cli"
-        return CommandContext(now: Date(), actor: who)
-    }
-
-    /// Runs `command` as the writer and prints what it appended.
+    /// Runs `command` through the service and prints what it appended.
     func execute(_ command: VigilCommand, summary: String) throws {
         try CLI.run {
-            let session = try VigilSession(role: .writer)
-            let outcome = try session.handle(command, commandId: commandId, context: context)
+            let outcome = try VigilService().handle(command, request)
             Output.printOutcome(outcome, summary: summary, format: format)
         }
     }
@@ -68,8 +61,29 @@ extension OrganiserCommand {
     }
 }
 
-/// Parses a `--fold` value.
+/// A closed set of values typed on the command line: the parser refuses anything else and the help
+/// lists the values. Case and surrounding blanks do not matter.
+protocol ChoiceArgument: ExpressibleByArgument, CaseIterable, RawRepresentable where RawValue == String {}
+
+extension ChoiceArgument {
+    public init?(argument: String) { self.init(rawValue: argument.trimmingCharacters(in: .whitespaces).lowercased()) }
+}
+
 extension Fold: ExpressibleByArgument {}
+extension GatheringKind: ChoiceArgument {}
+extension MissionKind: ChoiceArgument {}
+extension PetitionKind: ChoiceArgument {}
+extension SignatureChannel: ChoiceArgument {}
+extension DeliveryOutcome: ChoiceArgument {}
+extension CoalitionRole: ChoiceArgument {}
+extension ReplayKind: ChoiceArgument {}
+
+extension Weekday: ExpressibleByArgument {
+    /// A day's name or its first three letters or more, in any case.
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.name) }
+    public var defaultValueDescription: String { name }
+}
 
 /// Where and by whom a gathering takes place: shared by `gathering schedule` and `weekly schedule`.
 struct PlaceOptions: ParsableArguments {
@@ -77,8 +91,8 @@ struct PlaceOptions: ParsableArguments {
     var mission: String
     @Option(help: "The campaign it is part of.")
     var campaign: String?
-    @Option(help: "protest, vigil, rally, press-conference, prayer-meeting or picket.")
-    var kind: String
+    @Option(help: "What kind of gathering.")
+    var kind: GatheringKind
     @Option(help: "Where exactly, when not at the mission's door.")
     var venue: String?
     @Option(help: "The organisation that leads it.")

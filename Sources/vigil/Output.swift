@@ -1,6 +1,5 @@
 import Foundation
 import VigilDomain
-import VigilProjections
 import VigilService
 
 /// Printing for people (aligned tables) and machines (JSON, CSV).

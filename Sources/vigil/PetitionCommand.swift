@@ -24,8 +24,8 @@ struct PetitionCommandGroup: ParsableCommand {
 
         @Argument(help: "An id people can type.")
         var id: String
-        @Option(help: "petition or letter.")
-        var kind = "petition"
+        @Option(help: "A petition (it takes signatures) or a letter.")
+        var kind: PetitionKind = .petition
         @Option(help: "The campaign it belongs to.")
         var campaign: String?
         @Option(help: "Its title.")
@@ -111,8 +111,8 @@ struct PetitionCommandGroup: ParsableCommand {
         var name: String?
         @Option(help: "The signer's country, as an ISO 3166 code.")
         var country: String?
-        @Option(help: "online or paper.")
-        var channel = "online"
+        @Option(help: "How the signature was collected.")
+        var channel: SignatureChannel = .online
         @OptionGroup var options: CommandOptions
 
         func validate() throws {
@@ -137,8 +137,8 @@ struct PetitionCommandGroup: ParsableCommand {
 
         @Argument(help: "The petition's id.")
         var id: String
-        @Option(help: "online or paper.")
-        var channel: String
+        @Option(help: "How the signatures were collected.")
+        var channel: SignatureChannel
         @Option(help: "COUNTRY=N, repeated (ZZ where the country is unknown).")
         var count: [String] = []
         @Option(name: .customLong("batch-ref"), help: "Where the batch is kept, as a reference.")
@@ -182,8 +182,8 @@ struct PetitionCommandGroup: ParsableCommand {
         var mission: String
         @Option(help: "The gathering it happened at, if any.")
         var gathering: String?
-        @Option(help: "accepted, refused, blocked or nobody-came-out.")
-        var outcome: String
+        @Option(help: "What happened at the door.")
+        var outcome: DeliveryOutcome
         @Option(name: .customLong("received-by"), help: "Who took it, as they are described.")
         var receivedBy: String?
         @Option(help: "Local date and time at the mission (default: the gathering's start).")

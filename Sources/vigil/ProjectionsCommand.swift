@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
-import PostgresClient
 import Synchronization
 import VigilDomain
-import VigilProjections
 import VigilService
 
 /// `vigil projections …`: the read models' runner.
@@ -27,17 +25,12 @@ struct ProjectionsCommand: ParsableCommand {
             try CLI.run {
                 Signals.install()
                 FileHandle.standardError.write(Data("vigil: following the log (stop with Ctrl-C)\n".utf8))
-                // A lost connection (the server restarted) is said once and retried every two seconds.
-                while !Signals.stopRequested {
-                    do {
-                        let session = try VigilSession(role: .writer)
-                        let runner = ProjectionRunner(connection: session.connection)
-                        try runner.follow(shouldStop: { Signals.stopRequested }) { name, n in
-                            FileHandle.standardError.write(Data("vigil: \(name): applied \(n) events\n".utf8))
-                        }
-                    } catch let error as PostgresError where error.kind == .connection || error.sqlState?.errorClass == "57" {
-                        FileHandle.standardError.write(Data("vigil: \(error.message); retrying in 2 s\n".utf8))
-                        for _ in 0..<20 where !Signals.stopRequested { usleep(100_000) }
+                try VigilService().followProjections(shouldStop: { Signals.stopRequested }) { event in
+                    switch event {
+                    case .applied(let name, let n):
+                        FileHandle.standardError.write(Data("vigil: \(name): applied \(n) events\n".utf8))
+                    case .connectionLost(let message):
+                        FileHandle.standardError.write(Data("vigil: \(message); retrying in 2 s\n".utf8))
                     }
                 }
                 FileHandle.standardError.write(Data("vigil: stopped\n".utf8))
@@ -56,8 +49,7 @@ struct ProjectionsCommand: ParsableCommand {
 
         func run() throws {
             try CLI.run {
-                let session = try VigilSession(role: .reporter)
-                let lag = try Reports.lag(connection: session.connection)
+                let lag = try VigilService().projectionStatus()
                 Output.printRows(
                     ["projection", "checkpoint (xid/position)", "events behind", "seconds behind"],
                     lag.map { [$0.projection, $0.checkpoint, String($0.eventsBehind), String(format: "%.1f", $0.secondsBehind)] },
@@ -76,26 +68,23 @@ struct ProjectionsCommand: ParsableCommand {
                 """
         )
 
-        @Argument(help: "The projection: \(Projections.names.joined(separator: ", ")).")
+        @Argument(help: "The projection: \(VigilService.projectionNames.joined(separator: ", ")).")
         var name: String?
         @Flag(help: "Rebuild every projection.")
         var all = false
 
         func validate() throws {
             guard all != (name != nil) else { throw ValidationError("name one projection, or give --all") }
-            if let name, Projections.named(name) == nil {
-                throw ValidationError("no projection \"\(name)\"; the projections are \(Projections.names.joined(separator: ", "))")
+            if let name, !VigilService.projectionNames.contains(name) {
+                throw ValidationError("no projection \"\(name)\"; the projections are \(VigilService.projectionNames.joined(separator: ", "))")
             }
         }
 
         func run() throws {
             try CLI.run {
-                let session = try VigilSession(role: .owner)
-                let runner = ProjectionRunner(connection: session.connection)
-                let chosen = all ? Projections.all : Projections.all.filter { $0.name == name }
                 let progress = ProgressLine()
-                let n = try runner.rebuildAll(chosen) { progress.show($0) }
-                progress.finish("rebuilt \(chosen.map(\.name).joined(separator: ", ")): \(n) events")
+                let (rebuilt, n) = try VigilService().rebuildProjections(name.map { [$0] }) { progress.show($0) }
+                progress.finish("rebuilt \(rebuilt.joined(separator: ", ")): \(n) events")
             }
         }
     }

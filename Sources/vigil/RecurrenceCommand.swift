@@ -26,8 +26,8 @@ struct WeeklyCommandGroup: ParsableCommand {
         @Argument(help: "An id people can type.")
         var id: String
         @OptionGroup var place: PlaceOptions
-        @Option(help: "The day of the week (monday … sunday).")
-        var every: String
+        @Option(help: "The day of the week (its name, or its first three letters).")
+        var every: Weekday
         @Option(help: "Local time at the mission: HH:MM.")
         var time: String
         @Option(help: "The first date it may fall on: YYYY-MM-DD.")

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import VigilDomain
-import VigilProjections
 import VigilService
 
 /// `vigil report …`: the read models, for people (tables) and machines (JSON, CSV).
@@ -28,12 +27,9 @@ struct ReportCommand: ParsableCommand {
 
         func run() throws {
             try CLI.run {
-                let country = try self.country.map { try Check.country($0, field: "--country") }
-                let campaign = try self.campaign.map { try Check.id($0, field: "--campaign") }
-                let session = try VigilSession(role: .reporter)
-                let rows = try Reports.missions(country: country, campaign: campaign, connection: session.connection)
+                let report = try VigilService().missionsReport(country: country, campaign: campaign)
                 try Output.report(
-                    rows, lag: try Reports.lag(connection: session.connection), format: format,
+                    report.rows, lag: report.lag, format: format,
                     headers: ["mission", "kind", "city", "country", "status", "scheduled", "held", "cancelled", "not held",
                               "weekly held", "expected", "reported", "accepted", "refused", "blocked", "nobody out",
                               "readings", "names", "coverage", "no-shows", "first held (local)", "last held (local)"]
@@ -62,12 +58,8 @@ struct ReportCommand: ParsableCommand {
 
         func run() throws {
             try CLI.run {
-                let id = try Check.id(id, field: "mission id")
-                let session = try VigilSession(role: .reporter)
-                guard let row = try Reports.mission(id, connection: session.connection) else {
-                    throw DomainError.notFound(kind: "mission", id: id)
-                }
-                let lag = try Reports.lag(connection: session.connection)
+                let report = try VigilService().missionReport(id)
+                let (row, lag) = (report.rows, report.lag)
                 if format == .table {
                     let m = row.mission
                     print("\(m.name) (\(m.missionId))")
@@ -101,12 +93,9 @@ struct ReportCommand: ParsableCommand {
 
         func run() throws {
             try CLI.run {
-                let id = try self.id.map { try Check.id($0, field: "campaign id") }
-                let session = try VigilSession(role: .reporter)
-                let rows = try Reports.campaigns(id, connection: session.connection)
-                if let id, rows.isEmpty { throw DomainError.notFound(kind: "campaign", id: id) }
+                let report = try VigilService().campaignsReport(id)
                 try Output.report(
-                    rows, lag: try Reports.lag(connection: session.connection), format: format,
+                    report.rows, lag: report.lag, format: format,
                     headers: ["campaign", "status", "missions", "cities", "countries", "scheduled", "held", "cancelled",
                               "not held", "expected", "reported", "accepted", "refused", "blocked", "nobody out",
                               "signatures", "online", "paper", "endorsements", "statements", "coverage", "no-shows"]
@@ -137,14 +126,9 @@ struct ReportCommand: ParsableCommand {
 
         func run() throws {
             try CLI.run {
-                let id = try Check.id(id, field: "campaign id")
-                let session = try VigilSession(role: .reporter)
-                let rows = try Reports.day(id, connection: session.connection)
-                if rows.isEmpty, try Reports.campaigns(id, connection: session.connection).isEmpty {
-                    throw DomainError.notFound(kind: "campaign", id: id)
-                }
+                let report = try VigilService().dayReport(id)
                 try Output.report(
-                    rows, lag: try Reports.lag(connection: session.connection), format: format,
+                    report.rows, lag: report.lag, format: format,
                     headers: ["starts (UTC)", "local date and time", "zone", "city", "country", "mission", "gathering", "kind",
                               "status", "expected", "reported"]
                 ) { row in

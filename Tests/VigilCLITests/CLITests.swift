@@ -89,7 +89,7 @@ struct CLITests {
             (["gathering", "schedule", "g-gap", "--mission", "prc-embassy-washington", "--kind", "vigil", "--at", "2004-04-04 02:30"],
              "the clocks jump to 03:00"),
             (["gathering", "schedule", "g-kind", "--mission", "prc-embassy-washington", "--kind", "sit-in", "--at", "2004-12-22 12:00"],
-             "is not a kind of gathering"),
+             "is invalid for '--kind <kind>'"),
             (["gathering", "schedule", "Bad Id", "--mission", "prc-embassy-washington", "--kind", "vigil", "--at", "2004-12-22 12:00"],
              "is not an id"),
             (["gathering", "held", "never-scheduled"], "no gathering \"never-scheduled\""),

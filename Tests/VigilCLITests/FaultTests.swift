@@ -120,7 +120,10 @@ struct FaultTests {
         for role in ["vigil_writer", "vigil_auditor", "vigil_reporter", nil] {
             let connection = try role.map { try TestDatabase.connect(database, as: $0) } ?? TestDatabase.connect(database)
             for sql in ["UPDATE vigil.events SET actor = 'x'", "DELETE FROM vigil.events", "TRUNCATE vigil.events CASCADE"] {
-                #expect(throws: PostgresError.self, "\(role ?? "owner"): \(sql)") { try connection.execute(sql) }
+                // The group roles lack the privilege; the owner has it, and the append-only trigger refuses.
+                let expected = role == nil ? "VG002" : "42501"
+                let error = try #require(throws: PostgresError.self, "\(role ?? "owner"): \(sql)") { try connection.execute(sql) }
+                #expect(error.sqlState?.code == expected, "\(role ?? "owner"): \(sql): \(error)")
             }
         }
         let reporter = try TestDatabase.connect(database, as: "vigil_reporter")
@@ -129,10 +132,12 @@ struct FaultTests {
             "DELETE FROM vigil_read.activity", "INSERT INTO vigil.streams (stream_id, version, last_hash) VALUES ('x', 0, '')",
             "SELECT key FROM vigil.signer_key",
         ] {
-            #expect(throws: PostgresError.self, "reporter: \(sql)") { try reporter.execute(sql) }
+            let error = try #require(throws: PostgresError.self, "reporter: \(sql)") { try reporter.execute(sql) }
+            #expect(error.sqlState?.code == "42501", "reporter: \(sql): \(error)")
         }
         let auditor = try TestDatabase.connect(database, as: "vigil_auditor")
-        #expect(throws: PostgresError.self) { try auditor.execute("SELECT key FROM vigil.signer_key") }
+        let denied = try #require(throws: PostgresError.self) { try auditor.execute("SELECT key FROM vigil.signer_key") }
+        #expect(denied.sqlState?.code == "42501")
         #expect(try writer.eventCount() == 1)
     }
 }

@@ -84,7 +84,7 @@ struct ReadSideTests {
         #expect(second.stdout.contains("\"holds\":false"))
     }
 
-    @Test("reports say how far behind the log they are, in every format; the reporter role runs them")
+    @Test("reports say how far behind the log they are, in every format; a reporter-only login runs them and cannot read the log")
     func reportsStateLag() throws {
         let json = try VigilBinary.json(["report", "campaign", "dad-test"], database: database) as? [String: Any]
         let lag = try #require(json?["behindLog"] as? [[String: Any]])
@@ -94,5 +94,19 @@ struct ReadSideTests {
         #expect(table.stdout.contains("2024-12-22 18:00"))
         let unknown = try VigilBinary.run(["report", "campaign", "no-such-campaign"], database: database)
         #expect(unknown.status == 4)
+
+        // A login that holds only the reporter role runs every report, and is refused the log itself.
+        let login = "\(database)_reporter"
+        let owner = try TestDatabase.connect(database)
+        try owner.execute("CREATE ROLE \(try owner.quoteIdentifier(login)) LOGIN IN ROLE vigil_reporter")
+        defer { _ = try? owner.execute("DROP ROLE IF EXISTS \(try owner.quoteIdentifier(login))") }
+        let asReporter = ["PGUSER": login]
+        for report in [["report", "campaign", "dad-test"], ["report", "day", "dad-test"], ["report", "missions"], ["projections", "status"]] {
+            let run = try VigilBinary.run(report, database: database, environment: asReporter)
+            #expect(run.status == 0, "\(report): \(run.stderr)")
+        }
+        let log = try VigilBinary.run(["audit", "log"], database: database, environment: asReporter)
+        #expect(log.status == 7)
+        #expect(log.stderr.contains("permission denied"), "\(log.stderr)")
     }
 }

@@ -33,11 +33,11 @@ struct CampaignTests {
         let added = try campaign(.addMember(member))
         #expect(added == [.memberAdded(CoalitionMemberAdded(campaignId: "dad-2004", organisation: "Wilberforce Forum", role: .member, city: nil, country: nil, addedAt: now))])
         #expect(throws: DomainError.self) { try campaign(.addMember(member), [.launched(launched)] + added) }
-        let lead = AddCoalitionMember(campaignId: "dad-2004", organisation: "LiNK", role: "local-lead", city: "New York", country: "us")
+        let lead = AddCoalitionMember(campaignId: "dad-2004", organisation: "LiNK", role: .localLead, city: "New York", country: "us")
         guard case .memberAdded(let e)? = try campaign(.addMember(lead)).first else { Issue.record("no member"); return }
         #expect(e.role == .localLead && e.country == "US")
         #expect(throws: DomainError.self) {
-            try campaign(.addMember(AddCoalitionMember(campaignId: "dad-2004", organisation: "LiNK", role: "local-lead")))
+            try campaign(.addMember(AddCoalitionMember(campaignId: "dad-2004", organisation: "LiNK", role: .localLead)))
         }
     }
 
@@ -94,7 +94,7 @@ struct MoreGatheringTests {
     func concludedCampaign() {
         let ended = CampaignEvent.concluded(CampaignConcluded(campaignId: "dad-2004", summary: "done", concludedAt: now))
         let command = GatheringCommand.schedule(ScheduleGathering(
-            gatheringId: "g-1", missionId: "prc-embassy-washington", campaignId: "dad-2004", kind: "vigil", localStart: "2004-12-22 12:00"))
+            gatheringId: "g-1", missionId: "prc-embassy-washington", campaignId: "dad-2004", kind: .vigil, localStart: "2004-12-22 12:00"))
         let state = GatheringContext(gathering: GatheringState(), mission: given([.registered(washington)]), campaign: givenCampaign([.launched(launched), ended]))
         #expect(throws: DomainError.self) { try GatheringState.decide(command, state, context) }
     }

@@ -9,7 +9,7 @@ func gathering(_ events: [GatheringEvent], mission: [MissionEvent] = [.registere
 func schedule(_ at: String = "2004-12-22 12:00", fold: Fold? = nil, expected: Int? = 100) -> GatheringCommand {
     .schedule(
         ScheduleGathering(
-            gatheringId: "dc-vigil-2004", missionId: "prc-embassy-washington", kind: "vigil", localStart: at, fold: fold,
+            gatheringId: "dc-vigil-2004", missionId: "prc-embassy-washington", kind: .vigil, localStart: at, fold: fold,
             venue: "Outside the embassy", expectedAttendance: expected, organiser: "North Korea Freedom Coalition"))
 }
 
@@ -38,7 +38,7 @@ struct GatheringTests {
                 name: "Consulate", sendingState: "CN", kind: .consulateGeneral, city: "X", country: "AU", timeZone: zone,
                 address: nil, registeredAt: now)
             let command = GatheringCommand.schedule(
-                ScheduleGathering(gatheringId: "g-1", missionId: mission.missionId, kind: "protest", localStart: "2004-12-22 12:00"))
+                ScheduleGathering(gatheringId: "g-1", missionId: mission.missionId, kind: .protest, localStart: "2004-12-22 12:00"))
             guard case .scheduled(let e)? = try decide(command, gathering([], mission: [.registered(mission)])).first else {
                 throw DomainError.refused("nothing scheduled")
             }

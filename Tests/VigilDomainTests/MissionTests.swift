@@ -12,7 +12,7 @@ func register(_ id: String = "prc-embassy-washington", zone: String = "America/N
     -> RegisterMission
 {
     RegisterMission(
-        missionId: id, name: "Embassy of the People's Republic of China", sendingState: "cn", kind: "embassy",
+        missionId: id, name: "Embassy of the People's Republic of China", sendingState: "cn", kind: .embassy,
         city: "Washington", country: country, timeZone: zone, address: "3505 International Place NW")
 }
 
@@ -38,9 +38,9 @@ struct MissionTests {
     @Test(
         "bad registrations are refused naming the field",
         arguments: [
-            (register("X"), "mission id"), (register("a b c"), "mission id"), (register(country: "USA"), "--country"),
-            (register(country: "ZZ"), "--country"), (register(zone: "EST"), "--zone"), (register(zone: "Mars/Olympus"), "--zone"),
-            (register(zone: "+09:00"), "--zone"),
+            (register("X"), "mission id"), (register("a b c"), "mission id"), (register(country: "USA"), "country"),
+            (register(country: "ZZ"), "country"), (register(zone: "EST"), "time zone"), (register(zone: "Mars/Olympus"), "time zone"),
+            (register(zone: "+09:00"), "time zone"),
         ])
     func badRegistration(command: RegisterMission, field: String) {
         let error = #expect(throws: DomainError.self) { try MissionState.decide(.register(command), given([]), context) }
@@ -55,7 +55,7 @@ struct MissionTests {
     func textFields() throws {
         var command = register()
         command.name = "   "
-        #expect(throws: DomainError.invalid(field: "--name", reason: "must not be empty")) {
+        #expect(throws: DomainError.invalid(field: "name", reason: "must not be empty")) {
             try MissionState.decide(.register(command), given([]), context)
         }
         command.name = String(repeating: "대", count: 201)
@@ -73,7 +73,7 @@ struct MissionTests {
 
     @Test("a misspelt zone gets a suggestion")
     func zoneSuggestion() {
-        #expect(throws: DomainError.invalid(field: "--zone", reason: "\"asia/seoul\" is not an IANA time zone; did you mean Asia/Seoul?")) {
+        #expect(throws: DomainError.invalid(field: "time zone", reason: "\"asia/seoul\" is not an IANA time zone; did you mean Asia/Seoul?")) {
             try MissionState.decide(.register(register(zone: "asia/seoul")), given([]), context)
         }
     }

@@ -16,7 +16,7 @@ func petition(_ command: PetitionCommand, _ events: [PetitionEvent], mission: [M
     return try PetitionState.decide(command, state, context)
 }
 
-func deliver(_ id: String, outcome: String = "accepted", gathering: String? = "dc-vigil-2004", at: String? = nil, receivedBy: String? = nil) -> PetitionCommand {
+func deliver(_ id: String, outcome: DeliveryOutcome = .accepted, gathering: String? = "dc-vigil-2004", at: String? = nil, receivedBy: String? = nil) -> PetitionCommand {
     .deliver(AttemptDelivery(petitionId: "stop-2024", deliveryId: id, missionId: "prc-embassy-washington", gatheringId: gathering, outcome: outcome, receivedBy: receivedBy, localTime: at))
 }
 
@@ -30,7 +30,7 @@ struct PetitionTests {
         #expect(try petition(.open(petitionId: "stop-2024"), [.drafted(drafted)]) == [opened])
         let signed = try petition(.sign(RecordSignature(petitionId: "stop-2024", signerRef: ref, country: "kr")), [.drafted(drafted), opened])
         #expect(signed == [.signed(SignatureRecorded(petitionId: "stop-2024", signerRef: ref, country: "KR", channel: .online, recordedAt: now))])
-        let counted = try petition(.count(CountSignatures(petitionId: "stop-2024", channel: "paper", byCountry: ["KR=800", "us=120", "ZZ=3"])), [.drafted(drafted), opened])
+        let counted = try petition(.count(CountSignatures(petitionId: "stop-2024", channel: .paper, byCountry: ["KR=800", "us=120", "ZZ=3"])), [.drafted(drafted), opened])
         guard case .counted(let c)? = counted.first else { Issue.record("none"); return }
         #expect(c.byCountry == ["KR": 800, "US": 120, "ZZ": 3] && c.total == 923)
         let history = [.drafted(drafted), opened] + signed + counted
@@ -79,11 +79,11 @@ struct PetitionTests {
     @Test("deliveries: outcomes, received-by only when accepted, the gathering at the same mission and not cancelled")
     func deliveries() throws {
         for outcome in DeliveryOutcome.allCases {
-            let events = try petition(deliver("d-\(outcome.rawValue)", outcome: outcome.rawValue), [.drafted(drafted)], gathering: [.scheduled(scheduled)])
+            let events = try petition(deliver("d-\(outcome.rawValue)", outcome: outcome), [.drafted(drafted)], gathering: [.scheduled(scheduled)])
             guard case .deliveryAttempted(let e)? = events.first else { Issue.record("none"); continue }
             #expect(e.outcome == outcome && e.attemptedAt == scheduled.startsAt && e.version == 1)
         }
-        #expect(throws: DomainError.self) { try petition(deliver("d-x", outcome: "refused", receivedBy: "someone"), [.drafted(drafted)], gathering: [.scheduled(scheduled)]) }
+        #expect(throws: DomainError.self) { try petition(deliver("d-x", outcome: .refused, receivedBy: "someone"), [.drafted(drafted)], gathering: [.scheduled(scheduled)]) }
         #expect(throws: DomainError.notFound(kind: "petition", id: "stop-2024")) { try petition(deliver("d-x"), [], gathering: [.scheduled(scheduled)]) }
         let cancelled = GatheringEvent.cancelled(GatheringCancelled(gatheringId: "dc-vigil-2004", reason: "rain", cancelledAt: now))
         #expect(throws: DomainError.self) { try petition(deliver("d-x"), [.drafted(drafted)], gathering: [.scheduled(scheduled), cancelled]) }
@@ -110,7 +110,7 @@ struct PetitionTests {
 @Suite("Weekly gatherings: the rule stays at the wall time across daylight saving")
 struct RecurrenceTests {
     let rule = ScheduleRecurrence(
-        recurrenceId: "dprk-tuesdays", missionId: "prc-embassy-washington", kind: "picket", weekday: "Tuesday",
+        recurrenceId: "dprk-tuesdays", missionId: "prc-embassy-washington", kind: .picket, weekday: .tuesday,
         time: "12:00", from: "2024-02-27")
 
     func state(_ events: [RecurrenceEvent]) -> RecurrenceContext {
@@ -147,7 +147,7 @@ struct RecurrenceTests {
     func inTheGap() throws {
         var early = rule
         early.time = "02:30"
-        early.weekday = "sunday"
+        early.weekday = .sunday
         early.from = "2024-03-01"
         let events = try RecurrenceState.decide(.schedule(early), state([]), context)
         let occurrences = state(events).recurrence.occurrences(from: LocalDate(year: 2024, month: 3, day: 10), through: LocalDate(year: 2024, month: 3, day: 10))
@@ -157,10 +157,10 @@ struct RecurrenceTests {
 
     @Test("weekdays, times and dates are checked")
     func checks() {
+        #expect(Weekday(name: "someday") == nil)
+        #expect(Weekday(name: "tu") == nil)
+        #expect(Weekday(name: " TUE ") == .tuesday && Weekday(name: "Sunday") == .sunday)
         var bad = rule
-        bad.weekday = "someday"
-        #expect(throws: DomainError.self) { try RecurrenceState.decide(.schedule(bad), state([]), context) }
-        bad = rule
         bad.time = "25:00"
         #expect(throws: DomainError.self) { try RecurrenceState.decide(.schedule(bad), state([]), context) }
         bad = rule
@@ -175,7 +175,7 @@ struct ImportTests {
     func deduplicates() throws {
         let signed = PetitionEvent.signed(SignatureRecorded(petitionId: "stop-2024", signerRef: ref, country: nil, channel: .online, recordedAt: now))
         let other = String(repeating: "cd", count: 32)
-        let batch = ImportSignatures(petitionId: "stop-2024", channel: "paper", signers: [(ref, "KR"), (other, "kr"), (other, "KR"), (String(repeating: "ef", count: 32), nil)])
+        let batch = ImportSignatures(petitionId: "stop-2024", channel: .paper, signers: [(ref, "KR"), (other, "kr"), (other, "KR"), (String(repeating: "ef", count: 32), nil)])
         let events = try petition(.importBatch(batch), [.drafted(drafted), opened, signed])
         guard case .imported(let e)? = events.first else { Issue.record("nothing imported"); return }
         #expect(e.signerRefs == [other, String(repeating: "ef", count: 32)])
@@ -185,10 +185,10 @@ struct ImportTests {
         #expect(state.signatures == 3)
         // A batch of people who all signed already appends nothing.
         #expect(throws: DomainError.self) {
-            try petition(.importBatch(ImportSignatures(petitionId: "stop-2024", channel: "paper", signers: [(ref, nil)])), [.drafted(drafted), opened, signed])
+            try petition(.importBatch(ImportSignatures(petitionId: "stop-2024", channel: .paper, signers: [(ref, nil)])), [.drafted(drafted), opened, signed])
         }
         #expect(throws: DomainError.self) {
-            try petition(.importBatch(ImportSignatures(petitionId: "stop-2024", channel: "paper", signers: [("not-a-ref", nil)])), [.drafted(drafted), opened])
+            try petition(.importBatch(ImportSignatures(petitionId: "stop-2024", channel: .paper, signers: [("not-a-ref", nil)])), [.drafted(drafted), opened])
         }
         #expect(throws: DomainError.self) { try petition(.importBatch(batch), [.drafted(drafted)]) }
     }

@@ -58,15 +58,6 @@ struct ProjectionFoldTests {
         #expect(model.gatherings["g-2"]?.status == "cancelled")
     }
 
-    @Test("folding in two batches gives the same model as folding in one")
-    func batchesAgree() {
-        let projection = ActivityProjection()
-        let whole = projection.replay(decoded(events))
-        var split = projection.replay(decoded(Array(events.prefix(5))))
-        for event in decoded(Array(events.dropFirst(5))) { projection.fold(&split, event) }
-        #expect(split == whole)
-    }
-
     @Test("campaigns: signatures by country and channel, endorsements and their withdrawal")
     func campaigns() {
         let launched = CampaignLaunched(campaignId: "c-1", title: "T", cause: "C", coalition: "K", addressee: "A", demands: ["D"], annualDay: nil, launchedAt: t0)

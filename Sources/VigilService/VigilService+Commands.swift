@@ -1,0 +1,216 @@
+import EventStore
+import Foundation
+import VigilDomain
+import VigilProjections
+
+/// A command of any aggregate, as a front end hands it over.
+public enum VigilCommand: Sendable, Equatable {
+    case campaign(CampaignCommand)
+    case mission(MissionCommand)
+    case gathering(GatheringCommand)
+    case recurrence(RecurrenceCommand)
+    case petition(PetitionCommand)
+}
+
+/// Who asks, and under which key: what every command brings besides its content.
+public struct CommandRequest: Sendable, Equatable {
+    /// The command's id: a key the user gave (a retry with it appends nothing), or nil for a new one.
+    public var key: String?
+    /// Who is acting, as a label recorded with the events; nil applies `VigilService.actor(_:)`'s rule.
+    public var actor: String?
+    /// Which front end sent it, recorded in the events' metadata (`vigil-cli`, `vigil-import`).
+    public var client: String
+
+    public init(key: String? = nil, actor: String? = nil, client: String = "vigil-cli") {
+        self.key = key
+        self.actor = actor
+        self.client = client
+    }
+}
+
+/// What a command did: the events it appended (or, for a retry, the events its first run appended).
+public struct CommandOutcome: Sendable, Equatable {
+    /// One appended event.
+    public struct Event: Sendable, Equatable {
+        public var position: Int64
+        public var version: Int64
+        public var type: String
+        /// The payload as JSON text.
+        public var data: String
+    }
+
+    /// The command id it was handled under: the user's key, or the one the service made.
+    public var commandId: String
+    public var streamId: String
+    /// True when the command id was handled before, so nothing new was appended.
+    public var duplicate: Bool
+    public var events: [Event]
+    /// Projections that could not show the command yet, because an older transaction holds the log back.
+    public var lagging: [String] = []
+    /// Where the last appended event stands in commit order (nil for a duplicate).
+    var checkpoint: Checkpoint?
+}
+
+/// What one decision produced: the stream it appends to, the version it was decided against, the
+/// events, and the domain events they encode (for a caller that folds them forward).
+struct Decision<Event: DomainEvent> {
+    var stream: String
+    var version: Int64
+    var events: [Event]
+}
+
+/// How often a command is decided again after losing a race, and what counts as a lost race.
+enum RetryPolicy {
+    /// How many times a command is decided at most: a lost race is retried, the last one reported.
+    static let attempts = 5
+
+    /// Runs `body` until it returns or throws something other than a lost race; a lost race on the
+    /// last attempt is thrown. `body` gets the attempt's number, from 1.
+    static func run<T>(attempts: Int = RetryPolicy.attempts, _ body: (Int) throws -> T) throws -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try body(attempt)
+            } catch EventStoreError.wrongExpectedVersion where attempt < attempts {
+                continue
+            }
+        }
+    }
+}
+
+extension VigilService {
+    /// The actor recorded when a request names none: `$VIGIL_ACTOR`, else `cli:$USER`, else `cli`.
+    /// One rule for every command and every import; the label is checked like any other text.
+    public static func actor(_ explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> String
+    {
+        let label = explicit ?? environment["VIGIL_ACTOR"] ?? environment["USER"].map { "cli:\($0)" } ?? "cli"
+        return try Check.text(label, field: "actor", max: 200)
+    }
+
+    /// Handles one command: loads what it touches, decides, appends with the expected version
+    /// (deciding again after a lost race), then brings the projections past its events so reports show
+    /// it. A retry under the same key appends nothing and returns the first outcome.
+    public func handle(_ command: VigilCommand, _ request: CommandRequest = CommandRequest()) throws -> CommandOutcome {
+        try guarded {
+            let session = try session(.writer)
+            let context = CommandContext(now: Date(), actor: try VigilService.actor(request.actor))
+            let commandId = request.key ?? UUID().uuidString.lowercased()
+            var outcome: CommandOutcome
+            switch command {
+            case .campaign(let c): outcome = try execute(CampaignState.self, c, commandId, context, request.client, session)
+            case .mission(let c): outcome = try execute(MissionState.self, c, commandId, context, request.client, session)
+            case .gathering(let c): outcome = try execute(GatheringState.self, c, commandId, context, request.client, session)
+            case .recurrence(let c): outcome = try execute(RecurrenceState.self, c, commandId, context, request.client, session)
+            case .petition(let c): outcome = try execute(PetitionState.self, try signerReferenced(c, session), commandId, context, request.client, session)
+            }
+            outcome.lagging = try catchUpProjections(through: outcome.checkpoint, session)
+            return outcome
+        }
+    }
+
+    /// Loads, decides and appends one command of aggregate `D` through the pipeline.
+    func execute<D: Decider>(
+        _ type: D.Type, _ command: D.Command, _ commandId: String, _ context: CommandContext, _ client: String, _ session: Session
+    ) throws -> CommandOutcome {
+        try pipeline(commandId: commandId, actor: context.actor, client: client, session) { _ in
+            try decide(D.self, command, context, session)
+        }.outcome
+    }
+
+    /// Decides `command` against its aggregate as the log holds it now, and the streams it refers to.
+    func decide<D: Decider>(_ type: D.Type, _ command: D.Command, _ context: CommandContext, _ session: Session) throws
+        -> Decision<D.Event>
+    {
+        let id = try Check.id(D.id(of: command), field: "\(D.noun) id")
+        let (state, version) = try load(D.self, id, session)
+        var related = RelatedStates()
+        for reference in try D.references(of: command, in: state) {
+            switch reference {
+            case .campaign(let id): related.campaign = try load(CampaignState.self, id, session).state
+            case .mission(let id): related.mission = try load(MissionState.self, id, session).state
+            case .gathering(let id): related.gathering = try load(GatheringState.self, id, session).state
+            case .recurrence, .petition: break  // no decision reads these yet
+            }
+        }
+        let events = try D.decide(command, D.input(state, related: related), context)
+        return Decision(stream: D.stream(id), version: version, events: events)
+    }
+
+    /// The one command pipeline, for every command and every import batch: decide (again after a
+    /// lost race), encode, append under `commandId`; a command id handled before — or a refusal of a
+    /// command whose id was handled before (its retry would now be refused as "already exists") — is
+    /// answered with the first outcome and appends nothing.
+    func pipeline<E: DomainEvent>(
+        commandId: String, actor: String, client: String, _ session: Session, decide: (Int) throws -> Decision<E>
+    ) throws -> (outcome: CommandOutcome, events: [E]) {
+        let metadata = EventMetadata(commandId: commandId, actor: actor, extra: ["client": client])
+        do {
+            return try RetryPolicy.run { attempt in
+                let decision = try decide(attempt)
+                let newEvents = try decision.events.map {
+                    NewEvent(id: UUID(), type: $0.eventType, data: String(decoding: try $0.encodedData(), as: UTF8.self))
+                }
+                let result = try session.store.append(
+                    to: decision.stream, expected: decision.version == 0 ? .noStream : .exact(decision.version),
+                    events: newEvents, metadata: metadata)
+                let outcome = CommandOutcome(
+                    commandId: commandId, streamId: decision.stream, duplicate: false,
+                    events: zip(result.events, newEvents).map {
+                        .init(position: $0.position, version: $0.version, type: $1.type, data: $1.data)
+                    }, checkpoint: result.checkpoint)
+                return (outcome, decision.events)
+            }
+        } catch EventStoreError.duplicateCommand {
+            return (try firstOutcome(of: commandId, session), [])
+        } catch let error as DomainError {
+            if try session.store.wasHandled(commandId) { return (try firstOutcome(of: commandId, session), []) }
+            throw error
+        }
+    }
+
+    func firstOutcome(of commandId: String, _ session: Session) throws -> CommandOutcome {
+        let events = try session.store.events(ofCommand: commandId)
+        let stream = try events.first.map(\.streamId) ?? session.store.firstResult(of: commandId).streamId
+        return CommandOutcome(
+            commandId: commandId, streamId: stream, duplicate: true,
+            events: events.map { .init(position: $0.position, version: $0.version, type: $0.type, data: $0.data) })
+    }
+
+    /// An aggregate's state as the log holds it now, and its stream's version.
+    func load<D: Decider>(_ type: D.Type, _ id: String, _ session: Session) throws -> (state: D, version: Int64) {
+        let events = try session.store.readStream(D.stream(id))
+        return (try fold(D.self, events), events.last?.version ?? 0)
+    }
+
+    /// Folds recorded events into an aggregate's state in place: the one fold behind loading a stream
+    /// for a decision and replaying it for an audit. In place matters: a petition's state holds every
+    /// signer's reference, and `state = evolve(state, event)` copied all of them per event.
+    func fold<D: Decider>(_ type: D.Type, _ events: [RecordedEvent]) throws -> D {
+        var state = D()
+        for recorded in events {
+            guard let event = try D.Event.decode(type: recorded.type, data: Data(recorded.data.utf8)) else {
+                throw EventStoreError.corruptEvent(
+                    position: recorded.position, reason: "\(recorded.type) does not belong in stream \(recorded.streamId)")
+            }
+            D.apply(&state, event)
+        }
+        return state
+    }
+
+    /// How long a command waits for older transactions so that its own events reach the read models.
+    static let visibilityTimeout = 10.0
+
+    /// Brings every projection past `target` (a command's own events), so reports show the command;
+    /// returns the projections that could not get there in time. When an old transaction elsewhere
+    /// holds the log back that long, the command has still succeeded, and the projections catch up on
+    /// the next command.
+    func catchUpProjections(through target: Checkpoint?, _ session: Session) throws -> [String] {
+        guard let target else { return [] }
+        let runner = ProjectionRunner(connection: session.connection)
+        return try Projections.all.filter {
+            try !runner.catchUp($0, through: target, timeout: VigilService.visibilityTimeout)
+        }.map { $0.name }
+    }
+}
