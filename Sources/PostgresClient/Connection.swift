@@ -31,7 +31,20 @@ public final class Connection {
             ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3"),
             ("tcp_user_timeout", "60000"),
         ]
-        if let target, !target.isEmpty { pairs.append(("dbname", target)) }
+        if let target, !target.isEmpty {
+            // libpq's parse errors quote the text they stumbled on, which can be a password
+            // (`missing "=" after "hunter2"`): check the syntax first and say only what is wrong.
+            var error: UnsafeMutablePointer<CChar>?
+            guard let options = PQconninfoParse(target, &error) else {
+                if let error { PQfreemem(error) }
+                throw PostgresError(
+                    kind: .connection, sqlState: .connectionFailure,
+                    message: "cannot connect to PostgreSQL: the connection string is not valid libpq syntax",
+                    hint: "check VIGIL_DATABASE_URL: postgresql://USER@HOST:PORT/DB or key=value pairs")
+            }
+            PQconninfoFree(options)
+            pairs.append(("dbname", target))
+        }
         let conn: OpaquePointer? = withCStrings(pairs.map(\.0)) { keys in
             withCStrings(pairs.map(\.1)) { values in
                 PQconnectdbParams(keys, values, 1)

@@ -1,5 +1,7 @@
+import Crypto
 import EventStore
 import Foundation
+import PostgresClient
 import VigilDomain
 import VigilProjections
 
@@ -47,6 +49,9 @@ public struct CommandOutcome: Sendable, Equatable {
     public var events: [Event]
     /// Projections that could not show the command yet, because an older transaction holds the log back.
     public var lagging: [String] = []
+    /// What went wrong after the events were committed (bringing the read models up to date): the
+    /// command succeeded, and running it again would record nothing new.
+    public var warnings: [String] = []
     /// Where the last appended event stands in commit order (nil for a duplicate).
     var checkpoint: Checkpoint?
 }
@@ -57,6 +62,9 @@ struct Decision<Event: DomainEvent> {
     var stream: String
     var version: Int64
     var events: [Event]
+    /// The other streams the decision read, at the versions it read them: a change to any of them
+    /// before the append commits makes the decision stale.
+    var conditions: [(stream: String, version: Int64)] = []
 }
 
 /// How often a command is decided again after losing a race, and what counts as a lost race.
@@ -105,16 +113,41 @@ extension VigilService {
             case .recurrence(let c): outcome = try execute(RecurrenceState.self, c, commandId, context, request.client, session)
             case .petition(let c): outcome = try execute(PetitionState.self, try signerReferenced(c, session), commandId, context, request.client, session)
             }
-            outcome.lagging = try catchUpProjections(through: outcome.checkpoint, session)
+            // The events are committed: from here a failure is a warning on a success, never an error
+            // that invites a retry.
+            do {
+                outcome.lagging = try catchUpProjections(through: outcome.checkpoint, session)
+            } catch {
+                sessions.removeAll()
+                outcome.warnings.append("recorded, but the read models could not be brought up to date (\(VigilService.summary(of: error))); they catch up on the next command or with vigil projections run")
+            }
             return outcome
         }
+    }
+
+    /// A failure in a few words for a warning: the store's and client's descriptions never carry a
+    /// connection string or a password.
+    static func summary(of error: Error) -> String {
+        switch error {
+        case let error as PostgresError: return error.message
+        default: return "\(error)"
+        }
+    }
+
+    /// The fingerprint of a command's content, stored with its id: the same id sent again with other
+    /// content is refused rather than answered with the first command's events. A signature's identity
+    /// is turned into its keyed reference before this, so no personal data is fingerprinted.
+    static func fingerprint(_ command: some Sendable) -> [UInt8] {
+        Array(SHA256.hash(data: Data(String(reflecting: command).utf8)))
     }
 
     /// Loads, decides and appends one command of aggregate `D` through the pipeline.
     func execute<D: Decider>(
         _ type: D.Type, _ command: D.Command, _ commandId: String, _ context: CommandContext, _ client: String, _ session: Session
     ) throws -> CommandOutcome {
-        try pipeline(commandId: commandId, actor: context.actor, client: client, session) { _ in
+        try pipeline(
+            commandId: commandId, fingerprint: VigilService.fingerprint(command), actor: context.actor, client: client, session
+        ) { _ in
             try decide(D.self, command, context, session)
         }.outcome
     }
@@ -126,16 +159,19 @@ extension VigilService {
         let id = try Check.id(D.id(of: command), field: "\(D.noun) id")
         let (state, version) = try load(D.self, id, session)
         var related = RelatedStates()
+        var conditions: [(stream: String, version: Int64)] = []
         for reference in try D.references(of: command, in: state) {
+            let version: Int64
             switch reference {
-            case .campaign(let id): related.campaign = try load(CampaignState.self, id, session).state
-            case .mission(let id): related.mission = try load(MissionState.self, id, session).state
-            case .gathering(let id): related.gathering = try load(GatheringState.self, id, session).state
-            case .recurrence, .petition: break  // no decision reads these yet
+            case .campaign(let id): (related.campaign, version) = try load(CampaignState.self, id, session)
+            case .mission(let id): (related.mission, version) = try load(MissionState.self, id, session)
+            case .gathering(let id): (related.gathering, version) = try load(GatheringState.self, id, session)
+            case .recurrence, .petition: continue  // no decision reads these yet
             }
+            conditions.append((reference.description, version))
         }
         let events = try D.decide(command, D.input(state, related: related), context)
-        return Decision(stream: D.stream(id), version: version, events: events)
+        return Decision(stream: D.stream(id), version: version, events: events, conditions: conditions)
     }
 
     /// The one command pipeline, for every command and every import batch: decide (again after a
@@ -143,7 +179,8 @@ extension VigilService {
     /// command whose id was handled before (its retry would now be refused as "already exists") — is
     /// answered with the first outcome and appends nothing.
     func pipeline<E: DomainEvent>(
-        commandId: String, actor: String, client: String, _ session: Session, decide: (Int) throws -> Decision<E>
+        commandId: String, fingerprint: [UInt8], actor: String, client: String, _ session: Session,
+        decide: (Int) throws -> Decision<E>
     ) throws -> (outcome: CommandOutcome, events: [E]) {
         let metadata = EventMetadata(commandId: commandId, actor: actor, extra: ["client": client])
         do {

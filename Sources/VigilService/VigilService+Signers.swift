@@ -113,7 +113,8 @@ extension VigilService {
                 let command = PetitionCommand.importBatch(ImportSignatures(petitionId: id, channel: request.channel, signers: batch))
                 do {
                     let (outcome, events) = try pipeline(
-                        commandId: "\(importKey):\(index)", actor: actor, client: "vigil-import", session
+                        commandId: "\(importKey):\(index)", fingerprint: VigilService.fingerprint(command), actor: actor,
+                        client: "vigil-import", session
                     ) { attempt in
                         // After a lost race someone else signed meanwhile: load the petition again.
                         if attempt > 1 { (state, version) = try load(PetitionState.self, id, session) }

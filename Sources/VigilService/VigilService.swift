@@ -33,6 +33,8 @@ public struct VigilError: Error, Sendable, Equatable, CustomStringConvertible {
         case tampered
         /// A stored event cannot be read back: a bug or a damaged log.
         case corrupt
+        /// The login may not act in the role the use case needs.
+        case permission
     }
 
     public var kind: Kind
@@ -105,16 +107,22 @@ final class Session {
     let store: EventStore
     let role: SessionRole
 
-    /// Connects and takes on `role` when the login user is a member of it; otherwise the login user's
-    /// own grants apply.
+    /// Connects and takes on `role`. A login that is not a member of the role is refused, naming the
+    /// role: acting with the login's own rights instead would fail open (the owner's, in a default set-up).
     init(role: SessionRole, conninfo: String?) throws {
         connection = try Connection(conninfo: conninfo)
         store = EventStore(connection: connection)
         self.role = role
-        if role != .owner {
-            try connection.query(
-                "SELECT set_config('role', \(role.rawValue), false) WHERE pg_has_role(\(role.rawValue), 'MEMBER')")
+        guard role != .owner else { return }
+        let rows = try connection.query(
+            "SELECT session_user::text AS login, pg_has_role(\(role.rawValue), 'MEMBER') AS member")
+        guard let row = rows.first, try row.bool("member") else {
+            let login = try rows.first?.string("login") ?? "this login"
+            throw VigilError(
+                .permission,
+                "login \(login) is not a member of \(role.rawValue), the role this needs; an administrator grants it with GRANT \(role.rawValue) TO \(login)")
         }
+        try connection.query("SELECT set_config('role', \(role.rawValue), false)")
     }
 }
 

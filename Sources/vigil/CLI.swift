@@ -14,6 +14,7 @@ enum CLI {
         case refused = 6
         case database = 7
         case tampered = 8
+        case permission = 9
         case internalError = 70
     }
 
@@ -59,6 +60,7 @@ enum CLI {
             case .database: return (error.message, .database)
             case .tampered: return (error.message, .tampered)
             case .corrupt: return (error.message, .internalError)
+            case .permission: return (error.message, .permission)
             }
         case let error as LocatedError:
             let (message, code) = describe(error.underlying)

@@ -9,6 +9,7 @@ enum Output {
             FileHandle.standardError.write(Data(
                 "vigil: recorded, but projection \(name) is held back by an older open transaction; reports will show this once it ends\n".utf8))
         }
+        for warning in outcome.warnings { FileHandle.standardError.write(Data("vigil: \(warning)\n".utf8)) }
         switch format {
         case .json:
             let events: [[String: Any]] = outcome.events.map {
@@ -17,7 +18,9 @@ enum Output {
                     "data": (try? JSONSerialization.jsonObject(with: Data($0.data.utf8))) ?? $0.data,
                 ]
             }
-            printJSON(["stream": outcome.streamId, "duplicate": outcome.duplicate, "events": events])
+            printJSON([
+                "stream": outcome.streamId, "duplicate": outcome.duplicate, "events": events, "idempotencyKey": outcome.commandId,
+            ])
         case .table, .csv:
             if outcome.duplicate {
                 print("already done: \(summary) (this key was used before; nothing new was recorded)")
@@ -27,6 +30,8 @@ enum Output {
             for event in outcome.events {
                 print("  \(event.type) → \(outcome.streamId) v\(event.version), position \(event.position)")
             }
+            // The key it ran under: running the command again with it records nothing twice.
+            print("  idempotency key \(outcome.commandId)")
         }
     }
 
@@ -117,9 +122,13 @@ enum Output {
         }
     }
 
+    /// A CSV cell. A cell a spreadsheet would run as a formula (starting with = + - @, a tab or a
+    /// carriage return) gets a leading apostrophe, so it is shown as text (OWASP's CSV injection advice).
     static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        var cell = text
+        if let first = cell.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { cell = "'" + cell }
+        guard cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return cell }
+        return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// Columns a string takes in a terminal: East Asian wide characters take two.

@@ -125,6 +125,40 @@ struct CLITests {
             environment: ["PGHOST": "/nonexistent/socket-dir"])
         #expect(socket.status == 7)
         #expect(socket.stderr.contains("/nonexistent/socket-dir/.s.PGSQL"))
+        // libpq's own parse errors quote the connection string they stumbled on, password and all.
+        for url in ["postgresql://organiser:hunter2-secret@[::1/vigil", "host=/tmp password hunter2-secret", "postgresql://o:hunter2-secret@h/db?nope=1"] {
+            let bad = try VigilBinary.run(["report", "missions"], database: database, environment: ["VIGIL_DATABASE_URL": url])
+            #expect(bad.status == 7, "\(bad.stderr)")
+            #expect(!bad.stderr.contains("hunter2"), "\(bad.stderr)")
+            #expect(bad.stderr.split(separator: "\n").count == 1)
+        }
+    }
+
+    @Test("a login without the role a command needs is refused, naming the role; nothing is appended")
+    func failsClosed() throws {
+        let login = "\(database)_auditor"
+        let owner = try TestDatabase.connect(database)
+        try owner.execute("CREATE ROLE \(try owner.quoteIdentifier(login)) LOGIN IN ROLE vigil_auditor")
+        defer { _ = try? owner.execute("DROP ROLE IF EXISTS \(try owner.quoteIdentifier(login))") }
+        let before = try eventCount()
+        let run = try VigilBinary.run(
+            ["mission", "register", "prc-x", "--name", "X", "--sending-state", "CN", "--kind", "embassy", "--city", "W",
+             "--country", "US", "--zone", "America/New_York"], database: database, environment: ["PGUSER": login])
+        #expect(run.status == 9, "\(run.stderr)")
+        #expect(run.stderr.contains("is not a member of vigil_writer"), "\(run.stderr)")
+        #expect(try eventCount() == before)
+        #expect(try VigilBinary.run(["audit", "log"], database: database, environment: ["PGUSER": login]).status == 0)
+    }
+
+    @Test("CSV cells a spreadsheet would run as a formula are written as text")
+    func csvFormulas() throws {
+        _ = try vigil(
+            "mission", "register", "prc-formula", "--name", "=HYPERLINK(\"http://x\")", "--sending-state", "CN", "--kind", "embassy",
+            "--city", "=1+1", "--country", "US", "--zone", "America/New_York")
+        let csv = try vigil("report", "missions", "--format", "csv")
+        #expect(csv.status == 0)
+        #expect(csv.stdout.contains(",'=1+1,"), "\(csv.stdout)")
+        #expect(!csv.stdout.contains(",=1+1,"))
     }
 
     @Test("migrating twice through the CLI is a no-op")

@@ -19,12 +19,13 @@ struct ErrorMappingTests {
             (VigilError(.database, "down"), 7),
             (VigilError(.tampered, "altered"), 8),
             (VigilError(.corrupt, "unreadable"), 70),
+            (VigilError(.permission, "not a member"), 9),
             (LocatedError(place: "seeds/a.vigil:3", underlying: DomainError.refused("closed")), 6),
         ]
         for (error, code) in cases {
             #expect(CLI.describe(error).1.rawValue == code, "\(error)")
         }
-        #expect(Set(cases.map(\.1)).count == 7)
+        #expect(Set(cases.map(\.1)).count == 8)
     }
 
     @Test("the domain's field words become the CLI's flags; arguments and unknown words stay as they are")
@@ -51,5 +52,20 @@ struct ErrorMappingTests {
             "The value 'x' is invalid. Please provide one of the following: a, b")
         #expect(Vigil.helpCommand("Error: x\nSee 'vigil gathering cancel --help' for more information.") == "vigil gathering cancel --help")
         #expect(Vigil.helpCommand("nothing") == "vigil --help")
+    }
+}
+
+@Suite("CSV cells")
+struct CSVCellTests {
+    @Test("formulas become text; quotes, commas and line breaks are quoted")
+    func cells() {
+        #expect(Output.csvField("=1+1") == "'=1+1")
+        #expect(Output.csvField("+33 1") == "'+33 1")
+        #expect(Output.csvField("-2") == "'-2")
+        #expect(Output.csvField("@SUM(A1)") == "'@SUM(A1)")
+        #expect(Output.csvField("\tx") == "'\tx")
+        #expect(Output.csvField("=a,b") == "\"'=a,b\"")
+        #expect(Output.csvField("Seoul") == "Seoul")
+        #expect(Output.csvField("say \"hi\"") == "\"say \"\"hi\"\"\"")
     }
 }

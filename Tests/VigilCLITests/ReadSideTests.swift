@@ -106,7 +106,7 @@ struct ReadSideTests {
             #expect(run.status == 0, "\(report): \(run.stderr)")
         }
         let log = try VigilBinary.run(["audit", "log"], database: database, environment: asReporter)
-        #expect(log.status == 7)
-        #expect(log.stderr.contains("permission denied"), "\(log.stderr)")
+        #expect(log.status == 9)
+        #expect(log.stderr.contains("is not a member of vigil_auditor"), "\(log.stderr)")
     }
 }
