@@ -26,6 +26,8 @@ let package = Package(
         .target(name: "EventStore", dependencies: ["PostgresClient"]),
         // Commands, events, decide and evolve. Foundation only: no SQL, no I/O, no clock.
         .target(name: "VigilDomain"),
+        // The signer file an import reads: a one-pass CSV reader over the mapped file. No database.
+        .target(name: "VigilSignerFile", dependencies: ["VigilDomain"]),
         // Pure folds from events to read-model rows, and the runtime that stores them with their checkpoint.
         .target(name: "VigilProjections", dependencies: ["VigilDomain", "EventStore", "PostgresClient"]),
         // The application layer: load a stream, decide, append, retry on conflict, catch projections up.
@@ -54,6 +56,7 @@ let package = Package(
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "VigilTestSupport"]),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "PostgresClient", "VigilTestSupport"]),
         .testTarget(name: "VigilDomainTests", dependencies: ["VigilDomain"]),
+        .testTarget(name: "VigilSignerFileTests", dependencies: ["VigilSignerFile", "VigilDomain"]),
         .testTarget(
             name: "VigilProjectionsTests",
             dependencies: ["VigilProjections", "VigilDomain", "VigilService", "EventStore", "PostgresClient", "VigilTestSupport"]
