@@ -34,13 +34,14 @@ let package = Package(
         .target(
             name: "VigilService",
             dependencies: [
-                "VigilDomain", "EventStore", "VigilProjections", .product(name: "Crypto", package: "swift-crypto"),
+                "VigilDomain", "VigilSignerFile", "EventStore", "VigilProjections",
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilService", "VigilDomain", "VigilProjections", "EventStore", "PostgresClient",
+                "VigilService", "VigilDomain", "VigilSignerFile", "VigilProjections", "EventStore", "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -3,19 +3,7 @@ import EventStore
 import Foundation
 import PostgresClient
 import VigilDomain
-
-/// One signer of an import file, as read: who, from where, and the row it stands on.
-public struct SignerRow: Sendable {
-    public var row: Int
-    public var identity: SignerIdentity
-    public var country: String?
-
-    public init(row: Int, identity: SignerIdentity, country: String?) {
-        self.row = row
-        self.identity = identity
-        self.country = country
-    }
-}
+import VigilSignerFile
 
 /// What an import did.
 public struct ImportSummary: Sendable, Codable, Equatable {
