@@ -19,11 +19,14 @@ struct DatabaseCommand: ParsableCommand {
 
         @Flag(help: "Print nothing when there is nothing to apply.")
         var quiet = false
+        @Option(help: "The folder of migrations (default: $VIGIL_SCHEMA_DIR, else the one installed with vigil, else the one it was built from).")
+        var schema: String?
 
         func run() throws {
             try CLI.run {
+                let migrator = Migrator(directory: try Migrator.defaultDirectory(explicit: schema))
                 let connection = try Connection()
-                let applied = try Migrator(directory: try Migrator.defaultDirectory()).migrate(connection)
+                let applied = try migrator.migrate(connection)
                 if applied.isEmpty {
                     if !quiet { print("schema is up to date") }
                 } else {
