@@ -55,10 +55,14 @@ public enum VigilBinary {
     /// Where and how a run starts, when not as usual: another copy of the binary, another working
     /// directory, variables removed from the environment.
     public struct Launch: Sendable {
+        /// The binary to run instead of the built one (a copy installed elsewhere, say).
         public var executable: URL?
+        /// The working directory, instead of the test's.
         public var currentDirectory: URL?
+        /// Variables removed from the environment the run would otherwise get (after `environment`).
         public var unset: [String]
 
+        /// The usual launch, with what is given changed.
         public init(executable: URL? = nil, currentDirectory: URL? = nil, unset: [String] = []) {
             self.executable = executable
             self.currentDirectory = currentDirectory

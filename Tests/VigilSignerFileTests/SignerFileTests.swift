@@ -3,25 +3,31 @@ import Testing
 import VigilDomain
 import VigilSignerFile
 
-/// A folder of scratch files for this run, removed by nobody: the system's temporary folder is.
+/// A folder of scratch files for this run; each file is removed once its test has read it.
 let scratch: URL = {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-signer-file-\(getpid())")
     try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     return folder
 }()
 
-/// Writes `bytes` to a new file and returns its path.
-func file(_ bytes: [UInt8]) throws -> String {
+/// Writes `bytes` to a new file, calls `body` with its path, and removes the file.
+@discardableResult
+func withFile<T>(_ bytes: [UInt8], _ body: (String) throws -> T) throws -> T {
     let url = scratch.appendingPathComponent("\(UUID().uuidString).csv")
     try Data(bytes).write(to: url)
-    return url.path
+    defer { try? FileManager.default.removeItem(at: url) }
+    return try body(url.path)
 }
 
-/// Writes `text` as UTF-8 to a new file and returns its path.
-func file(_ text: String) throws -> String { try file(Array(text.utf8)) }
+/// `withFile` for `text` in UTF-8.
+@discardableResult
+func withFile<T>(_ text: String, _ body: (String) throws -> T) throws -> T { try withFile(Array(text.utf8), body) }
 
 /// Every row of the file `text` makes.
-func rows(_ text: String) throws -> [SignerRow] { try rows(of: try file(text)) }
+func rows(_ text: String) throws -> [SignerRow] { try withFile(text, rows(of:)) }
+
+/// Every row of the file `bytes` make.
+func rows(_ bytes: [UInt8]) throws -> [SignerRow] { try withFile(bytes, rows(of:)) }
 
 func rows(of path: String) throws -> [SignerRow] {
     var rows: [SignerRow] = []
@@ -31,7 +37,7 @@ func rows(of path: String) throws -> [SignerRow] {
 
 /// The error reading the file `bytes` makes throws, whether at its header or at a row.
 func failure(_ bytes: [UInt8]) throws -> SignerFileError {
-    try #require(throws: SignerFileError.self) { try rows(of: try file(bytes)) }
+    try withFile(bytes) { path in try #require(throws: SignerFileError.self) { try rows(of: path) } }
 }
 
 func failure(_ text: String) throws -> SignerFileError { try failure(Array(text.utf8)) }
@@ -77,7 +83,7 @@ struct SignerFileReadingTests {
 
     @Test("a UTF-8 byte-order mark is skipped, and the header is still line 1")
     func byteOrderMark() throws {
-        #expect(try rows(of: try file([0xEF, 0xBB, 0xBF] + Array("email\na@example.org\n".utf8))) == [email(2, "a@example.org")])
+        #expect(try rows([0xEF, 0xBB, 0xBF] + Array("email\na@example.org\n".utf8)) == [email(2, "a@example.org")])
     }
 
     @Test("LF, CRLF and a lone CR each end a line, mixed in one file too")
@@ -133,21 +139,25 @@ struct SignerFileReadingTests {
 
     @Test("a reader gives the same rows one at a time, then nil")
     func reader() throws {
-        var reader = try SignerFile(path: try file("email\na@example.org\nb@example.org\n")).makeReader()
-        #expect(try reader.next() == email(2, "a@example.org"))
-        #expect(try reader.next() == email(3, "b@example.org"))
-        #expect(try reader.next() == nil)
-        #expect(try reader.next() == nil)
+        try withFile("email\na@example.org\nb@example.org\n") { path throws in
+            var reader = try SignerFile(path: path).makeReader()
+            #expect(try reader.next() == email(2, "a@example.org"))
+            #expect(try reader.next() == email(3, "b@example.org"))
+            #expect(try reader.next() == nil)
+            #expect(try reader.next() == nil)
+        }
     }
 
     @Test("an error the body throws ends the reading and comes out as it is")
     func bodyError() throws {
         struct Stop: Error, Equatable {}
         var seen = 0
-        #expect(throws: Stop()) {
-            try SignerFile(path: try file("email\na@example.org\nb@example.org\n")).forEach { _ in
-                seen += 1
-                throw Stop()
+        try withFile("email\na@example.org\nb@example.org\n") { path throws in
+            #expect(throws: Stop()) {
+                try SignerFile(path: path).forEach { _ in
+                    seen += 1
+                    throw Stop()
+                }
             }
         }
         #expect(seen == 1)
@@ -155,9 +165,10 @@ struct SignerFileReadingTests {
 
     @Test("the path is kept as given")
     func path() throws {
-        let path = try file("email\n")
-        #expect(try SignerFile(path: path).path == path)
-        #expect(try rows(of: path).isEmpty)
+        try withFile("email\n") { path throws in
+            #expect(try SignerFile(path: path).path == path)
+            #expect(try rows(of: path).isEmpty)
+        }
     }
 }
 
@@ -176,10 +187,11 @@ struct SignerFileErrorTests {
 
     @Test("a file that cannot be opened for reading says so", .enabled(if: getuid() != 0, "root reads any file"))
     func permission() throws {
-        let path = try file("email\na@example.org\n")
-        try FileManager.default.setAttributes([.posixPermissions: 0o200], ofItemAtPath: path)
-        let error = try #require(throws: SignerFileError.self) { try SignerFile(path: path) }
-        #expect(error.problem.hasPrefix("cannot be read (permission denied)"))
+        try withFile("email\na@example.org\n") { path throws in
+            try FileManager.default.setAttributes([.posixPermissions: 0o200], ofItemAtPath: path)
+            let error = try #require(throws: SignerFileError.self) { try SignerFile(path: path) }
+            #expect(error.problem.hasPrefix("cannot be read (permission denied)"))
+        }
     }
 
     @Test("an empty file, or one of only a byte-order mark and empty lines, asks for a header")
@@ -221,7 +233,7 @@ struct SignerFileErrorTests {
 
     @Test("a column that is skipped is not decoded, so its bytes do not matter")
     func skippedColumnBytes() throws {
-        #expect(try rows(of: try file(Array("email,notes\na@example.org,".utf8) + [0xFF] + [0x0A])) == [email(2, "a@example.org")])
+        #expect(try rows(Array("email,notes\na@example.org,".utf8) + [0xFF] + [0x0A]) == [email(2, "a@example.org")])
     }
 
     @Test("a quoted field that is never closed is refused on the line it opens")
@@ -268,18 +280,19 @@ struct SignerFileErrorTests {
 
     @Test("rows before a bad record are read; the error then names its line, never a quiet end of the file")
     func errorAfterRows() throws {
-        let path = try file("email\na@example.org\nb@example.org\n\"c@example.org\" x\nd@example.org\n")
-        var seen: [SignerRow] = []
-        let error = try #require(throws: SignerFileError.self) { try SignerFile(path: path).forEach { seen.append($0) } }
-        #expect(error.line == 4)
-        #expect(seen == [email(2, "a@example.org"), email(3, "b@example.org")])
+        try withFile("email\na@example.org\nb@example.org\n\"c@example.org\" x\nd@example.org\n") { path throws in
+            var seen: [SignerRow] = []
+            let error = try #require(throws: SignerFileError.self) { try SignerFile(path: path).forEach { seen.append($0) } }
+            #expect(error.line == 4)
+            #expect(seen == [email(2, "a@example.org"), email(3, "b@example.org")])
 
-        var reader = try SignerFile(path: path).makeReader()
-        #expect(try reader.next() == email(2, "a@example.org"))
-        #expect(try reader.next() == email(3, "b@example.org"))
-        #expect(throws: SignerFileError.self) { try reader.next() }
-        // And again: a reader that failed does not carry on as if the file had ended.
-        let again = try #require(throws: SignerFileError.self) { try reader.next() }
-        #expect(again.line == 4)
+            var reader = try SignerFile(path: path).makeReader()
+            #expect(try reader.next() == email(2, "a@example.org"))
+            #expect(try reader.next() == email(3, "b@example.org"))
+            #expect(throws: SignerFileError.self) { try reader.next() }
+            // And again: a reader that failed does not carry on as if the file had ended.
+            let again = try #require(throws: SignerFileError.self) { try reader.next() }
+            #expect(again.line == 4)
+        }
     }
 }
