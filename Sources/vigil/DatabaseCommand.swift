@@ -24,7 +24,13 @@ struct DatabaseCommand: ParsableCommand {
 
         func run() throws {
             try CLI.run {
-                let migrator = Migrator(directory: try Migrator.defaultDirectory(explicit: schema))
+                let directory: URL
+                do {
+                    directory = try Migrator.defaultDirectory(explicit: schema)
+                } catch let error as PostgresError {
+                    throw CLI.Failure(message: error.message, code: .invalidInput)  // a folder, not the database
+                }
+                let migrator = Migrator(directory: directory)
                 let connection = try Connection()
                 let applied = try migrator.migrate(connection)
                 if applied.isEmpty {

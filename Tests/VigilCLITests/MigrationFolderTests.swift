@@ -83,7 +83,7 @@ struct MigrationFolderTests {
         #expect(try !migrationRecorded("9999", in: database))
 
         let missing = try VigilBinary.run(["db", "migrate", "--schema", root.appendingPathComponent("none").path], database: database)
-        #expect(missing.status != 0)
-        #expect(missing.stderr.contains("is not a folder"))
+        #expect(missing.status == 3)
+        #expect(missing.stderr == "vigil: the schema folder given, \(root.path)/none, is not a folder; give the folder that holds the files\n")
     }
 }
