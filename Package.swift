@@ -26,6 +26,8 @@ let package = Package(
         .target(name: "EventStore", dependencies: ["PostgresClient"]),
         // Commands, events, decide and evolve. Foundation only: no SQL, no I/O, no clock.
         .target(name: "VigilDomain"),
+        // The signer file an import reads: a one-pass CSV reader over the mapped file. No database.
+        .target(name: "VigilSignerFile", dependencies: ["VigilDomain"]),
         // Pure folds from events to read-model rows, and the runtime that stores them with their checkpoint.
         .target(name: "VigilProjections", dependencies: ["VigilDomain", "EventStore", "PostgresClient"]),
         // The one front door: every use case as a call taking and returning Swift values; owns sessions,
@@ -33,7 +35,8 @@ let package = Package(
         .target(
             name: "VigilService",
             dependencies: [
-                "VigilDomain", "EventStore", "VigilProjections", .product(name: "Crypto", package: "swift-crypto"),
+                "VigilDomain", "VigilSignerFile", "EventStore", "VigilProjections",
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
@@ -56,6 +59,7 @@ let package = Package(
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "PostgresClient", "VigilTestSupport"]),
         .testTarget(name: "VigilDomainTests", dependencies: ["VigilDomain"]),
         .testTarget(name: "VigilServiceTests", dependencies: ["VigilService", "VigilDomain", "EventStore", "PostgresClient"]),
+        .testTarget(name: "VigilSignerFileTests", dependencies: ["VigilSignerFile", "VigilDomain"]),
         .testTarget(
             name: "VigilProjectionsTests",
             dependencies: ["VigilProjections", "VigilDomain", "VigilService", "EventStore", "PostgresClient", "VigilTestSupport"]

@@ -20,10 +20,12 @@ public struct Migrator {
         self.directory = directory
     }
 
-    /// The directory holding the migrations: `VIGIL_SCHEMA_DIR`, or the `schema/` folder of the project
-    /// the running binary was built in.
-    public static func defaultDirectory() throws -> URL {
-        try ProjectFolder.locate(environment: "VIGIL_SCHEMA_DIR", folder: "schema")
+    /// The directory holding the migrations: `explicit` when given, else `VIGIL_SCHEMA_DIR`, else where
+    /// the binary was installed (`<bindir>/../share/vigil/schema`), else the `schema/` of the source tree
+    /// it was built from. Never the working directory: `vigil` run inside someone else's project must not
+    /// apply that project's SQL.
+    public static func defaultDirectory(explicit: String? = nil) throws -> URL {
+        try ProjectFolder.locate(explicit: explicit, environment: "VIGIL_SCHEMA_DIR", folder: "schema")
     }
 
     /// The migrations on disk, in order.
@@ -88,34 +90,94 @@ public struct Migrator {
 
 }
 
-/// Finds a folder of the project (such as `schema/` or `seeds/`) for a binary that runs from `.build/`.
+/// Finds a folder of the project (such as `schema/` or `seeds/`) that ships beside the binary.
+///
+/// Looked for, in order: the folder the user chose, the environment variable, the folder installed with
+/// the binary (`<bindir>/../share/vigil/<folder>`, symbolic links to the binary followed), and the folder
+/// in the source tree the binary was compiled from (known at compile time from `#filePath`). The working
+/// directory is never searched: an installed `vigil` run inside another project's tree would otherwise
+/// apply that tree's SQL.
 public enum ProjectFolder {
-    /// The folder named by the environment variable, else `folder` in the first parent of the running
-    /// binary (or of the working directory) that has one.
-    public static func locate(environment variable: String, folder: String) throws -> URL {
-        if let path = ProcessInfo.processInfo.environment[variable], !path.isEmpty {
-            return URL(fileURLWithPath: path)
+    /// Where to look, besides what the user chose: the process's environment, the running binary, and
+    /// the source tree the binary was built from.
+    public struct Places: Sendable {
+        /// The process's environment variables.
+        public var environment: [String: String]
+        /// The running binary, if known.
+        public var executable: URL?
+        /// The package root of the source tree the binary was built from.
+        public var sourceTree: URL?
+
+        /// Places as given (tests use this to stand for a binary installed elsewhere).
+        public init(environment: [String: String], executable: URL?, sourceTree: URL?) {
+            self.environment = environment
+            self.executable = executable
+            self.sourceTree = sourceTree
         }
-        let starts = [
-            URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
-                .deletingLastPathComponent(),
-            URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-        ]
-        for start in starts {
-            var dir = start
-            for _ in 0..<8 {
-                let candidate = dir.appendingPathComponent(folder)
-                var isDirectory: ObjCBool = false
-                if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory),
-                    isDirectory.boolValue, FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path)
-                {
-                    return candidate
+
+        /// This process's: its environment, its binary, and the tree this file was compiled in.
+        public static var current: Places {
+            Places(environment: ProcessInfo.processInfo.environment, executable: runningExecutable(), sourceTree: sourceTree)
+        }
+
+        /// The package root this file was compiled in: Sources/EventStore/Migrator.swift, three folders up.
+        static let sourceTree = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+        /// The running binary's own path (not argv[0], which may be a bare name found on PATH).
+        static func runningExecutable() -> URL? {
+            #if os(Linux)
+                let link = "/proc/self/exe"
+                if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: link) {
+                    return URL(fileURLWithPath: path)
                 }
-                dir = dir.deletingLastPathComponent()
+            #endif
+            return Bundle.main.executableURL
+        }
+    }
+
+    /// The folder to use: `explicit` if given (it must exist), else the folder the environment variable
+    /// names (it must exist), else `folder` installed with the binary, else in the source tree it was
+    /// built from. Throws, saying what to set, when there is none.
+    public static func locate(
+        explicit: String? = nil, environment variable: String, folder: String, places: Places = .current
+    ) throws -> URL {
+        if let explicit, !explicit.isEmpty {
+            return try existing(URL(fileURLWithPath: explicit), "the \(folder) folder given, \(explicit),")
+        }
+        if let path = places.environment[variable], !path.isEmpty {
+            return try existing(URL(fileURLWithPath: path), "\(variable) names \(path), which")
+        }
+        var looked: [String] = []
+        if let executable = places.executable {
+            let installed = executable.resolvingSymlinksInPath().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("share/vigil/\(folder)").standardizedFileURL
+            if isFolder(installed) { return installed }
+            looked.append(installed.path)
+        }
+        if let root = places.sourceTree {
+            let candidate = root.appendingPathComponent(folder)
+            if isFolder(candidate), FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) {
+                return candidate
             }
+            looked.append(candidate.path)
         }
         throw PostgresError(
             kind: .client,
-            message: "cannot find the project's \(folder)/ folder; set \(variable) to its path")
+            message: "cannot find the \(folder)/ folder (looked in \(looked.isEmpty ? "no place" : looked.joined(separator: " and "))); "
+                + "set \(variable) to the folder holding vigil's \(folder) files")
+    }
+
+    static func isFolder(_ url: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// `url` if it is a folder; else an error that starts with `what` ("…, which") and says so.
+    static func existing(_ url: URL, _ what: String) throws -> URL {
+        guard isFolder(url) else {
+            throw PostgresError(kind: .client, message: "\(what) is not a folder; give the folder that holds the files")
+        }
+        return url
     }
 }

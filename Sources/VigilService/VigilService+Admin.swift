@@ -37,9 +37,16 @@ extension VigilService {
     /// Applies the migrations not applied yet, from `schema` (nil: where the binary was built or
     /// installed with, or `VIGIL_SCHEMA_DIR`); returns the names of those it applied.
     public func migrate(schema: String? = nil) throws -> [String] {
-        try guarded {
-            let directory = try schema.map { URL(fileURLWithPath: $0) } ?? Migrator.defaultDirectory()
-            return try Migrator(directory: directory).migrate(try session(.owner).connection)
+        let directory = try folder { try Migrator.defaultDirectory(explicit: schema) }
+        return try guarded { try Migrator(directory: directory).migrate(try session(.owner).connection) }
+    }
+
+    /// A folder of the project's (schema, seeds): not finding it is a problem of input, not of the database.
+    func folder(_ locate: () throws -> URL) throws -> URL {
+        do {
+            return try locate()
+        } catch let error as PostgresError {
+            throw VigilError(.invalidInput, error.message)
         }
     }
 
@@ -50,9 +57,7 @@ extension VigilService {
     public func loadSeeds(
         directory: String?, parse: (SeedLine) throws -> VigilCommand, progress: ((String) -> Void)? = nil
     ) throws -> SeedSummary {
-        let folder = try guarded {
-            try directory.map { URL(fileURLWithPath: $0) } ?? ProjectFolder.locate(environment: "VIGIL_SEEDS_DIR", folder: "seeds")
-        }
+        let folder = try folder { try ProjectFolder.locate(explicit: directory, environment: "VIGIL_SEEDS_DIR", folder: "seeds") }
         let files = try guarded {
             try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".vigil") }.sorted()
         }

@@ -3,6 +3,7 @@ import EventStore
 import Foundation
 import PostgresClient
 import VigilDomain
+import VigilSignerFile
 
 /// What an import did.
 public struct ImportSummary: Sendable, Codable, Equatable {
@@ -150,18 +151,21 @@ extension VigilService {
     /// its line, before anything is appended.
     func keyedSigners(_ path: String, hasher: SignerHasher) throws -> KeyedSigners {
         var signers = KeyedSigners()
-        let file = try SignerFile(path: path)
-        try file.forEachRow { row in
-            let normalised: String
-            do {
-                normalised = try row.identity.normalised()
-                if let country = row.country { _ = try Check.country(country, field: "country") }
-            } catch let error as DomainError {
-                throw VigilError(.invalidInput, "\(path), row \(row.row): \(error)")
+        do {
+            try SignerFile(path: path).forEach { row in
+                let normalised: String
+                do {
+                    normalised = try row.identity.normalised()
+                    if let country = row.country { _ = try Check.country(country, field: "country") }
+                } catch let error as DomainError {
+                    throw VigilError(.invalidInput, "\(path), row \(row.row): \(error)")
+                }
+                signers.digest = signers.digest &* 31 &+ StableHash.fnv1a64(normalised)
+                signers.refs.append(contentsOf: hasher.reference(normalised: normalised))
+                signers.countries.append(row.country)
             }
-            signers.digest = signers.digest &* 31 &+ StableHash.fnv1a64(normalised)
-            signers.refs.append(contentsOf: hasher.reference(normalised: normalised))
-            signers.countries.append(row.country)
+        } catch let error as SignerFileError {
+            throw VigilError(.invalidInput, "\(path): \(error)")
         }
         guard signers.count > 0 else { throw VigilError(.invalidInput, "\(path) holds no signers") }
         return signers

@@ -19,11 +19,10 @@ struct DatabaseCommand: ParsableCommand {
                 """
         )
 
-        @Option(help: "The folder of numbered .sql migrations to apply.")
-        var schema: String?
-
         @Flag(help: "Print nothing when there is nothing to apply.")
         var quiet = false
+        @Option(help: "The folder of migrations (default: $VIGIL_SCHEMA_DIR, else the one installed with vigil, else the one it was built from).")
+        var schema: String?
 
         func run() throws {
             try CLI.run {

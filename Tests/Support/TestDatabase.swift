@@ -52,17 +52,39 @@ public enum VigilBinary {
         public var stderr: String
     }
 
+    /// Where and how a run starts, when not as usual: another copy of the binary, another working
+    /// directory, variables removed from the environment.
+    public struct Launch: Sendable {
+        /// The binary to run instead of the built one (a copy installed elsewhere, say).
+        public var executable: URL?
+        /// The working directory, instead of the test's.
+        public var currentDirectory: URL?
+        /// Variables removed from the environment the run would otherwise get (after `environment`).
+        public var unset: [String]
+
+        /// The usual launch, with what is given changed.
+        public init(executable: URL? = nil, currentDirectory: URL? = nil, unset: [String] = []) {
+            self.executable = executable
+            self.currentDirectory = currentDirectory
+            self.unset = unset
+        }
+    }
+
     /// A `vigil ARGS…` process against `database`, not started: the test's environment without a URL.
-    static func process(_ arguments: [String], database: String, environment extra: [String: String] = [:]) -> Process {
+    static func process(
+        _ arguments: [String], database: String, environment extra: [String: String] = [:], launch: Launch = Launch()
+    ) -> Process {
         let process = Process()
-        process.executableURL = url
+        process.executableURL = launch.executable ?? url
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["PGDATABASE"] = database
         environment["VIGIL_SCHEMA_DIR"] = TestDatabase.schemaDirectory.path
         environment.removeValue(forKey: "VIGIL_DATABASE_URL")
         for (key, value) in extra { environment[key] = value }
+        for key in launch.unset { environment.removeValue(forKey: key) }
         process.environment = environment
+        if let directory = launch.currentDirectory { process.currentDirectoryURL = directory }
         process.standardInput = FileHandle.nullDevice
         return process
     }
@@ -78,8 +100,8 @@ public enum VigilBinary {
 
     /// Runs `vigil ARGS…` against `database` and waits for it.
     public static func run(_ arguments: [String], database: String, environment extra: [String: String] = [:],
-                           input: String? = nil) throws -> Run {
-        let process = process(arguments, database: database, environment: extra)
+                           input: String? = nil, launch: Launch = Launch()) throws -> Run {
+        let process = process(arguments, database: database, environment: extra, launch: launch)
         let out = Pipe()
         let err = Pipe()
         let inPipe = Pipe()
