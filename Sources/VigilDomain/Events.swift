@@ -67,6 +67,27 @@ public enum EventJSON {
         return try sharedDecoder.decode(type, from: data)
     }
 
+    /// What is wrong with a payload that did not decode, in words ("field startsAt is missing"), rather
+    /// than the dump `DecodingError` prints: the field and what was wrong with it.
+    public static func problem(_ error: Error) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        func field(_ path: [CodingKey]) -> String {
+            guard !path.isEmpty else { return "the payload" }
+            var name = ""
+            for key in path {
+                if let index = key.intValue { name += "[\(index)]" } else { name += (name.isEmpty ? "" : ".") + key.stringValue }
+            }
+            return "field \(name)"
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "\(field(context.codingPath + [key])) is missing"
+        case .valueNotFound(let type, let context): return "\(field(context.codingPath)) is null, not a \(type)"
+        case .typeMismatch(let type, let context): return "\(field(context.codingPath)) is not a \(type)"
+        case .dataCorrupted(let context): return "\(field(context.codingPath)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+
     static func encode<T: Encodable>(_ value: T) throws -> Data { try encoder().encode(value) }
     static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T { try decoder().decode(type, from: data) }
 }
@@ -90,7 +111,7 @@ public enum VigilEvent: Sendable, Equatable {
             if let event = try RecurrenceEvent.decode(type: type, data: data) { return .recurrence(event) }
             if let event = try PetitionEvent.decode(type: type, data: data) { return .petition(event) }
         } catch {
-            throw DomainError.invalid(field: "event \(type)", reason: "its payload does not decode: \(error)")
+            throw DomainError.invalid(field: "event \(type)", reason: "its payload does not decode: \(EventJSON.problem(error))")
         }
         throw DomainError.invalid(field: "event \(type)", reason: "is not an event type this version of Vigil knows")
     }

@@ -46,21 +46,79 @@ extension Projection {
 public struct DecodedEvent: Sendable {
     /// Where it is in commit order.
     public var checkpoint: Checkpoint
+    /// What it means in the domain.
     public var event: VigilEvent
 
     /// Decodes a stored event; an event that does not decode is an error naming its position.
     public init(_ payload: LoggedPayload) throws {
-        checkpoint = payload.checkpoint
-        do {
-            event = try VigilEvent.decode(type: payload.type, data: Data(payload.data.utf8))
-        } catch {
-            throw EventStoreError.corruptEvent(position: payload.checkpoint.position, reason: "\(payload.type): \(error)")
+        switch DecodedEvent.decode(payload) {
+        case .success(let decoded): self = decoded
+        case .failure(let unreadable):
+            throw EventStoreError.corruptEvent(position: unreadable.checkpoint.position, reason: unreadable.reason)
         }
     }
 
+    /// An event with its place in commit order.
     public init(checkpoint: Checkpoint, event: VigilEvent) {
         self.checkpoint = checkpoint
         self.event = event
+    }
+
+    /// Decodes a stored event, or says why it cannot be read.
+    static func decode(_ payload: LoggedPayload) -> Result<DecodedEvent, UnreadableEvent> {
+        do {
+            let event = try VigilEvent.decode(type: payload.type, data: Data(payload.data.utf8))
+            return .success(DecodedEvent(checkpoint: payload.checkpoint, event: event))
+        } catch {
+            return .failure(UnreadableEvent(checkpoint: payload.checkpoint, type: payload.type, reason: "\(error)"))
+        }
+    }
+}
+
+/// An event no projection can read (a type this version does not know, a payload that does not decode):
+/// the runner sets it aside in the quarantine with the reason, and moves on.
+struct UnreadableEvent: Error, Sendable {
+    var checkpoint: Checkpoint
+    var type: String
+    var reason: String
+}
+
+/// One read of the log, decoded: the events projections fold, those they set aside, and where it ends.
+struct LogBatch: Sendable {
+    var events: [DecodedEvent]
+    var unreadable: [UnreadableEvent]
+    /// The first and last event read, readable or not.
+    var first: Checkpoint
+    var last: Checkpoint
+
+    /// Decodes what was read; nil when nothing was.
+    init?(_ payloads: [LoggedPayload]) {
+        guard let first = payloads.first, let last = payloads.last else { return nil }
+        self.first = first.checkpoint
+        self.last = last.checkpoint
+        events = []
+        events.reserveCapacity(payloads.count)
+        unreadable = []
+        for payload in payloads {
+            switch DecodedEvent.decode(payload) {
+            case .success(let decoded): events.append(decoded)
+            case .failure(let bad): unreadable.append(bad)
+            }
+        }
+    }
+
+    /// How many events were read.
+    var count: Int { events.count + unreadable.count }
+
+    /// The part of the batch after `checkpoint` (for a rebuild that resumed further along); nil when none is.
+    func after(_ checkpoint: Checkpoint) -> LogBatch? {
+        if first > checkpoint { return self }
+        guard last > checkpoint else { return nil }
+        var part = self
+        part.events = events.filter { $0.checkpoint > checkpoint }
+        part.unreadable = unreadable.filter { $0.checkpoint > checkpoint }
+        part.first = min(part.events.first?.checkpoint ?? last, part.unreadable.first?.checkpoint ?? last)
+        return part
     }
 }
 

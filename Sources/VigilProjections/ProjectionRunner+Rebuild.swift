@@ -6,7 +6,7 @@ import PostgresClient
 final class BatchQueue: @unchecked Sendable {
     // @unchecked: every field is read and written under `condition`.
     private let condition = NSCondition()
-    private var items: [[DecodedEvent]] = []
+    private var items: [LogBatch] = []
     private var finished = false
     private var cancelled = false
     private var failure: Error?
@@ -15,7 +15,7 @@ final class BatchQueue: @unchecked Sendable {
     init(capacity: Int) { self.capacity = capacity }
 
     /// Waits for room and adds a batch; false when the consumer has gone.
-    func put(_ batch: [DecodedEvent]) -> Bool {
+    func put(_ batch: LogBatch) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while items.count >= capacity && !cancelled { condition.wait() }
@@ -43,7 +43,7 @@ final class BatchQueue: @unchecked Sendable {
     }
 
     /// The next batch; nil at the end; rethrows the producer's error.
-    func take() throws -> [DecodedEvent]? {
+    func take() throws -> LogBatch? {
         condition.lock()
         defer { condition.unlock() }
         while items.isEmpty && !finished { condition.wait() }
@@ -103,7 +103,8 @@ extension ProjectionRunner {
 
     /// Swaps a rebuild's `__next` tables in, under the projection's own lock so no catch-up writes the old
     /// tables meanwhile: first applies what the rebuild has not seen yet, then renames the tables and
-    /// hands the rebuild's checkpoint to the projection, in one transaction. Returns the events applied.
+    /// hands the rebuild's checkpoint and quarantine to the projection, in one transaction. Returns the
+    /// events passed.
     func swapIn(_ projection: some Projection, rebuildName: String, batchSize: Int,
                 progress: ((Int) throws -> Void)? = nil) throws -> Int {
         try withLock(projection.name) {
@@ -126,6 +127,7 @@ extension ProjectionRunner {
                      WHERE c.projection = \(projection.name) AND r.projection = \(rebuildName)
                     """)
                 try connection.query("DELETE FROM vigil_read.checkpoints WHERE projection = \(rebuildName)")
+                try handOverQuarantine(from: rebuildName, to: projection.name)
             }
             return applied
         }
@@ -170,10 +172,9 @@ extension ProjectionRunner {
                 let store = EventStore(connection: try Connection(applicationName: "vigil-rebuild-reader"))
                 var cursor = start
                 while true {
-                    let events = try store.readPayloads(after: cursor, limit: batchSize)
-                    guard let last = events.last else { break }
-                    guard batches.put(try events.map(DecodedEvent.init)) else { return }
-                    cursor = last.checkpoint
+                    guard let batch = LogBatch(try store.readPayloads(after: cursor, limit: batchSize)) else { break }
+                    guard batches.put(batch) else { return }
+                    cursor = batch.last
                 }
                 batches.finish(nil)
             } catch {
@@ -184,27 +185,26 @@ extension ProjectionRunner {
         reader.start()
         defer { batches.cancel() }
         var batchesApplied = 0
-        while let decoded = try batches.take() {
-            guard let last = decoded.last else { continue }
+        while let batch = try batches.take() {
             try batchTransaction {
                 for projection in projections {
                     let name = "\(projection.name)#rebuild"
                     guard let from = cursors[projection.name] else { continue }
                     // Only a projection whose rebuild resumed further along skips part of a batch.
-                    let mine = decoded[0].checkpoint > from ? decoded : decoded.filter { $0.checkpoint > from }
-                    guard !mine.isEmpty else { continue }
-                    try projection.apply(mine, tables: .next, connection: connection)
-                    try moveCheckpoint(name, from: from, to: last.checkpoint, count: mine.count)
+                    guard let mine = batch.after(from) else { continue }
+                    if !mine.events.isEmpty { try projection.apply(mine.events, tables: .next, connection: connection) }
+                    try setAside(mine.unreadable, for: name)
+                    try moveCheckpoint(name, from: from, to: mine.last, count: mine.count)
                 }
             }
-            for projection in projections where (cursors[projection.name] ?? .start) < last.checkpoint {
-                cursors[projection.name] = last.checkpoint
+            for projection in projections where (cursors[projection.name] ?? .start) < batch.last {
+                cursors[projection.name] = batch.last
             }
             batchesApplied += 1
             for projection in projections {
                 try analyzeAsTheyGrow(projection, tables: .next, batches: batchesApplied)
             }
-            done += decoded.count
+            done += batch.count
             try progress?(RebuildProgress(
                 projection: "all", done: done, total: total, seconds: Date().timeIntervalSince(started), resumedFrom: resumedFrom))
         }
@@ -238,6 +238,7 @@ extension ProjectionRunner {
             }
             try connection.query("DELETE FROM vigil_read.checkpoints WHERE projection = \(checkpointName)")
             try connection.query("INSERT INTO vigil_read.checkpoints (projection) VALUES (\(checkpointName))")
+            try forgetQuarantine(of: checkpointName)
         }
         return 0
     }
@@ -264,20 +265,28 @@ extension ProjectionRunner {
         }
     }
 
-    /// Replays the log in memory up to the projection's checkpoint and compares the result with the
-    /// stored rows. Returns nil when they are equal, else a description of the first difference.
+    /// Replays the log in memory up to the projection's checkpoint, skipping the events that cannot be
+    /// read as the runner does, and compares the result with the stored rows. The events skipped must be
+    /// those the projection's quarantine holds: one set aside that this version reads (the runner that
+    /// passed it was older: rebuild to apply it), or one unreadable that is not there, is a difference.
+    /// Returns nil when they agree, else a description of the first difference.
     public func compareWithReplay(_ projection: some Projection) throws -> String? {
         try withLock(projection.name) {
             let target = try storedCheckpoint(of: projection.name)
             var model = projection.emptyModel()
+            var skipped: [Int64: UnreadableEvent] = [:]
             var cursor = Checkpoint.start
             while true {
                 let fetched = try store.readPayloads(after: cursor, limit: 5_000)
-                let events = fetched.filter { $0.checkpoint <= target }
-                guard let last = events.last else { break }
-                for event in events { projection.fold(&model, try DecodedEvent(event)) }
-                cursor = last.checkpoint
-                if events.count < fetched.count { break }
+                guard let batch = LogBatch(fetched.filter { $0.checkpoint <= target }) else { break }
+                for event in batch.events { projection.fold(&model, event) }
+                for event in batch.unreadable { skipped[event.checkpoint.position] = event }
+                cursor = batch.last
+                if batch.count < fetched.count { break }
+            }
+            let quarantined = try quarantinedPositions(of: projection.name, through: target)
+            if let difference = Self.quarantineDifference(projection.name, skipped: skipped, quarantined: quarantined) {
+                return difference
             }
             let stored = try projection.loadAll(tables: .live, connection: connection)
             guard stored != model else { return nil }

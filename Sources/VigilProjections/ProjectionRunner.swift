@@ -24,7 +24,8 @@ public final class ProjectionRunner {
         }
     }
 
-    /// Applies every event committed after the projection's checkpoint; returns how many it applied.
+    /// Applies every event committed after the projection's checkpoint, setting aside in the quarantine
+    /// those it cannot read; returns how many it passed (applied or set aside).
     @discardableResult
     public func catchUp(_ projection: any Projection, batchSize: Int = 1_000, progress: ((Int) throws -> Void)? = nil)
         throws -> Int
@@ -66,28 +67,29 @@ public final class ProjectionRunner {
         for table in projection.tables { try connection.execute("ANALYZE \(tables.name(table))") }
     }
 
-    /// The loop shared by catching up and rebuilding: read a batch in commit order, apply it to `tables`
-    /// and move the checkpoint `checkpointName` by compare-and-set, in one transaction; until the log ends.
-    /// Returns how many events it applied and the checkpoint it ends at.
+    /// The loop shared by catching up and rebuilding: read a batch in commit order, apply it to `tables`,
+    /// set aside the events that cannot be read (the quarantine, under `checkpointName`) and move the
+    /// checkpoint `checkpointName` by compare-and-set, in one transaction; until the log ends.
+    /// Returns how many events it passed (applied or set aside) and the checkpoint it ends at.
     func run(_ projection: some Projection, checkpointName: String, tables: ProjectionTables, batchSize: Int,
              progress: ((Int) throws -> Void)?) throws -> (applied: Int, checkpoint: Checkpoint) {
         var checkpoint = try self.checkpoint(of: checkpointName)
         var applied = 0
         var batches = 0
         while true {
-            let events = try store.readPayloads(after: checkpoint, limit: batchSize)
-            guard let last = events.last else { break }
-            let decoded = try events.map(DecodedEvent.init)
+            let read = try store.readPayloads(after: checkpoint, limit: batchSize)
+            guard let batch = LogBatch(read) else { break }
             try batchTransaction {
-                try projection.apply(decoded, tables: tables, connection: connection)
-                try moveCheckpoint(checkpointName, from: checkpoint, to: last.checkpoint, count: events.count)
+                if !batch.events.isEmpty { try projection.apply(batch.events, tables: tables, connection: connection) }
+                try setAside(batch.unreadable, for: checkpointName)
+                try moveCheckpoint(checkpointName, from: checkpoint, to: batch.last, count: batch.count)
             }
-            checkpoint = last.checkpoint
-            applied += events.count
+            checkpoint = batch.last
+            applied += batch.count
             batches += 1
             if tables == .next { try analyzeAsTheyGrow(projection, tables: tables, batches: batches) }
             try progress?(applied)
-            if events.count < batchSize { break }
+            if read.count < batchSize { break }
         }
         return (applied, checkpoint)
     }

@@ -129,12 +129,30 @@ public struct DayRow: Codable, Equatable, Sendable {
     public var attendanceReported: Int?
 }
 
-/// How far a projection is behind the log.
+/// How far a projection is behind the log, and how many events it set aside.
 public struct ProjectionLag: Codable, Equatable, Sendable {
+    /// The projection's name.
     public var projection: String
+    /// Events committed after its checkpoint.
     public var eventsBehind: Int64
+    /// The age of the oldest of them.
     public var secondsBehind: Double
+    /// Its checkpoint, as `transaction/position`.
     public var checkpoint: String
+    /// Events it could not read and set aside in the quarantine (`Reports.quarantine` lists them).
+    public var quarantined: Int64
+}
+
+extension ProjectionLag {
+    /// Decodes a lag, reading `quarantined` as 0 when it is absent (JSON written before it existed).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        projection = try container.decode(String.self, forKey: .projection)
+        eventsBehind = try container.decode(Int64.self, forKey: .eventsBehind)
+        secondsBehind = try container.decode(Double.self, forKey: .secondsBehind)
+        checkpoint = try container.decode(String.self, forKey: .checkpoint)
+        quarantined = try container.decodeIfPresent(Int64.self, forKey: .quarantined) ?? 0
+    }
 }
 
 /// Queries of the read models for reports. They read projection tables only: no replay at query time.
@@ -255,12 +273,21 @@ public enum Reports {
         }
     }
 
-    /// How far each projection is behind the log (through a function the reporter role may call).
+    /// How far each projection is behind the log (through a function the reporter role may call), and how
+    /// many events each set aside in the quarantine.
     public static func lag(connection: Connection) throws -> [ProjectionLag] {
-        try connection.query("SELECT projection, events_behind, seconds_behind, checkpoint FROM vigil_read.lag()").map { row in
+        try connection.query(
+            """
+            SELECT l.projection, l.events_behind, l.seconds_behind, l.checkpoint,
+                   (SELECT count(*) FROM vigil_read.quarantine q WHERE q.projection = l.projection) AS quarantined
+              FROM vigil_read.lag() l
+             ORDER BY l.projection
+            """
+        ).map { row in
             ProjectionLag(
                 projection: try row.string("projection"), eventsBehind: try row.int64("events_behind"),
-                secondsBehind: Double(try row.string("seconds_behind")) ?? 0, checkpoint: try row.string("checkpoint"))
+                secondsBehind: Double(try row.string("seconds_behind")) ?? 0, checkpoint: try row.string("checkpoint"),
+                quarantined: try row.int64("quarantined"))
         }
     }
 

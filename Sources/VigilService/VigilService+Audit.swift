@@ -88,6 +88,9 @@ public struct VerifyReport: Sendable, Equatable {
     public var firstBreak: Break?
     public var guards: [Guard]
     public var projections: [Projection]
+    /// Events no projection could read, set aside: not a sign of tampering by themselves, but an
+    /// auditor should know that the read models do not count them.
+    public var quarantined: [QuarantinedEvent]
 
     /// True when every chain, guard and projection holds.
     public var holds: Bool {
@@ -159,7 +162,8 @@ extension VigilService {
             return VerifyReport(
                 streams: chains.streams, events: chains.events,
                 firstBreak: chains.firstBreak.map { .init(position: $0.position, stream: $0.streamId, version: $0.version, reason: $0.reason) },
-                guards: guards.map { .init(name: $0.name, holds: $0.holds) }, projections: projections)
+                guards: guards.map { .init(name: $0.name, holds: $0.holds) }, projections: projections,
+                quarantined: try Reports.quarantine(connection: session.connection))
         }
     }
 }

@@ -68,6 +68,11 @@ extension VigilService {
         try guarded { try Reports.lag(connection: try session(.reporter).connection) }
     }
 
+    /// The events no projection could read, set aside with the reason, in commit order.
+    public func quarantine() throws -> [QuarantinedEvent] {
+        try guarded { try Reports.quarantine(connection: try session(.reporter).connection) }
+    }
+
     /// The names of the projections Vigil keeps.
     public static var projectionNames: [String] { Projections.names }
 

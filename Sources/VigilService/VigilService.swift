@@ -142,3 +142,5 @@ public typealias KindFigures = VigilProjections.KindFigures
 public typealias ProjectionLag = VigilProjections.ProjectionLag
 /// How far a rebuild has come.
 public typealias RebuildProgress = VigilProjections.RebuildProgress
+/// An event no projection could read, set aside with the reason.
+public typealias QuarantinedEvent = VigilProjections.QuarantinedEvent

@@ -111,6 +111,7 @@ struct AuditCommand: ParsableCommand {
                     var object: [String: Any] = [
                         "holds": report.holds, "streams": report.streams, "events": report.events,
                         "guards": report.guards.map { ["check": $0.name, "holds": $0.holds] },
+                        "quarantined": report.quarantined.map { ["position": $0.position, "type": $0.type, "stream": $0.stream, "reason": $0.reason] },
                         "projections": report.projections.map {
                             ["projection": $0.name, "matchesReplay": $0.difference == nil, "difference": $0.difference ?? ""]
                         },
@@ -129,6 +130,11 @@ struct AuditCommand: ParsableCommand {
                     print(failed.isEmpty ? "append-only guards in place: \(report.guards.count) checks" : "guards missing: " + failed.map(\.name).joined(separator: "; "))
                     for projection in report.projections {
                         print("projection \(projection.name): \(projection.difference ?? "equals a replay of the log")")
+                    }
+                    if !report.quarantined.isEmpty {
+                        print("set aside: \(report.quarantined.count) events no projection can read (positions "
+                            + report.quarantined.prefix(10).map { String($0.position) }.joined(separator: ", ")
+                            + (report.quarantined.count > 10 ? ", …" : "") + "); see vigil projections status")
                     }
                 }
                 if !report.holds { throw CLI.Failure(message: nil, code: .tampered) }

@@ -65,8 +65,7 @@ enum Output {
             printJSON(["rows": try jsonValue(rows), "behindLog": try jsonValue(lag)])
         case .csv:
             printRows(headers, rows.map(cells), format: .csv)
-            let behind = lag.filter { $0.eventsBehind > 0 }
-            if !behind.isEmpty { FileHandle.standardError.write(Data("vigil: \(lagText(lag))\n".utf8)) }
+            if lag.contains(where: { $0.eventsBehind > 0 || $0.quarantined > 0 }) { FileHandle.standardError.write(Data("vigil: \(lagText(lag))\n".utf8)) }
         case .table:
             printRows(headers, rows.map(cells), format: .table)
             printLag(lag)
@@ -79,10 +78,13 @@ enum Output {
 
     static func lagText(_ lag: [ProjectionLag]) -> String {
         let behind = lag.filter { $0.eventsBehind > 0 }
-        if behind.isEmpty { return "read models up to date with the log" }
-        return "read models behind the log: " + behind.map {
+        var text = behind.isEmpty ? "read models up to date with the log" : "read models behind the log: " + behind.map {
             "\($0.projection) \($0.eventsBehind) events (\(String(format: "%.1f", $0.secondsBehind)) s)"
         }.joined(separator: ", ")
+        if let quarantined = lag.map(\.quarantined).max(), quarantined > 0 {
+            text += "; \(quarantined) events no projection can read are set aside and not counted (vigil projections status)"
+        }
+        return text
     }
 
     static func printFigures(_ f: Figures) {

@@ -40,7 +40,7 @@ struct ProjectionsCommand: ParsableCommand {
 
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Each projection's checkpoint, and how many events and seconds it is behind the log.",
+            abstract: "Each projection's checkpoint, how far it is behind the log, and the events it set aside as unreadable.",
             discussion: "Example: vigil projections status --format json"
         )
 
@@ -49,11 +49,20 @@ struct ProjectionsCommand: ParsableCommand {
 
         func run() throws {
             try CLI.run {
-                let lag = try VigilService().projectionStatus()
+                let service = VigilService()
+                let lag = try service.projectionStatus()
                 Output.printRows(
-                    ["projection", "checkpoint (xid/position)", "events behind", "seconds behind"],
-                    lag.map { [$0.projection, $0.checkpoint, String($0.eventsBehind), String(format: "%.1f", $0.secondsBehind)] },
+                    ["projection", "checkpoint (xid/position)", "events behind", "seconds behind", "set aside"],
+                    lag.map {
+                        [$0.projection, $0.checkpoint, String($0.eventsBehind), String(format: "%.1f", $0.secondsBehind), String($0.quarantined)]
+                    },
                     json: try Output.jsonValue(lag), format: format)
+                // The events set aside, with why: a person can act on them (an upgrade, then a rebuild).
+                if format == .table {
+                    for event in try service.quarantine() {
+                        print("set aside: position \(event.position), \(event.type) in \(event.stream): \(event.reason)")
+                    }
+                }
             }
         }
     }

@@ -109,4 +109,25 @@ struct ReadSideTests {
         #expect(log.status == 9)
         #expect(log.stderr.contains("is not a member of vigil_auditor"), "\(log.stderr)")
     }
+
+    @Test("an event no projection can read is set aside: commands go on, and status, reports and verify say so")
+    func quarantined() throws {
+        let database = try TestDatabase.create("quarantine_cli")
+        #expect(try VigilBinary.run(["seed", "load", "--dir", BadInput.fixtures.path], database: database).status == 0)
+        let writer = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
+        try writer.append(
+            to: "gathering-teleport", expected: .noStream, events: [NewEvent(id: UUID(), type: "GatheringTeleported", data: "{}")],
+            metadata: EventMetadata(commandId: "bogus-1", actor: "intruder"))
+        let command = try VigilBinary.run(
+            ["mission", "register", "prc-after", "--name", "X", "--sending-state", "CN", "--kind", "embassy", "--city", "W",
+             "--country", "US", "--zone", "America/New_York"], database: database)
+        #expect(command.status == 0, "\(command.stderr)")
+        let status = try VigilBinary.run(["projections", "status"], database: database)
+        #expect(status.stdout.contains("GatheringTeleported in gathering-teleport"), "\(status.stdout)")
+        let report = try VigilBinary.run(["report", "missions"], database: database)
+        #expect(report.stdout.contains("1 events no projection can read are set aside"), "\(report.stdout)")
+        #expect(report.stdout.contains("prc-after"))
+        let verify = try VigilBinary.run(["audit", "verify"], database: database)
+        #expect(verify.stdout.contains("set aside: 1 events no projection can read"), "\(verify.stdout)")
+    }
 }
