@@ -22,6 +22,9 @@ let package = Package(
         ),
         // Connection, parameterised queries, rows, typed errors, transactions, pipeline, COPY, LISTEN/NOTIFY.
         .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
+        // Anchors, keys, the Merkle tree, the export format and verifying an export: pure Swift over
+        // swift-crypto, no database and no libpq, so an auditor's verifier can be built from it alone.
+        .target(name: "VigilAudit", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The event log: append with expected version, reads in commit order, idempotency, hash chain, migrations.
         .target(name: "EventStore", dependencies: ["PostgresClient"]),
         // Commands, events, decide and evolve. Foundation only: no SQL, no I/O, no clock.
@@ -54,6 +57,8 @@ let package = Package(
         .target(name: "VigilTestSupport", dependencies: ["PostgresClient", "EventStore"], path: "Tests/Support"),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "VigilTestSupport"]),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "PostgresClient", "VigilTestSupport"]),
+        // No database: keys, anchors, the Merkle tree and offline verification.
+        .testTarget(name: "VigilAuditTests", dependencies: ["VigilAudit", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "VigilDomainTests", dependencies: ["VigilDomain"]),
         .testTarget(name: "VigilServiceTests", dependencies: ["VigilService", "VigilDomain", "EventStore", "PostgresClient"]),
         .testTarget(
