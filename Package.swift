@@ -25,8 +25,9 @@ let package = Package(
         // Anchors, keys, the Merkle tree, the export format and verifying an export: pure Swift over
         // swift-crypto, no database and no libpq, so an auditor's verifier can be built from it alone.
         .target(name: "VigilAudit", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        // The event log: append with expected version, reads in commit order, idempotency, hash chain, migrations.
-        .target(name: "EventStore", dependencies: ["PostgresClient"]),
+        // The event log: append with expected version, reads in commit order, idempotency, hash chain, migrations,
+        // and (with VigilAudit) anchoring, exporting and verifying the log against an anchor.
+        .target(name: "EventStore", dependencies: ["PostgresClient", "VigilAudit"]),
         // Commands, events, decide and evolve. Foundation only: no SQL, no I/O, no clock.
         .target(name: "VigilDomain"),
         // Pure folds from events to read-model rows, and the runtime that stores them with their checkpoint.
@@ -56,7 +57,7 @@ let package = Package(
         ),
         .target(name: "VigilTestSupport", dependencies: ["PostgresClient", "EventStore"], path: "Tests/Support"),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "VigilTestSupport"]),
-        .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "PostgresClient", "VigilTestSupport"]),
+        .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "PostgresClient", "VigilTestSupport", "VigilAudit"]),
         // No database: keys, anchors, the Merkle tree and offline verification.
         .testTarget(name: "VigilAuditTests", dependencies: ["VigilAudit", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "VigilDomainTests", dependencies: ["VigilDomain"]),
