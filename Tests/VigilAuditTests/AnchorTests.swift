@@ -90,6 +90,38 @@ struct AnchorKeyTests {
         #expect(throws: AuditError.self) { try AnchorKey.load(from: folder) }
     }
 
+    @Test("a key made by OpenSSL loads (genpkey -algorithm ed25519), and signs as RFC 8032 says")
+    func interoperates() throws {
+        let folder = try temporaryFolder()
+        // A throw-away key from `openssl genpkey -algorithm ed25519`; its public key from `openssl pkey -pubout`.
+        let openssl = folder.appendingPathComponent("openssl.key")
+        try Data("""
+            -----BEGIN PRIVATE KEY-----
+            MC4CAQAwBQYDK2VwBCIEIK5EMwsp5sNBP4X+8qmqeqAKPV6xt6353+UHC5li8Ew7
+            -----END PRIVATE KEY-----
+
+            """.utf8).write(to: openssl)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: openssl.path)
+        #expect(try AnchorKey.load(from: openssl).publicKey.hex == "c068048abd8c4ac6f3ebfd0dc198b335b84633e60fe77f67ee7ba13dc5ed710e")
+
+        // RFC 8032, section 7.1, test 1: this secret key signs the empty message with this signature.
+        let rfc = folder.appendingPathComponent("rfc8032.key")
+        let seed = try #require(Data(hexString: "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"))
+        let der = Data([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]) + seed
+        try Data("-----BEGIN PRIVATE KEY-----\n\(der.base64EncodedString())\n-----END PRIVATE KEY-----\n".utf8).write(to: rfc)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: rfc.path)
+        let key = try AnchorKey.load(from: rfc)
+        #expect(key.publicKey.hex == "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+        let signature = try key.sign([])
+        #expect(key.publicKey.isValidSignature(signature, for: []))
+        #expect(!key.publicKey.isValidSignature(signature, for: [0]))
+        #if !canImport(CryptoKit)  // BoringSSL signs deterministically, as RFC 8032 does; CryptoKit adds randomness
+        #expect(
+            hex(signature) == "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065"
+                + "224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b")
+        #endif
+    }
+
     @Test("a key prints, dumps and interpolates as its public half only")
     func neverPrinted() throws {
         let folder = try temporaryFolder()
@@ -105,6 +137,20 @@ struct AnchorKeyTests {
             #expect(!shown.contains(secretHex))
             #expect(shown.contains(key.publicKey.hex))
         }
+    }
+}
+
+extension Data {
+    init?(hexString: String) {
+        var bytes: [UInt8] = []
+        var text = Substring(hexString)
+        while text.count >= 2 {
+            guard let byte = UInt8(text.prefix(2), radix: 16) else { return nil }
+            bytes.append(byte)
+            text = text.dropFirst(2)
+        }
+        guard text.isEmpty else { return nil }
+        self.init(bytes)
     }
 }
 
