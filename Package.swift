@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "vigil", targets: ["vigil"]),
         .executable(name: "vigil-bench", targets: ["VigilBench"]),
+        .executable(name: "vigil-audit-bench", targets: ["VigilAuditBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -55,6 +56,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Time and peak memory of anchoring, exporting and verifying a large log (scripts/bench-audit).
+        .executableTarget(name: "VigilAuditBench", dependencies: ["EventStore", "PostgresClient", "VigilAudit"]),
         .target(name: "VigilTestSupport", dependencies: ["PostgresClient", "EventStore"], path: "Tests/Support"),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "VigilTestSupport"]),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "PostgresClient", "VigilTestSupport", "VigilAudit"]),
