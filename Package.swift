@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "vigil", targets: ["vigil"]),
         .executable(name: "vigil-bench", targets: ["VigilBench"]),
+        .executable(name: "vigil-audit-bench", targets: ["VigilAuditBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -22,8 +23,12 @@ let package = Package(
         ),
         // Connection, parameterised queries, rows, typed errors, transactions, pipeline, COPY, LISTEN/NOTIFY.
         .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
-        // The event log: append with expected version, reads in commit order, idempotency, hash chain, migrations.
-        .target(name: "EventStore", dependencies: ["PostgresClient"]),
+        // Anchors, keys, the Merkle tree, the export format and verifying an export: pure Swift over
+        // swift-crypto, no database and no libpq, so an auditor's verifier can be built from it alone.
+        .target(name: "VigilAudit", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // The event log: append with expected version, reads in commit order, idempotency, hash chain, migrations,
+        // and (with VigilAudit) anchoring, exporting and verifying the log against an anchor.
+        .target(name: "EventStore", dependencies: ["PostgresClient", "VigilAudit"]),
         // Commands, events, decide and evolve. Foundation only: no SQL, no I/O, no clock.
         .target(name: "VigilDomain"),
         // The signer file an import reads: a one-pass CSV reader over the mapped file. No database.
@@ -35,7 +40,7 @@ let package = Package(
         .target(
             name: "VigilService",
             dependencies: [
-                "VigilDomain", "VigilSignerFile", "EventStore", "VigilProjections",
+                "VigilDomain", "VigilSignerFile", "EventStore", "VigilProjections", "VigilAudit",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -54,9 +59,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Time and peak memory of anchoring, exporting and verifying a large log (scripts/bench-audit).
+        .executableTarget(name: "VigilAuditBench", dependencies: ["EventStore", "PostgresClient", "VigilAudit"]),
         .target(name: "VigilTestSupport", dependencies: ["PostgresClient", "EventStore"], path: "Tests/Support"),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "VigilTestSupport"]),
-        .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "PostgresClient", "VigilTestSupport"]),
+        .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "PostgresClient", "VigilTestSupport", "VigilAudit"]),
+        // No database: keys, anchors, the Merkle tree and offline verification.
+        .testTarget(name: "VigilAuditTests", dependencies: ["VigilAudit", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "VigilDomainTests", dependencies: ["VigilDomain"]),
         .testTarget(name: "VigilServiceTests", dependencies: ["VigilService", "VigilDomain", "EventStore", "PostgresClient"]),
         .testTarget(name: "VigilSignerFileTests", dependencies: ["VigilSignerFile", "VigilDomain"]),

@@ -8,7 +8,7 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Audit the event log: its history, replays as of a time, and verification.",
-        subcommands: [Log.self, Replay.self, Verify.self]
+        subcommands: [Log.self, Replay.self, Verify.self, Keygen.self, Anchor.self, Export.self]
     )
 
     struct Log: ParsableCommand {
@@ -101,12 +101,32 @@ struct AuditCommand: ParsableCommand {
                 """
         )
 
+        @Option(help: "An anchor (from vigil audit anchor): also prove that the log extends it.")
+        var anchor: String?
+        @Option(name: .customLong("trusted-key"), help: "The public key file whose signature on the anchor to accept.")
+        var trustedKey: String?
+        @Option(help: "An export (from vigil audit export) to verify against --anchor with no database at all.")
+        var file: String?
         @Option(help: "table or json.")
         var format: OutputFormat = .table
 
+        func validate() throws {
+            if file != nil && anchor == nil { throw ValidationError("--file needs --anchor: an export is verified against an anchor") }
+            if trustedKey != nil && anchor == nil { throw ValidationError("--trusted-key goes with --anchor") }
+        }
+
         func run() throws {
             try CLI.run {
-                let report = try VigilService().verify()
+                if let file, let anchor {
+                    // The independent auditor's path: no database, only the export and the anchor.
+                    let check = try VigilService.verify(export: file, anchor: anchor, trustedKey: trustedKey)
+                    try AnchorOutput.print(check, what: "the export \(file)", format: format)
+                    return
+                }
+                let service = VigilService()
+                var anchorCheck: AnchorCheck?
+                if let anchor { anchorCheck = try service.verify(anchor: anchor, trustedKey: trustedKey) }
+                let report = try service.verify()
                 if format == .json {
                     var object: [String: Any] = [
                         "holds": report.holds, "streams": report.streams, "events": report.events,
@@ -137,9 +157,97 @@ struct AuditCommand: ParsableCommand {
                             + (report.quarantined.count > 10 ? ", …" : "") + "); see vigil projections status")
                     }
                 }
-                if !report.holds { throw CLI.Failure(message: nil, code: .tampered) }
+                if let anchorCheck { try AnchorOutput.print(anchorCheck, what: "the log", format: format, exit: false) }
+                if !report.holds || anchorCheck?.holds == false { throw CLI.Failure(message: nil, code: .tampered) }
             }
         }
+    }
+}
+
+extension AuditCommand {
+    struct Keygen: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make an Ed25519 key for signing anchors: FILE (mode 0600) and its public half FILE.pub.",
+            discussion: """
+                Keep FILE outside the database and away from the database's owner; hand FILE.pub to whoever will check
+                anchors. Never overwrites a key. Example: vigil audit keygen --out ~/vigil-anchor.key
+                """
+        )
+
+        @Option(help: "Where to write the private key.")
+        var out: String
+
+        func run() throws {
+            try CLI.run {
+                let (publicKey, path) = try VigilService.makeAnchorKey(at: out)
+                print("wrote the private key to \(out) and the public key to \(path)")
+                print("public key: \(publicKey)")
+            }
+        }
+    }
+
+    struct Anchor: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign a statement of the whole log: every stream's head as one Merkle root, and the last position.",
+            discussion: """
+                Hand the anchor file to someone outside (a partner organisation, a lawyer, a public archive): anyone holding
+                it can later prove that the log still extends it, with or without a database.
+                Example: vigil audit anchor --key ~/vigil-anchor.key --out anchor-2026-11-23.json
+                """
+        )
+
+        @Option(help: "The private key file (from vigil audit keygen).")
+        var key: String
+        @Option(help: "Where to write the anchor.")
+        var out: String
+
+        func run() throws {
+            try CLI.run {
+                let anchor = try VigilService().anchor(key: key, to: out)
+                print("anchored \(anchor.events) events in \(anchor.streams) streams up to position \(anchor.lastPosition)")
+                print("merkle root \(anchor.merkleRoot), signed by \(anchor.publicKey); written to \(anchor.path)")
+            }
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the whole log as NDJSON: one event a line, with the text its hash covers and the hash.",
+            discussion: """
+                An auditor verifies it against an anchor with no database: vigil audit verify --file FILE --anchor ANCHOR.
+                Example: vigil audit export --out log.ndjson
+                """
+        )
+
+        @Option(help: "Where to write the export.")
+        var out: String
+
+        func run() throws {
+            try CLI.run {
+                let (events, last) = try VigilService().export(to: out)
+                print("exported \(events) events up to position \(last) to \(out)")
+            }
+        }
+    }
+}
+
+/// How an anchor check is printed.
+enum AnchorOutput {
+    static func print(_ check: AnchorCheck, what: String, format: OutputFormat, exit: Bool = true) throws {
+        if format == .json {
+            var object: [String: Any] = [
+                "extendsAnchor": check.holds, "anchorPosition": check.anchorPosition, "streams": check.streams,
+                "events": check.events, "checked": check.checked, "keyTrusted": check.keyTrusted,
+            ]
+            if let failure = check.failure { object["failure"] = failure }
+            Output.printJSON(object)
+        } else if let failure = check.failure {
+            Swift.print("\(what) does not extend the anchor: \(failure)")
+        } else {
+            Swift.print("\(what) extends the anchor: \(check.events) events in \(check.streams) streams up to position \(check.anchorPosition) as anchored; \(check.checked) events checked"
+                + (check.keyTrusted ? "; signed by the trusted key" : "; signature valid (give --trusted-key to check whose it is)"))
+        }
+        if exit && !check.holds { throw CLI.Failure(message: nil, code: .tampered) }
     }
 }
 

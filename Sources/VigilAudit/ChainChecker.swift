@@ -1,0 +1,133 @@
+import Crypto
+
+/// One event as the hash chain sees it: where it stands, the canonical text that was hashed, and the
+/// hash stored (or exported) with it.
+public struct CanonicalEvent: Sendable, Equatable {
+    /// The event's global position.
+    public var position: Int64
+    /// The event's stream.
+    public var stream: String
+    /// The event's version in its stream.
+    public var version: Int64
+    /// The event's type, for people reading an export; the chain does not use it apart from the
+    /// canonical text, which holds it too.
+    public var type: String
+    /// The text the hash covers: `EventStore.canonicalSQL` of the row.
+    public var canonical: String
+    /// The 32-byte hash stored with the event.
+    public var hash: [UInt8]
+
+    /// An event.
+    public init(position: Int64, stream: String, version: Int64, type: String, canonical: String, hash: [UInt8]) {
+        self.position = position
+        self.stream = stream
+        self.version = version
+        self.type = type
+        self.canonical = canonical
+        self.hash = hash
+    }
+
+    /// SHA-256(previous ‖ canonical as UTF-8): the hash of an event whose stream's chain ended in
+    /// `previous` (empty for a stream's first event), as `vigil.event_hash` computes it.
+    public static func chainHash(previous: some Sequence<UInt8>, canonical: String) -> [UInt8] {
+        let previous = Array(previous)
+        var canonical = canonical
+        return previous.withUnsafeBytes { p in
+            canonical.withUTF8 { Array(ChainChecker.hash(previous: p, canonical: UnsafeRawBufferPointer($0))) }
+        }
+    }
+}
+
+/// Recomputes every stream's hash chain from events given in position order, and keeps every stream's
+/// head as of one position (an anchor's): the one fold behind making an anchor, verifying the database
+/// against one, and verifying an export without a database.
+///
+/// It holds one head (the stream id, a version and 32 bytes) per stream, never the events: a million
+/// events in a thousand streams take a thousand heads.
+public struct ChainChecker {
+    struct Head {
+        var version: Int64
+        var hash: SHA256Digest?
+    }
+
+    /// The position whose heads are kept: the anchor's.
+    public let anchorPosition: Int64
+    private var heads: [String: Head] = [:]
+    private var atAnchor: (streams: Int, events: Int, root: [UInt8])?
+    private var eventsAtAnchor = 0
+    /// How many events were added and held.
+    public private(set) var checked = 0
+    /// The last position added (0 before the first).
+    public private(set) var lastPosition: Int64 = 0
+
+    /// A checker that keeps the heads as of `anchorPosition` (`Int64.max`: as of the last event).
+    public init(anchorPosition: Int64) {
+        self.anchorPosition = anchorPosition
+    }
+
+    /// Adds the next event in position order; returns what is wrong with it, or nil when its chain holds.
+    /// After a failure the checker's state is not meaningful: stop there.
+    public mutating func add(_ event: CanonicalEvent, line: Int? = nil) -> AuditFailure? {
+        var canonical = event.canonical
+        return canonical.withUTF8 {
+            add(position: event.position, stream: event.stream, version: event.version,
+                canonical: UnsafeRawBufferPointer($0), hash: event.hash, line: line)
+        }
+    }
+
+    /// `add` with the canonical text as UTF-8 bytes, for readers that have them without a `String`.
+    public mutating func add(
+        position: Int64, stream: String, version: Int64, canonical: UnsafeRawBufferPointer, hash stored: [UInt8],
+        line: Int?
+    ) -> AuditFailure? {
+        let place = EventPlace(position: position, stream: stream, version: version, line: line)
+        guard position > lastPosition else { return .outOfOrder(place, previousPosition: lastPosition) }
+        if position > anchorPosition, atAnchor == nil { atAnchor = snapshot() }
+        let head = heads[stream] ?? Head(version: 0, hash: nil)
+        if version > head.version + 1 { return .removedEvent(stream: stream, missing: head.version + 1, found: place) }
+        if version <= head.version { return .repeatedVersion(place, head: head.version) }
+        let digest = head.hash.map { d in d.withUnsafeBytes { ChainChecker.hash(previous: $0, canonical: canonical) } }
+            ?? ChainChecker.hash(previous: UnsafeRawBufferPointer(start: nil, count: 0), canonical: canonical)
+        guard digest.elementsEqual(stored) else { return .changedEvent(place) }
+        heads[stream] = Head(version: version, hash: digest)
+        lastPosition = position
+        checked += 1
+        if position <= anchorPosition { eventsAtAnchor += 1 }
+        return nil
+    }
+
+    /// The streams and events at or before the anchor's position, and the Merkle root of their heads.
+    public mutating func stateAtAnchor() -> (streams: Int, events: Int, root: [UInt8]) {
+        if let atAnchor { return atAnchor }
+        let state = snapshot()
+        atAnchor = state
+        return state
+    }
+
+    /// What an anchor says that the events added so far contradict, or nil when they agree with it.
+    /// The counts are compared first, so a removed stream or event is named as such rather than as a
+    /// different root.
+    public mutating func compare(with anchor: LogAnchor) -> AuditFailure? {
+        let state = stateAtAnchor()
+        let p = anchor.lastPosition
+        if state.streams < anchor.streams {
+            return .streamsMissing(lastPosition: p, anchored: anchor.streams, found: state.streams)
+        }
+        if state.events < anchor.events { return .eventsMissing(lastPosition: p, anchored: anchor.events, found: state.events) }
+        if state.events > anchor.events { return .eventsAdded(lastPosition: p, anchored: anchor.events, found: state.events) }
+        if state.root != anchor.merkleRoot { return .rootMismatch(lastPosition: p) }
+        return nil
+    }
+
+    private func snapshot() -> (streams: Int, events: Int, root: [UInt8]) {
+        let leaves = heads.map { StreamHead(stream: $0.key, version: $0.value.version, hash: $0.value.hash.map { Array($0) } ?? []) }
+        return (heads.count, eventsAtAnchor, MerkleTree.root(of: leaves))
+    }
+
+    static func hash(previous: UnsafeRawBufferPointer, canonical: UnsafeRawBufferPointer) -> SHA256Digest {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: previous)
+        hasher.update(bufferPointer: canonical)
+        return hasher.finalize()
+    }
+}

@@ -1,0 +1,306 @@
+/// The export format: NDJSON, one event per line in position order, each line one JSON object with
+/// everything needed to verify the log without a database:
+///
+///     {"position":42,"stream":"petition-p1","version":3,"type":"PetitionSigned","canonical":"[\"petition-p1\", 3, …]","hash":"<64 hex>"}
+///
+/// - `position`, `stream`, `version`, `type`: the event's place and type;
+/// - `canonical`: the exact text whose UTF-8 bytes were hashed (`EventStore.canonicalSQL`), a JSON
+///   array that begins with the stream id, the version, the event id and the type (the verifier
+///   checks the line's `stream`, `version` and `type` against it, so none of them can be altered
+///   without the hash noticing; the `position` is not in today's canonical text);
+/// - `hash`: SHA-256(previous hash of the stream ‖ canonical), lower-case hex; a stream's first
+///   event has no previous hash (the empty string).
+///
+/// Lines end in a line feed. Readers take the keys in any order, ignore keys they do not know, and
+/// accept a CR before the line feed.
+public enum ExportFormat {
+    /// Appends `event` as one line (with its line feed) to `out`.
+    public static func appendLine(_ event: CanonicalEvent, to out: inout [UInt8]) {
+        out.append(contentsOf: #"{"position":"#.utf8)
+        out.append(contentsOf: String(event.position).utf8)
+        out.append(contentsOf: #","stream":"#.utf8)
+        appendString(event.stream, to: &out)
+        out.append(contentsOf: #","version":"#.utf8)
+        out.append(contentsOf: String(event.version).utf8)
+        out.append(contentsOf: #","type":"#.utf8)
+        appendString(event.type, to: &out)
+        out.append(contentsOf: #","canonical":"#.utf8)
+        appendString(event.canonical, to: &out)
+        out.append(contentsOf: #","hash":""#.utf8)
+        out.append(contentsOf: Hex.encode(event.hash).utf8)
+        out.append(contentsOf: "\"}\n".utf8)
+    }
+
+    /// A JSON string literal of `text`, with the escapes RFC 8259 requires and nothing else escaped.
+    /// Byte by byte: every escaped character is ASCII, so none occurs inside another's UTF-8.
+    static func appendString(_ text: String, to out: inout [UInt8]) {
+        let hex = Array("0123456789abcdef".utf8)
+        out.append(0x22)
+        for byte in text.utf8 {
+            switch byte {
+            case 0x22: out.append(0x5C); out.append(0x22)
+            case 0x5C: out.append(0x5C); out.append(0x5C)
+            case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
+            case 0x00..<0x20:
+                out.append(contentsOf: #"\u00"#.utf8)
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0x0f)])
+            default: out.append(byte)
+            }
+        }
+        out.append(0x22)
+    }
+
+    /// The fields of one export line, as bytes where they are text.
+    struct Line {
+        var position: Int64
+        var stream: [UInt8]
+        var version: Int64
+        var type: [UInt8]
+        var canonical: [UInt8]
+        var hash: [UInt8]
+    }
+
+    /// Parses one line (without its line feed); the error is the reason, for `AuditFailure.malformedLine`.
+    static func parseLine(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<Line, LineError> {
+        var reader = JSONReader(bytes: bytes)
+        var position: Int64?
+        var stream: [UInt8]?
+        var version: Int64?
+        var type: [UInt8]?
+        var canonical: [UInt8]?
+        var hash: [UInt8]?
+        var seen: Set<[UInt8]> = []
+        do {
+            reader.skipSpace()
+            try reader.expect(0x7B)
+            reader.skipSpace()
+            if reader.peek() == 0x7D {
+                reader.index += 1
+            } else {
+                while true {
+                    reader.skipSpace()
+                    let key = try reader.string()
+                    guard seen.insert(key).inserted else {
+                        throw LineError("the key \"\(String(decoding: key, as: UTF8.self))\" appears twice")
+                    }
+                    reader.skipSpace()
+                    try reader.expect(0x3A)
+                    reader.skipSpace()
+                    switch String(decoding: key, as: UTF8.self) {
+                    case "position": position = try reader.integer(named: "position")
+                    case "version": version = try reader.integer(named: "version")
+                    case "stream": stream = try reader.string()
+                    case "canonical": canonical = try reader.string()
+                    case "hash":
+                        guard let decoded = Hex.decode(utf8: try reader.string()), decoded.count == 32 else {
+                            throw LineError("\"hash\" is not 64 hex digits")
+                        }
+                        hash = decoded
+                    case "type": type = try reader.string()
+                    default: try reader.skipValue()
+                    }
+                    reader.skipSpace()
+                    if reader.peek() == 0x2C {
+                        reader.index += 1
+                        continue
+                    }
+                    try reader.expect(0x7D)
+                    break
+                }
+            }
+            reader.skipSpace()
+            guard reader.atEnd else { throw LineError("there is more after the JSON object") }
+        } catch let error as LineError {
+            return .failure(error)
+        } catch {
+            return .failure(LineError("\(error)"))
+        }
+        guard let position else { return .failure(LineError("\"position\" is missing")) }
+        guard let stream else { return .failure(LineError("\"stream\" is missing")) }
+        guard let version else { return .failure(LineError("\"version\" is missing")) }
+        guard let type else { return .failure(LineError("\"type\" is missing")) }
+        guard let canonical else { return .failure(LineError("\"canonical\" is missing")) }
+        guard let hash else { return .failure(LineError("\"hash\" is missing")) }
+        return .success(Line(position: position, stream: stream, version: version, type: type, canonical: canonical, hash: hash))
+    }
+
+    /// The stream id, version and type a canonical text begins with: `["stream", 3, "event id", "Type", …`.
+    /// The one place that knows the layout of the canonical array.
+    static func canonicalPlace(_ canonical: [UInt8]) -> (stream: [UInt8], version: Int64, type: [UInt8])? {
+        canonical.withUnsafeBufferPointer { bytes in
+            var reader = JSONReader(bytes: bytes)
+            do {
+                reader.skipSpace()
+                try reader.expect(0x5B)
+                reader.skipSpace()
+                let stream = try reader.string()
+                reader.skipSpace()
+                try reader.expect(0x2C)
+                reader.skipSpace()
+                let version = try reader.integer(named: "version")
+                reader.skipSpace()
+                try reader.expect(0x2C)
+                try reader.skipValue()
+                reader.skipSpace()
+                try reader.expect(0x2C)
+                reader.skipSpace()
+                let type = try reader.string()
+                reader.skipSpace()
+                guard reader.peek() == 0x2C || reader.peek() == 0x5D else { return nil }
+                return (stream, version, type)
+            } catch {
+                return nil
+            }
+        }
+    }
+
+    /// Why a line is not an event line.
+    struct LineError: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+}
+
+/// A small strict JSON reader over bytes: strings (decoded to UTF-8, escapes and surrogate pairs
+/// included), integers, and skipping any value. Enough for flat export lines, at a few hundred
+/// nanoseconds a line rather than a general parser's microseconds.
+struct JSONReader {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+    }
+
+    var atEnd: Bool { index >= bytes.count }
+
+    func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    mutating func skipSpace() {
+        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0A || bytes[index] == 0x0D {
+            index += 1
+        }
+    }
+
+    mutating func expect(_ byte: UInt8) throws {
+        guard peek() == byte else {
+            throw ExportFormat.LineError("expected '\(Character(Unicode.Scalar(byte)))' at column \(index + 1)")
+        }
+        index += 1
+    }
+
+    /// A string literal's value as UTF-8.
+    mutating func string() throws -> [UInt8] {
+        try expect(0x22)
+        var out: [UInt8] = []
+        // Fast path: copy the run up to the first quote or backslash at once.
+        while true {
+            let start = index
+            while index < bytes.count, bytes[index] != 0x22, bytes[index] != 0x5C, bytes[index] >= 0x20 { index += 1 }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+            guard index < bytes.count else { throw ExportFormat.LineError("a string is not closed") }
+            let c = bytes[index]
+            index += 1
+            if c == 0x22 { return out }
+            guard c == 0x5C else { throw ExportFormat.LineError("a string holds a raw control character at column \(index)") }
+            guard index < bytes.count else { throw ExportFormat.LineError("a string ends in a backslash") }
+            let e = bytes[index]
+            index += 1
+            switch e {
+            case 0x22, 0x5C, 0x2F: out.append(e)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try hex4()
+                if (0xD800..<0xDC00).contains(scalar) {
+                    guard index + 1 < bytes.count, bytes[index] == 0x5C, bytes[index + 1] == UInt8(ascii: "u") else {
+                        throw ExportFormat.LineError("a string holds half a surrogate pair")
+                    }
+                    index += 2
+                    let low = try hex4()
+                    guard (0xDC00..<0xE000).contains(low) else { throw ExportFormat.LineError("a string holds half a surrogate pair") }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if (0xDC00..<0xE000).contains(scalar) {
+                    throw ExportFormat.LineError("a string holds half a surrogate pair")
+                }
+                guard let s = Unicode.Scalar(scalar) else { throw ExportFormat.LineError("a string holds an invalid \\u escape") }
+                UTF8.encode(s) { out.append($0) }
+            default:
+                throw ExportFormat.LineError("a string holds an invalid escape at column \(index - 1)")
+            }
+        }
+    }
+
+    private mutating func hex4() throws -> UInt32 {
+        guard index + 4 <= bytes.count, let digits = Hex.decode(utf8: UnsafeBufferPointer(rebasing: bytes[index..<(index + 4)]))
+        else { throw ExportFormat.LineError("a string holds an invalid \\u escape") }
+        index += 4
+        return UInt32(digits[0]) << 8 | UInt32(digits[1])
+    }
+
+    /// A JSON integer that fits in 64 bits (no fraction, no exponent).
+    mutating func integer(named name: String) throws -> Int64 {
+        let negative = peek() == 0x2D
+        if negative { index += 1 }
+        let start = index
+        var value: Int64 = 0
+        while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+            let (times, o1) = value.multipliedReportingOverflow(by: 10)
+            let (plus, o2) = times.addingReportingOverflow(Int64(bytes[index] - 0x30))
+            guard !o1, !o2 else { throw ExportFormat.LineError("\"\(name)\" is too large") }
+            value = plus
+            index += 1
+        }
+        guard index > start, !(index - start > 1 && bytes[start] == 0x30) else {
+            throw ExportFormat.LineError("\"\(name)\" is not a whole number")
+        }
+        if let c = peek(), c == 0x2E || c == 0x65 || c == 0x45 { throw ExportFormat.LineError("\"\(name)\" is not a whole number") }
+        return negative ? -value : value
+    }
+
+    /// Skips one value of any kind.
+    mutating func skipValue() throws {
+        skipSpace()
+        guard let c = peek() else { throw ExportFormat.LineError("a value is missing") }
+        switch c {
+        case 0x22: _ = try string()
+        case 0x7B, 0x5B:
+            let close: UInt8 = c == 0x7B ? 0x7D : 0x5D
+            index += 1
+            skipSpace()
+            if peek() == close {
+                index += 1
+                return
+            }
+            while true {
+                if c == 0x7B {
+                    skipSpace()
+                    _ = try string()
+                    skipSpace()
+                    try expect(0x3A)
+                }
+                try skipValue()
+                skipSpace()
+                if peek() == 0x2C {
+                    index += 1
+                    continue
+                }
+                try expect(close)
+                return
+            }
+        default:
+            let start = index
+            while index < bytes.count, let b = peek(), b != 0x2C, b != 0x7D, b != 0x5D, b != 0x20, b != 0x09 { index += 1 }
+            let word = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+            guard word == "true" || word == "false" || word == "null" || Double(word) != nil else {
+                throw ExportFormat.LineError("a value is not JSON at column \(start + 1)")
+            }
+        }
+    }
+}

@@ -1,0 +1,243 @@
+import Foundation
+import Testing
+@testable import VigilAudit
+
+/// A log made in memory the way the database makes it: per stream, hash = SHA-256(previous ‖ canonical).
+struct SyntheticLog {
+    var events: [CanonicalEvent] = []
+    var heads: [String: (version: Int64, hash: [UInt8])] = [:]
+
+    /// Appends one event to `stream` at the next position; the payload may hold anything JSON can.
+    mutating func append(_ stream: String, payload: String = "\"n\": 1") {
+        let version = (heads[stream]?.version ?? 0) + 1
+        let canonical = "[\(jsonQuote(stream)), \(version), \"\(UUID().uuidString.lowercased())\", \"Happened\", 1, {\(payload)}]"
+        let hash = CanonicalEvent.chainHash(previous: heads[stream]?.hash ?? [], canonical: canonical)
+        events.append(CanonicalEvent(
+            position: Int64(events.count + 1) * 2, stream: stream, version: version, type: "Happened", canonical: canonical,
+            hash: hash))
+        heads[stream] = (version, hash)
+    }
+
+    /// The anchor of the log as it stands now.
+    func anchor(_ key: AnchorKey) throws -> LogAnchor {
+        var checker = ChainChecker(anchorPosition: events.last?.position ?? 0)
+        for event in events { if let failure = checker.add(event) { throw TestError("\(failure)") } }
+        let state = checker.stateAtAnchor()
+        return try LogAnchor.sign(
+            lastPosition: events.last?.position ?? 0, streams: state.streams, events: state.events, merkleRoot: state.root,
+            madeAt: Date(), key: key)
+    }
+
+    /// The export's lines, each without its line feed.
+    var lines: [String] {
+        events.map { event in
+            var out: [UInt8] = []
+            ExportFormat.appendLine(event, to: &out)
+            return String(decoding: out.dropLast(), as: UTF8.self)
+        }
+    }
+}
+
+func jsonQuote(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "\""
+}
+
+/// Writes `lines` as an export and `anchor` beside it, and verifies the one against the other.
+func verifyOffline(_ lines: [String], _ anchor: LogAnchor, trustedKey: AnchorPublicKey? = nil, ending: String = "\n")
+    throws -> AnchorVerification
+{
+    let folder = try temporaryFolder()
+    let export = folder.appendingPathComponent("log.ndjson")
+    let anchorPath = folder.appendingPathComponent("anchor.json")
+    try Data(lines.map { $0 + ending }.joined().utf8).write(to: export)
+    try anchor.write(to: anchorPath)
+    return try LogAudit.verify(export: export, anchor: anchorPath, trustedKey: trustedKey)
+}
+
+/// Three streams, one with awkward text in its payload and id.
+func sampleLog() -> SyntheticLog {
+    var log = SyntheticLog()
+    for i in 0..<12 {
+        log.append(["mission-a", "gathering-b", "petition \"c\" \\ ü"][i % 3], payload: "\"n\": \(i), \"note\": \"line\\nbreak \\\"q\\\" 주중 \\u0001\"")
+    }
+    return log
+}
+
+@Suite("Verifying an export against an anchor, with no database")
+struct OfflineVerifyTests {
+    let key = AnchorKey()
+
+    @Test("an untouched export verifies, and so does one that goes on past the anchor")
+    func holds() throws {
+        var log = sampleLog()
+        let anchor = try log.anchor(key)
+        var result = try verifyOffline(log.lines, anchor, trustedKey: key.publicKey)
+        #expect(result.failure == nil)
+        #expect(result.keyTrusted)
+        #expect(result.streams == 3 && result.events == 12 && result.checked == 12)
+        #expect(result.merkleRoot == anchor.merkleRoot)
+
+        log.append("mission-a")
+        log.append("mission-new")
+        result = try verifyOffline(log.lines, anchor, trustedKey: key.publicKey, ending: "\r\n")
+        #expect(result.failure == nil)
+        #expect(result.events == 12 && result.checked == 14)
+        #expect(result.lastPosition == log.events.last?.position)
+    }
+
+    @Test("every byte of a line matters: a flipped byte fails with its line")
+    func flippedByte() throws {
+        let log = sampleLog()
+        let anchor = try log.anchor(key)
+        let lines = log.lines
+        // Flip a byte in the canonical text of line 5: its payload changed.
+        var changed = lines
+        changed[4] = changed[4].replacingOccurrences(of: "\\\"n\\\": 4", with: "\\\"n\\\": 5")
+        let result = try verifyOffline(changed, anchor)
+        #expect(result.failure == .changedEvent(EventPlace(position: 10, stream: "gathering-b", version: 2, line: 5)))
+        #expect(result.failure?.description.hasPrefix("line 5: ") == true)
+
+        // Flip every byte of one line in turn: each one is caught, on that line. All but the position's
+        // digits: today's canonical text does not cover the position (a position moved between its
+        // neighbours is not seen; one moved across the anchor's position is, by the counts).
+        let line = Array(lines[6].utf8)
+        let digits = Array(#"{"position":14,"#.utf8)
+        #expect(line.starts(with: digits))
+        var firstSix = ChainChecker(anchorPosition: anchor.lastPosition)
+        for (i, text) in lines[0..<6].enumerated() {
+            let failure = Array(text.utf8).withUnsafeBufferPointer { LogAudit.check($0, number: i + 1, into: &firstSix) }
+            #expect(failure == nil)
+        }
+        for i in line.indices where !(12..<14).contains(i) {
+            var bytes = line
+            bytes[i] ^= 0x01
+            var checker = firstSix
+            let failure = bytes.withUnsafeBufferPointer { LogAudit.check($0, number: 7, into: &checker) }
+            let onLine7: Bool
+            switch failure {
+            case .malformedLine(let n, _): onLine7 = n == 7
+            case .changedEvent(let place), .canonicalMismatch(let place, _), .outOfOrder(let place, _), .repeatedVersion(let place, _):
+                onLine7 = place.line == 7
+            case .removedEvent(_, _, let place): onLine7 = place.line == 7
+            default: onLine7 = false
+            }
+            #expect(onLine7, "byte \(i) of line 7 flipped: \(String(describing: failure))")
+        }
+    }
+
+    @Test("a removed line is a missing version; a removed last event of a stream is a count")
+    func removedEvent() throws {
+        let log = sampleLog()
+        let anchor = try log.anchor(key)
+        var lines = log.lines
+        lines.remove(at: 3)  // mission-a version 2
+        #expect(
+            try verifyOffline(lines, anchor).failure
+                == .removedEvent(stream: "mission-a", missing: 2, found: EventPlace(position: 14, stream: "mission-a", version: 3, line: 6)))
+
+        lines = log.lines
+        lines.remove(at: 11)  // the last event of its stream: no gap shows
+        #expect(try verifyOffline(lines, anchor).failure == .eventsMissing(lastPosition: 24, anchored: 12, found: 11))
+    }
+
+    @Test("a removed stream is named as streams missing")
+    func removedStream() throws {
+        let log = sampleLog()
+        let anchor = try log.anchor(key)
+        let lines = log.lines.enumerated().filter { $0.offset % 3 != 1 }.map(\.element)
+        #expect(try verifyOffline(lines, anchor).failure == .streamsMissing(lastPosition: 24, anchored: 3, found: 2))
+    }
+
+    @Test("a changed event whose chain was rewritten shows as a different root")
+    func rewrittenChain() throws {
+        let log = sampleLog()
+        let anchor = try log.anchor(key)
+        var rewritten = SyntheticLog()
+        for (i, event) in log.events.enumerated() {
+            rewritten.append(event.stream, payload: i == 2 ? "\"n\": 999" : "\"n\": \(i)")
+        }
+        #expect(try verifyOffline(rewritten.lines, anchor).failure == .rootMismatch(lastPosition: 24))
+    }
+
+    @Test("lines out of order, a stream that is not its canonical text's, and bad JSON are each named")
+    func badLines() throws {
+        let log = sampleLog()
+        let anchor = try log.anchor(key)
+        var lines = log.lines
+        lines.swapAt(1, 2)
+        #expect(try verifyOffline(lines, anchor).failure == .outOfOrder(
+            EventPlace(position: 4, stream: "gathering-b", version: 1, line: 3), previousPosition: 6))
+
+        lines = log.lines
+        lines[0] = lines[0].replacingOccurrences(of: "\"stream\":\"mission-a\"", with: "\"stream\":\"mission-z\"")
+        guard case .canonicalMismatch(let place, _)? = try verifyOffline(lines, anchor).failure else {
+            Issue.record("a stream that is not its canonical text's passed")
+            return
+        }
+        #expect(place.line == 1)
+
+        lines = log.lines
+        lines[8] = String(lines[8].dropLast())
+        guard case .malformedLine(9, _)? = try verifyOffline(lines, anchor).failure else {
+            Issue.record("a line cut short passed")
+            return
+        }
+        lines = log.lines
+        lines.insert("", at: 4)
+        guard case .malformedLine(5, _)? = try verifyOffline(lines, anchor).failure else {
+            Issue.record("an empty line passed")
+            return
+        }
+    }
+
+    @Test("lines with their keys in another order and spaces read the same")
+    func otherSpelling() throws {
+        let log = sampleLog()
+        let anchor = try log.anchor(key)
+        let respelled = try log.lines.map { line -> String in
+            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw TestError("not an object")
+            }
+            var withExtra = object
+            withExtra["comment"] = ["nested": [1, 2.5, true, NSNull()]]
+            let data = try JSONSerialization.data(withJSONObject: withExtra, options: [.prettyPrinted])
+            return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
+        }
+        #expect(try verifyOffline(respelled, anchor).failure == nil)
+    }
+
+    @Test("a forged or untrusted anchor fails before the export is read")
+    func anchorChecks() throws {
+        let log = sampleLog()
+        var anchor = try log.anchor(key)
+        let other = AnchorKey()
+        #expect(
+            try verifyOffline(log.lines, anchor, trustedKey: other.publicKey).failure
+                == .untrustedKey(anchorKey: key.publicKey.hex, trustedKey: other.publicKey.hex))
+        anchor.events += 1
+        #expect(try verifyOffline(log.lines, anchor).failure == .badSignature)
+        let missing = try temporaryFolder().appendingPathComponent("none.ndjson")
+        let anchorPath = try temporaryFolder().appendingPathComponent("anchor.json")
+        try log.anchor(key).write(to: anchorPath)
+        #expect(throws: AuditError.fileMissing(path: missing.path, what: "export")) {
+            try LogAudit.verify(export: missing, anchor: anchorPath, trustedKey: nil)
+        }
+    }
+
+    @Test("an empty log anchors and verifies")
+    func emptyLog() throws {
+        let anchor = try SyntheticLog().anchor(key)
+        #expect(anchor.lastPosition == 0 && anchor.streams == 0 && anchor.events == 0)
+        #expect(try verifyOffline([], anchor).failure == nil)
+    }
+}

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Verifies a Vigil export against an anchor with nothing but Python 3 and OpenSSL: a second,
+independent implementation of the formats documented in Sources/VigilAudit (LogAnchor.swift,
+MerkleTree.swift, ExportFormat.swift), for an auditor who does not want to trust Vigil's own code.
+
+    scripts/audit-verify.py EXPORT ANCHOR [TRUSTED_PUBLIC_KEY_PEM]
+
+It checks the anchor's Ed25519 signature with `openssl pkeyutl` (against the trusted key when one is
+given), every line's chain (versions 1, 2, 3… per stream, positions increasing, hash =
+SHA-256(previous hash || canonical), the line's stream, version and type those of its canonical text),
+then the streams, events and Merkle root as of the anchor's position. Exit 0 when all hold; 1 with the
+first failure.
+"""
+import base64
+import hashlib
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+
+def fail(message):
+    print(f"FAILED: {message}")
+    sys.exit(1)
+
+
+def merkle_root(leaves):
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1
+    while k * 2 < len(leaves):
+        k *= 2
+    return hashlib.sha256(b"\x01" + merkle_root(leaves[:k]) + merkle_root(leaves[k:])).digest()
+
+
+def check_signature(anchor, trusted_pem):
+    signed = (
+        f"{anchor['format']}\nlast-position: {anchor['lastPosition']}\nstreams: {anchor['streams']}\n"
+        f"events: {anchor['events']}\nmerkle-root: {anchor['merkleRoot'].lower()}\nmade-at: {anchor['madeAt']}\n"
+        f"public-key: {anchor['publicKey'].lower()}\n"
+    ).encode("ascii")
+    spki = bytes.fromhex("302a300506032b6570032100") + bytes.fromhex(anchor["publicKey"])
+    pem = "-----BEGIN PUBLIC KEY-----\n" + base64.b64encode(spki).decode() + "\n-----END PUBLIC KEY-----\n"
+    if trusted_pem is not None:
+        with open(trusted_pem) as f:
+            trusted = "".join(f.read().split())
+        if trusted != "".join(pem.split()):
+            fail(f"the anchor was signed by key {anchor['publicKey']}, not by the trusted key in {trusted_pem}")
+    with tempfile.TemporaryDirectory() as folder:
+        paths = {name: os.path.join(folder, name) for name in ("key.pem", "signed.txt", "signature.bin")}
+        with open(paths["key.pem"], "w") as f:
+            f.write(pem)
+        with open(paths["signed.txt"], "wb") as f:
+            f.write(signed)
+        with open(paths["signature.bin"], "wb") as f:
+            f.write(bytes.fromhex(anchor["signature"]))
+        result = subprocess.run(
+            ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", paths["key.pem"], "-rawin",
+             "-in", paths["signed.txt"], "-sigfile", paths["signature.bin"]],
+            capture_output=True)
+        if result.returncode != 0:
+            fail("the anchor's signature does not verify")
+
+
+def main():
+    if len(sys.argv) not in (3, 4):
+        print(__doc__.strip().split("\n\n")[1].strip(), file=sys.stderr)
+        sys.exit(2)
+    export, anchor_path = sys.argv[1], sys.argv[2]
+    with open(anchor_path) as f:
+        anchor = json.load(f)
+    if anchor.get("format") != "vigil-anchor/1":
+        fail(f"{anchor_path} is not a vigil-anchor/1 file")
+    check_signature(anchor, sys.argv[3] if len(sys.argv) == 4 else None)
+
+    last = anchor["lastPosition"]
+    heads, at_anchor, events, previous = {}, None, 0, 0
+    with open(export, "rb") as f:
+        for number, raw in enumerate(f, start=1):
+            try:
+                line = json.loads(raw)
+                canonical = json.loads(line["canonical"])
+                position, stream, version = line["position"], line["stream"], line["version"]
+            except (ValueError, KeyError, TypeError) as error:
+                fail(f"line {number}: not an event line ({error})")
+            if canonical[0] != stream or canonical[1] != version or canonical[3] != line["type"]:
+                fail(f"line {number}: its stream, version or type is not its canonical text's")
+            if position <= previous:
+                fail(f"line {number}: position {position} is not after {previous}")
+            if position > last and at_anchor is None:
+                at_anchor = dict(heads)
+            head_version, head_hash = heads.get(stream, (0, b""))
+            if version != head_version + 1:
+                fail(f"line {number}: stream {stream} goes from version {head_version} to {version}")
+            digest = hashlib.sha256(head_hash + line["canonical"].encode("utf-8")).digest()
+            if digest.hex() != line["hash"].lower():
+                fail(f"line {number}: its hash does not match its contents: the event was changed")
+            heads[stream] = (version, digest)
+            previous = position
+            if position <= last:
+                events += 1
+    if at_anchor is None:
+        at_anchor = heads
+    leaves = [
+        hashlib.sha256(b"\x00" + s.encode("utf-8") + b"\x00" + struct.pack(">Q", v) + h).digest()
+        for s, (v, h) in sorted(at_anchor.items(), key=lambda item: item[0].encode("utf-8"))
+    ]
+    if len(at_anchor) != anchor["streams"] or events != anchor["events"]:
+        fail(f"as of position {last} the anchor counted {anchor['streams']} streams and {anchor['events']} events; "
+             f"the export has {len(at_anchor)} and {events}")
+    if merkle_root(leaves).hex() != anchor["merkleRoot"].lower():
+        fail(f"the log as of position {last} is not the one the anchor signed (its Merkle root differs)")
+    print(f"holds: {events} events in {len(at_anchor)} streams as of position {last}, "
+          f"{previous} the last position of the export")
+
+
+if __name__ == "__main__":
+    main()
