@@ -114,15 +114,18 @@ final class Session {
         store = EventStore(connection: connection)
         self.role = role
         guard role != .owner else { return }
+        // One round trip: the role is taken on only where the login is a member of it.
         let rows = try connection.query(
-            "SELECT session_user::text AS login, pg_has_role(\(role.rawValue), 'MEMBER') AS member")
+            """
+            SELECT session_user::text AS login, pg_has_role(\(role.rawValue), 'MEMBER') AS member,
+                   CASE WHEN pg_has_role(\(role.rawValue), 'MEMBER') THEN set_config('role', \(role.rawValue), false) END AS role
+            """)
         guard let row = rows.first, try row.bool("member") else {
             let login = try rows.first?.string("login") ?? "this login"
             throw VigilError(
                 .permission,
                 "login \(login) is not a member of \(role.rawValue), the role this needs; an administrator grants it with GRANT \(role.rawValue) TO \(login)")
         }
-        try connection.query("SELECT set_config('role', \(role.rawValue), false)")
     }
 }
 
