@@ -21,24 +21,27 @@ let package = Package(
             providers: [.apt(["libpq-dev"])]
         ),
         // Connection, parameterised queries, rows, typed errors, transactions, pipeline, COPY, LISTEN/NOTIFY.
-        .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
+        .target(name: "PostgresClient", dependencies: ["CLibPQ", "VigilEncoding"]),
         // The event log: append with expected version, reads in commit order, idempotency, hash chain, migrations.
         .target(name: "EventStore", dependencies: ["PostgresClient"]),
+        // Hex and timestamps as text: the one routine for each, for every layer. Foundation only, a leaf.
+        .target(name: "VigilEncoding"),
         // Commands, events, decide and evolve. Foundation only: no SQL, no I/O, no clock.
-        .target(name: "VigilDomain"),
+        .target(name: "VigilDomain", dependencies: ["VigilEncoding"]),
         // Pure folds from events to read-model rows, and the runtime that stores them with their checkpoint.
         .target(name: "VigilProjections", dependencies: ["VigilDomain", "EventStore", "PostgresClient"]),
         // The application layer: load a stream, decide, append, retry on conflict, catch projections up.
         .target(
             name: "VigilService",
             dependencies: [
-                "VigilDomain", "EventStore", "VigilProjections", .product(name: "Crypto", package: "swift-crypto"),
+                "VigilDomain", "VigilEncoding", "EventStore", "VigilProjections",
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilService", "VigilDomain", "VigilProjections", "EventStore", "PostgresClient",
+                "VigilService", "VigilDomain", "VigilEncoding", "VigilProjections", "EventStore", "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -53,6 +56,7 @@ let package = Package(
         .target(name: "VigilTestSupport", dependencies: ["PostgresClient", "EventStore"], path: "Tests/Support"),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "VigilTestSupport"]),
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "PostgresClient", "VigilTestSupport"]),
+        .testTarget(name: "VigilEncodingTests", dependencies: ["VigilEncoding"]),
         .testTarget(name: "VigilDomainTests", dependencies: ["VigilDomain"]),
         .testTarget(
             name: "VigilProjectionsTests",

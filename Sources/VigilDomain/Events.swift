@@ -1,4 +1,5 @@
 import Foundation
+import VigilEncoding
 
 /// An event of any aggregate, as stored: a type name that never changes once written, and a JSON payload.
 public protocol DomainEvent: Sendable, Equatable {
@@ -47,7 +48,10 @@ public enum EventJSON {
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Timestamp.format(date))
+        }
         return encoder
     }
 
@@ -57,7 +61,15 @@ public enum EventJSON {
 
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = Timestamp.parse(text) else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "\"\(text.prefix(40))\" is not an ISO 8601 instant such as 2004-12-22T17:00:00Z")
+            }
+            return date
+        }
         return decoder
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import VigilEncoding
 
 /// A fast path for decoding stored event payloads, with Foundation's `JSONDecoder` behind it.
 ///
@@ -314,31 +315,14 @@ enum PayloadJSON {
             }
         }
 
-        /// A date as Vigil writes them, `2004-12-22T17:00:00Z`; any other form declines.
+        /// An instant, read by the one timestamp routine; one it refuses declines, and `JSONDecoder`
+        /// (with the same routine) then refuses it too.
         func date(_ index: Int) throws -> Date {
             let node = nodes[index]
-            guard node.kind == .string, !node.escaped, node.end - node.start == 20 else { throw Declined() }
-            let s = node.start
-            func num(_ at: Int, _ length: Int) throws -> Int {
-                var n = 0
-                for k in (s + at)..<(s + at + length) {
-                    let c = bytes[k]
-                    guard c >= 0x30, c <= 0x39 else { throw Declined() }
-                    n = n * 10 + Int(c - 0x30)
-                }
-                return n
-            }
-            guard bytes[s + 4] == 0x2D, bytes[s + 7] == 0x2D, bytes[s + 10] == 0x54, bytes[s + 13] == 0x3A,
-                bytes[s + 16] == 0x3A, bytes[s + 19] == 0x5A
-            else { throw Declined() }
-            let (year, month, day) = (try num(0, 4), try num(5, 2), try num(8, 2))
-            let (hour, minute, second) = (try num(11, 2), try num(14, 2), try num(17, 2))
-            // Foundation's calendar is Julian before 1582: far-off years are left to it.
-            guard (1900...2200).contains(year), (1...12).contains(month), (1...WallTime.daysIn(year: year, month: month)).contains(day),
-                hour < 24, minute < 60, second < 60
-            else { throw Declined() }
-            let wall = WallTime(year: year, month: month, day: day, hour: hour, minute: minute)
-            return Date(timeIntervalSince1970: Double(wall.naiveEpoch + second))
+            guard node.kind == .string, !node.escaped else { throw Declined() }
+            let date = bytes.withUnsafeBufferPointer { b in Timestamp.parse(utf8: UnsafeBufferPointer(rebasing: b[node.start..<node.end])) }
+            guard let date else { throw Declined() }
+            return date
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import VigilEncoding
 
 /// A petition collects signatures; a letter is delivered as it is.
 public enum PetitionKind: String, Codable, Sendable, CaseIterable {
@@ -168,28 +169,9 @@ public struct SignerKey: Hashable, Sendable {
 
     /// Nil unless `hex` is 64 hex digits (either case).
     public init?(hex: String) {
-        var text = hex
-        let parsed = text.withUTF8 { bytes -> (UInt64, UInt64, UInt64, UInt64)? in
-            guard bytes.count == 64 else { return nil }
-            func word(_ from: Int) -> UInt64? {
-                var value: UInt64 = 0
-                for c in bytes[from..<(from + 16)] {
-                    let digit: UInt8
-                    switch c {
-                    case 0x30...0x39: digit = c - 0x30
-                    case 0x61...0x66: digit = c - 0x57
-                    case 0x41...0x46: digit = c - 0x37
-                    default: return nil
-                    }
-                    value = value << 4 | UInt64(digit)
-                }
-                return value
-            }
-            guard let a = word(0), let b = word(16), let c = word(32), let d = word(48) else { return nil }
-            return (a, b, c, d)
-        }
-        guard let parsed else { return nil }
-        words = parsed
+        guard hex.utf8.count == 64, let bytes = Hex.decode(hex) else { return nil }
+        func word(_ from: Int) -> UInt64 { bytes[from..<(from + 8)].reduce(0) { $0 << 8 | UInt64($1) } }
+        words = (word(0), word(8), word(16), word(24))
     }
 
     public static func == (a: SignerKey, b: SignerKey) -> Bool { a.words == b.words }

@@ -3,6 +3,7 @@ import EventStore
 import Foundation
 import PostgresClient
 import VigilDomain
+import VigilEncoding
 
 /// One signer of an import file, as read: who, from where, and the row it stands on.
 public struct SignerRow: Sendable {
@@ -39,7 +40,7 @@ struct SignerHasher {
         var hmac = keyed
         let normalised = try identity.normalised()
         hmac.update(data: Data(normalised.utf8))
-        return Array(hmac.finalize()).hexString
+        return Hex.encode(hmac.finalize())
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import VigilDomain
+import VigilEncoding
 import VigilProjections
 import VigilService
 
@@ -38,13 +39,8 @@ enum Output {
         print(String(decoding: data, as: UTF8.self))
     }
 
-    /// The JSON coder of reports: sorted keys, ISO 8601 instants.
-    static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }
+    /// The JSON coder of reports: the events' (sorted keys, ISO 8601 instants).
+    static func encoder() -> JSONEncoder { EventJSON.encoder() }
 
     /// An Encodable value as a JSON object tree, for printJSON.
     static func jsonValue<T: Encodable>(_ value: T) throws -> Any {
@@ -89,7 +85,7 @@ enum Output {
     }
 
     /// `2004-12-22T17:00:00Z`.
-    static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+    static func iso(_ date: Date) -> String { Timestamp.format(date) }
 
     /// `2004-12-22 17:00` in UTC.
     static func utc(_ date: Date) -> String {
