@@ -26,22 +26,24 @@ let package = Package(
         .target(name: "EventStore", dependencies: ["PostgresClient"]),
         // Hex and timestamps as text: the one routine for each, for every layer. Foundation only, a leaf.
         .target(name: "VigilEncoding"),
-        // Commands, events, decide and evolve. Foundation only: no SQL, no I/O, no clock.
+        // Commands, events, decide and evolve. Foundation only: no SQL, no I/O, no clock, no JSON.
         .target(name: "VigilDomain", dependencies: ["VigilEncoding"]),
+        // Events to and from their stored JSON payloads, and the JSON of states and reports. Never SQL.
+        .target(name: "VigilCodec", dependencies: ["VigilDomain", "VigilEncoding"]),
         // Pure folds from events to read-model rows, and the runtime that stores them with their checkpoint.
-        .target(name: "VigilProjections", dependencies: ["VigilDomain", "EventStore", "PostgresClient"]),
+        .target(name: "VigilProjections", dependencies: ["VigilDomain", "VigilCodec", "EventStore", "PostgresClient"]),
         // The application layer: load a stream, decide, append, retry on conflict, catch projections up.
         .target(
             name: "VigilService",
             dependencies: [
-                "VigilDomain", "VigilEncoding", "EventStore", "VigilProjections",
+                "VigilDomain", "VigilCodec", "VigilEncoding", "EventStore", "VigilProjections",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilService", "VigilDomain", "VigilEncoding", "VigilProjections", "EventStore", "PostgresClient",
+                "VigilService", "VigilDomain", "VigilCodec", "VigilEncoding", "VigilProjections", "EventStore", "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,9 +60,12 @@ let package = Package(
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "PostgresClient", "VigilTestSupport"]),
         .testTarget(name: "VigilEncodingTests", dependencies: ["VigilEncoding"]),
         .testTarget(name: "VigilDomainTests", dependencies: ["VigilDomain"]),
+        .testTarget(name: "VigilCodecTests", dependencies: ["VigilCodec", "VigilDomain"]),
         .testTarget(
             name: "VigilProjectionsTests",
-            dependencies: ["VigilProjections", "VigilDomain", "VigilService", "EventStore", "PostgresClient", "VigilTestSupport"]
+            dependencies: [
+                "VigilProjections", "VigilDomain", "VigilCodec", "VigilService", "EventStore", "PostgresClient", "VigilTestSupport",
+            ]
         ),
         .testTarget(
             name: "VigilCLITests",

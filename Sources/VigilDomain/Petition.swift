@@ -121,7 +121,7 @@ public struct DeliveryAttempted: EventPayload {
 }
 
 /// The events of a petition's stream.
-public enum PetitionEvent: PayloadEvent {
+public enum PetitionEvent: DomainEvent {
     case drafted(PetitionDrafted)
     case revised(PetitionRevised)
     case opened(PetitionOpened)
@@ -131,6 +131,7 @@ public enum PetitionEvent: PayloadEvent {
     case closed(PetitionClosed)
     case deliveryAttempted(DeliveryAttempted)
 
+    /// The payload of this event.
     public var payload: any EventPayload {
         switch self {
         case .drafted(let e): return e
@@ -144,15 +145,16 @@ public enum PetitionEvent: PayloadEvent {
         }
     }
 
-    public static let decoders = Dictionary(uniqueKeysWithValues: [
-        entry(PetitionDrafted.self, PetitionEvent.drafted),
-        entry(PetitionRevised.self, PetitionEvent.revised),
-        entry(PetitionOpened.self, PetitionEvent.opened),
-        entry(SignatureRecorded.self, PetitionEvent.signed),
-        entry(SignaturesCounted.self, PetitionEvent.counted),
-        entry(SignaturesImported.self, PetitionEvent.imported),
-        entry(PetitionClosed.self, PetitionEvent.closed),
-        entry(DeliveryAttempted.self, PetitionEvent.deliveryAttempted),
+    /// Each stored type name of these events, and the case its payload is read as.
+    public static let storedTypes = StoredType.table([
+        StoredType(PetitionDrafted.self, PetitionEvent.drafted),
+        StoredType(PetitionRevised.self, PetitionEvent.revised),
+        StoredType(PetitionOpened.self, PetitionEvent.opened),
+        StoredType(SignatureRecorded.self, PetitionEvent.signed),
+        StoredType(SignaturesCounted.self, PetitionEvent.counted),
+        StoredType(SignaturesImported.self, PetitionEvent.imported),
+        StoredType(PetitionClosed.self, PetitionEvent.closed),
+        StoredType(DeliveryAttempted.self, PetitionEvent.deliveryAttempted),
     ])
 }
 

@@ -1,6 +1,7 @@
 import EventStore
 import Foundation
 import PostgresClient
+import VigilCodec
 import VigilDomain
 
 /// A projection: a pure fold of events into a read model, and the SQL that loads and stores its rows.
@@ -52,7 +53,7 @@ public struct DecodedEvent: Sendable {
     public init(_ payload: LoggedPayload) throws {
         checkpoint = payload.checkpoint
         do {
-            event = try VigilEvent.decode(type: payload.type, data: Data(payload.data.utf8))
+            event = try EventCodec.decode(type: payload.type, data: payload.data)
         } catch {
             throw EventStoreError.corruptEvent(position: payload.checkpoint.position, reason: "\(payload.type): \(error)")
         }

@@ -1,6 +1,7 @@
 import EventStore
 import Foundation
 import PostgresClient
+import VigilCodec
 import VigilDomain
 import VigilProjections
 
@@ -168,7 +169,7 @@ public final class VigilSession {
     func expected(_ version: Int64) -> ExpectedVersion { version == 0 ? .noStream : .exact(version) }
 
     func encode<E: DomainEvent>(_ events: [E]) throws -> [(type: String, data: String)] {
-        try events.map { ($0.eventType, String(decoding: try $0.encodedData(), as: UTF8.self)) }
+        try events.map { let encoded = try EventCodec.encode($0); return (encoded.type, encoded.data) }
     }
 
     /// `evolve` as an in-place fold, for the aggregates whose states are small.
@@ -211,7 +212,7 @@ public final class VigilSession {
     /// `petition sign` after a million-signer import took 7.5 s).
     func fold<S, E: DomainEvent>(_ events: [RecordedEvent], of stream: String, into state: inout S, _ apply: (inout S, E) -> Void) throws {
         for recorded in events {
-            guard let event = try E.decode(type: recorded.type, data: Data(recorded.data.utf8)) else {
+            guard let event = try EventCodec.decode(E.self, type: recorded.type, data: recorded.data) else {
                 throw EventStoreError.corruptEvent(
                     position: recorded.position, reason: "\(recorded.type) does not belong in stream \(stream)")
             }

@@ -1,5 +1,6 @@
 import EventStore
 import Foundation
+import VigilCodec
 import VigilDomain
 
 /// The state of one entity as an audit prints it.
@@ -40,8 +41,7 @@ extension VigilSession {
         try fold(recorded, of: stream, into: &state, apply)
         let final = state
         return ReplayedState(stream: stream, events: recorded.count, lastPosition: recorded.last?.position) {
-            let encoder = EventJSON.encoder()
-            return try encoder.encode(final)
+            try EventCodec.json(final)
         }
     }
 }

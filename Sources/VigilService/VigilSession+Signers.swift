@@ -2,6 +2,7 @@ import Crypto
 import EventStore
 import Foundation
 import PostgresClient
+import VigilCodec
 import VigilDomain
 import VigilEncoding
 
@@ -105,7 +106,7 @@ extension VigilSession {
                 do {
                     let result = try store.append(
                         to: Streams.petition(id), expected: version == 0 ? .noStream : .exact(version),
-                        events: try events.map { NewEvent(id: UUID(), type: $0.eventType, data: String(decoding: try $0.encodedData(), as: UTF8.self)) },
+                        events: try events.map { let encoded = try EventCodec.encode($0); return NewEvent(id: UUID(), type: encoded.type, schemaVersion: encoded.schemaVersion, data: encoded.data) },
                         metadata: EventMetadata(commandId: commandId, actor: context.actor, extra: ["client": "vigil-import"]))
                     for event in events { PetitionState.apply(&state, event) }
                     version = result.version

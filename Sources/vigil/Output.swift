@@ -1,4 +1,5 @@
 import Foundation
+import VigilCodec
 import VigilDomain
 import VigilEncoding
 import VigilProjections
@@ -39,12 +40,9 @@ enum Output {
         print(String(decoding: data, as: UTF8.self))
     }
 
-    /// The JSON coder of reports: the events' (sorted keys, ISO 8601 instants).
-    static func encoder() -> JSONEncoder { EventJSON.encoder() }
-
-    /// An Encodable value as a JSON object tree, for printJSON.
+    /// An Encodable value as a JSON object tree, for printJSON: the codec's JSON (ISO 8601 instants).
     static func jsonValue<T: Encodable>(_ value: T) throws -> Any {
-        try JSONSerialization.jsonObject(with: try encoder().encode(value), options: [.fragmentsAllowed])
+        try JSONSerialization.jsonObject(with: try EventCodec.json(value), options: [.fragmentsAllowed])
     }
 
     /// Prints report rows: a table with a line saying how far behind the log the read models are; JSON

@@ -15,9 +15,9 @@ import VigilEncoding
 /// value or the error. So where this succeeds it must agree with `JSONDecoder`, which a differential test
 /// checks on thousands of mutated payloads.
 enum PayloadJSON {
-    /// Decodes `T` from `data`; throws when this fast path cannot (or the data is not valid).
-    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
-        let document = try Document(Array(data))
+    /// Decodes `T` from `text`; throws when this fast path cannot (or the text is not valid JSON).
+    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+        let document = try Document(text)
         return try T(from: NodeDecoder(document: document, node: 0))
     }
 
@@ -46,8 +46,9 @@ enum PayloadJSON {
         /// paid on every access.
         let nodes: [Node]
 
-        init(_ bytes: [UInt8]) throws {
-            guard bytes.withUnsafeBufferPointer({ String(validating: $0, as: UTF8.self) }) != nil else { throw Declined() }
+        /// Parses `text`, which as a `String` is valid UTF-8 already.
+        init(_ text: String) throws {
+            let bytes = Array(text.utf8)
             var parser = Parser()
             try bytes.withUnsafeBufferPointer { b in
                 var i = 0
