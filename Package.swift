@@ -22,25 +22,29 @@ let package = Package(
             providers: [.apt(["libpq-dev"])]
         ),
         // Connection, parameterised queries, rows, typed errors, transactions, pipeline, COPY, LISTEN/NOTIFY.
-        .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
+        .target(name: "PostgresClient", dependencies: ["CLibPQ", "VigilEncoding"]),
+        // Hex and timestamps as text: the one routine for each, for every layer. Foundation only, a leaf.
+        .target(name: "VigilEncoding"),
         // Anchors, keys, the Merkle tree, the export format and verifying an export: pure Swift over
         // swift-crypto, no database and no libpq, so an auditor's verifier can be built from it alone.
-        .target(name: "VigilAudit", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "VigilAudit", dependencies: ["VigilEncoding", .product(name: "Crypto", package: "swift-crypto")]),
         // The event log: append with expected version, reads in commit order, idempotency, hash chain, migrations,
         // and (with VigilAudit) anchoring, exporting and verifying the log against an anchor.
-        .target(name: "EventStore", dependencies: ["PostgresClient", "VigilAudit"]),
-        // Commands, events, decide and evolve. Foundation only: no SQL, no I/O, no clock.
-        .target(name: "VigilDomain"),
+        .target(name: "EventStore", dependencies: ["PostgresClient", "VigilAudit", "VigilEncoding"]),
+        // Commands, events, decide and evolve. Foundation only: no SQL, no I/O, no clock, no JSON.
+        .target(name: "VigilDomain", dependencies: ["VigilEncoding"]),
+        // Events to and from their stored JSON payloads, and the JSON of states and reports. Never SQL.
+        .target(name: "VigilCodec", dependencies: ["VigilDomain", "VigilEncoding"]),
         // The signer file an import reads: a one-pass CSV reader over the mapped file. No database.
         .target(name: "VigilSignerFile", dependencies: ["VigilDomain"]),
         // Pure folds from events to read-model rows, and the runtime that stores them with their checkpoint.
-        .target(name: "VigilProjections", dependencies: ["VigilDomain", "EventStore", "PostgresClient"]),
+        .target(name: "VigilProjections", dependencies: ["VigilDomain", "VigilCodec", "EventStore", "PostgresClient"]),
         // The one front door: every use case as a call taking and returning Swift values; owns sessions,
         // roles, the command pipeline (decide, append, retry a lost race) and catching projections up.
         .target(
             name: "VigilService",
             dependencies: [
-                "VigilDomain", "VigilSignerFile", "EventStore", "VigilProjections", "VigilAudit",
+                "VigilDomain", "VigilCodec", "VigilEncoding", "VigilSignerFile", "EventStore", "VigilProjections", "VigilAudit",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -48,7 +52,7 @@ let package = Package(
             name: "vigil",
             // A front end: it parses, calls the service, renders. It never imports the store or the client.
             dependencies: [
-                "VigilService", "VigilDomain", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "VigilService", "VigilDomain", "VigilEncoding", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Benchmarks against raw PostgreSQL doing the same rows in the same run (scripts/bench).
@@ -66,12 +70,16 @@ let package = Package(
         .testTarget(name: "EventStoreTests", dependencies: ["EventStore", "PostgresClient", "VigilTestSupport", "VigilAudit"]),
         // No database: keys, anchors, the Merkle tree and offline verification.
         .testTarget(name: "VigilAuditTests", dependencies: ["VigilAudit", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "VigilEncodingTests", dependencies: ["VigilEncoding"]),
         .testTarget(name: "VigilDomainTests", dependencies: ["VigilDomain"]),
+        .testTarget(name: "VigilCodecTests", dependencies: ["VigilCodec", "VigilDomain"]),
         .testTarget(name: "VigilServiceTests", dependencies: ["VigilService", "VigilDomain", "EventStore", "PostgresClient"]),
         .testTarget(name: "VigilSignerFileTests", dependencies: ["VigilSignerFile", "VigilDomain"]),
         .testTarget(
             name: "VigilProjectionsTests",
-            dependencies: ["VigilProjections", "VigilDomain", "VigilService", "EventStore", "PostgresClient", "VigilTestSupport"]
+            dependencies: [
+                "VigilProjections", "VigilDomain", "VigilCodec", "VigilService", "EventStore", "PostgresClient", "VigilTestSupport",
+            ]
         ),
         .testTarget(
             name: "VigilCLITests",

@@ -1,3 +1,4 @@
+import VigilEncoding
 import Foundation
 import PostgresClient
 import VigilAudit

@@ -1,4 +1,5 @@
 import Foundation
+import VigilEncoding
 import PostgresClient
 
 /// What an append expects of its stream's version.
@@ -165,20 +166,4 @@ public enum EventStoreError: Error, Sendable, Equatable, CustomStringConvertible
 }
 
 /// JSON string literal for `text`, with the escapes RFC 8259 requires.
-func jsonString(_ text: String) -> String {
-    var out = "\""
-    out.reserveCapacity(text.utf8.count + 2)
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20:
-            out += String(format: "\\u%04x", scalar.value)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
-}
+func jsonString(_ text: String) -> String { JSONText.string(text) }

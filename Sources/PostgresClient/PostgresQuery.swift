@@ -1,4 +1,5 @@
 import Foundation
+import VigilEncoding
 
 /// A value that can be sent to PostgreSQL as a bound parameter, in text format.
 public protocol PostgresBindable: Sendable {
@@ -16,31 +17,7 @@ extension Bool: PostgresBindable { public var postgresText: String? { self ? "t"
 extension UUID: PostgresBindable { public var postgresText: String? { uuidString.lowercased() } }
 extension Date: PostgresBindable {
     /// Sent as an ISO 8601 instant with microseconds, in UTC.
-    public var postgresText: String? {
-        let micros = Int64((timeIntervalSince1970 * 1_000_000).rounded())
-        let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
-        let fraction = micros - seconds * 1_000_000
-        var t = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        // Digits by hand: String(format:) was a sixth of the thread that applies a rebuild's batches.
-        var out: [UInt8] = []
-        out.reserveCapacity(27)
-        func digits(_ value: Int, _ width: Int, then separator: UInt8) {
-            let text = String(value).utf8
-            if text.count < width { out.append(contentsOf: repeatElement(0x30, count: width - text.count)) }
-            out.append(contentsOf: text)
-            out.append(separator)
-        }
-        digits(Int(parts.tm_year) + 1900, 4, then: 0x2D)
-        digits(Int(parts.tm_mon) + 1, 2, then: 0x2D)
-        digits(Int(parts.tm_mday), 2, then: 0x54)
-        digits(Int(parts.tm_hour), 2, then: 0x3A)
-        digits(Int(parts.tm_min), 2, then: 0x3A)
-        digits(Int(parts.tm_sec), 2, then: 0x2E)
-        digits(Int(fraction), 6, then: 0x5A)
-        return String(decoding: out, as: UTF8.self)
-    }
+    public var postgresText: String? { Timestamp.format(self, .microseconds) }
 }
 extension Array: PostgresBindable where Element == String {
     /// Sent as a PostgreSQL array literal (`{"a","b"}`), for `= ANY($1::text[])`.

@@ -1,4 +1,5 @@
 import Foundation
+import VigilEncoding
 
 /// The rows a statement returned, copied out of libpq in text format.
 public struct Rows: Sendable, RandomAccessCollection {
@@ -76,7 +77,7 @@ public struct Row: Sendable {
     /// A `bytea` column in hex output format (`\x…`).
     public func bytes(_ column: String) throws -> [UInt8] {
         let value = try string(column)
-        guard value.hasPrefix("\\x"), let bytes = [UInt8](hex: value.dropFirst(2)) else {
+        guard value.hasPrefix("\\x"), let bytes = Hex.decode(value.dropFirst(2)) else {
             throw malformed(column, "(binary)", "bytea in hex format")
         }
         return bytes
@@ -85,7 +86,7 @@ public struct Row: Sendable {
     /// A `timestamptz` column, which the client asks the server to send in UTC ISO form.
     public func date(_ column: String) throws -> Date {
         let value = try string(column)
-        guard let date = PostgresTimestamp.parse(value) else { throw malformed(column, value, "a timestamp") }
+        guard let date = Timestamp.parse(value) else { throw malformed(column, value, "a timestamp") }
         return date
     }
 
@@ -98,39 +99,10 @@ public struct Row: Sendable {
     }
 }
 
-extension [UInt8] {
-    /// Decodes lower- or upper-case hex; nil when the text is not hex.
-    public init?(hex: Substring) {
-        guard hex.utf8.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(hex.utf8.count / 2)
-        var high: UInt8?
-        for c in hex.utf8 {
-            let v: UInt8
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): v = c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): v = c - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            if let h = high { out.append(h << 4 | v); high = nil } else { high = v }
-        }
-        self = out
-    }
-
-    /// Lower-case hex.
-    public var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(count * 2)
-        for b in self { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0x0f)]) }
-        return String(decoding: out, as: UTF8.self)
-    }
-}
-
 /// Parses the UUIDs PostgreSQL prints (`a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11`). Foundation's parser goes
 /// through `sscanf`, which was a twentieth of a rebuild's time.
 public enum PostgresUUID {
+    /// The UUID `text` spells; nil unless it is 36 characters in the canonical form.
     public static func parse(_ text: String) -> UUID? {
         var text = text
         return text.withUTF8 { u -> UUID? in
@@ -141,75 +113,12 @@ public enum PostgresUUID {
                 var i = 0
                 for n in 0..<16 {
                     if i == 8 || i == 13 || i == 18 || i == 23 { i += 1 }
-                    guard let high = nibble(u[i]), let low = nibble(u[i + 1]) else { ok = false; return }
+                    guard let high = Hex.digit(u[i]), let low = Hex.digit(u[i + 1]) else { ok = false; return }
                     out[n] = high << 4 | low
                     i += 2
                 }
             }
             return ok ? UUID(uuid: bytes) : nil
         }
-    }
-
-    static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 48...57: return c - 48
-        case 97...102: return c - 87
-        case 65...70: return c - 55
-        default: return nil
-        }
-    }
-}
-
-/// Parses the timestamps PostgreSQL prints with `DateStyle=ISO` and `TimeZone=UTC`.
-public enum PostgresTimestamp {
-    /// Parses `2004-12-22 17:00:00.123456+00`; nil for anything else.
-    public static func parse(_ text: String) -> Date? {
-        let u = Array(text.utf8)
-        func num(_ from: Int, _ len: Int) -> Int? {
-            guard from + len <= u.count else { return nil }
-            var n = 0
-            for i in from..<(from + len) {
-                let c = u[i]
-                guard c >= 48, c <= 57 else { return nil }
-                n = n * 10 + Int(c - 48)
-            }
-            return n
-        }
-        guard u.count >= 19, let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2),
-            let h = num(11, 2), let mi = num(14, 2), let s = num(17, 2)
-        else { return nil }
-        var i = 19
-        var micros = 0
-        if i < u.count, u[i] == UInt8(ascii: ".") {
-            i += 1
-            var digits = 0
-            while i < u.count, u[i] >= 48, u[i] <= 57 {
-                if digits < 6 { micros = micros * 10 + Int(u[i] - 48); digits += 1 }
-                i += 1
-            }
-            while digits < 6 { micros *= 10; digits += 1 }
-        }
-        var offsetSeconds = 0
-        if i < u.count, u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-") {
-            let sign = u[i] == UInt8(ascii: "-") ? -1 : 1
-            guard let oh = num(i + 1, 2) else { return nil }
-            var om = 0
-            if i + 3 < u.count, u[i + 3] == UInt8(ascii: ":"), let m = num(i + 4, 2) { om = m }
-            offsetSeconds = sign * (oh * 3600 + om * 60)
-        }
-        let days = daysFromCivil(y, mo, d)
-        let seconds = days * 86_400 + h * 3600 + mi * 60 + s - offsetSeconds
-        return Date(timeIntervalSince1970: Double(seconds) + Double(micros) / 1_000_000)
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import VigilEncoding
 
 /// The Ed25519 key that signs anchors. It lives in a file outside the database and never enters it:
 /// whoever owns the database can rewrite every hash in it, but cannot sign an anchor.

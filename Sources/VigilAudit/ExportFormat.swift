@@ -1,3 +1,4 @@
+import VigilEncoding
 /// The export format: NDJSON, one event per line in position order, each line one JSON object with
 /// everything needed to verify the log without a database:
 ///
@@ -31,27 +32,8 @@ public enum ExportFormat {
         out.append(contentsOf: "\"}\n".utf8)
     }
 
-    /// A JSON string literal of `text`, with the escapes RFC 8259 requires and nothing else escaped.
-    /// Byte by byte: every escaped character is ASCII, so none occurs inside another's UTF-8.
-    static func appendString(_ text: String, to out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
-        out.append(0x22)
-        for byte in text.utf8 {
-            switch byte {
-            case 0x22: out.append(0x5C); out.append(0x22)
-            case 0x5C: out.append(0x5C); out.append(0x5C)
-            case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
-            case 0x00..<0x20:
-                out.append(contentsOf: #"\u00"#.utf8)
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0x0f)])
-            default: out.append(byte)
-            }
-        }
-        out.append(0x22)
-    }
+    /// A JSON string literal of `text`.
+    static func appendString(_ text: String, to out: inout [UInt8]) { JSONText.appendString(text, to: &out) }
 
     /// The fields of one export line, as bytes where they are text.
     struct Line {

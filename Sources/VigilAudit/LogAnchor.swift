@@ -1,4 +1,5 @@
 import Foundation
+import VigilEncoding
 
 /// A signed statement of the whole log at one position, meant to be handed to someone else: whoever
 /// holds it can later prove that the log extends it — nothing at or before that position removed or

@@ -83,7 +83,7 @@ public struct CampaignConcluded: EventPayload {
 }
 
 /// The events of a campaign's stream.
-public enum CampaignEvent: PayloadEvent {
+public enum CampaignEvent: DomainEvent {
     case launched(CampaignLaunched)
     case memberAdded(CoalitionMemberAdded)
     case endorsed(EndorsementRecorded)
@@ -91,6 +91,7 @@ public enum CampaignEvent: PayloadEvent {
     case statementIssued(StatementIssued)
     case concluded(CampaignConcluded)
 
+    /// The payload of this event.
     public var payload: any EventPayload {
         switch self {
         case .launched(let e): return e
@@ -102,13 +103,14 @@ public enum CampaignEvent: PayloadEvent {
         }
     }
 
-    public static let decoders = Dictionary(uniqueKeysWithValues: [
-        entry(CampaignLaunched.self, CampaignEvent.launched),
-        entry(CoalitionMemberAdded.self, CampaignEvent.memberAdded),
-        entry(EndorsementRecorded.self, CampaignEvent.endorsed),
-        entry(EndorsementWithdrawn.self, CampaignEvent.endorsementWithdrawn),
-        entry(StatementIssued.self, CampaignEvent.statementIssued),
-        entry(CampaignConcluded.self, CampaignEvent.concluded),
+    /// Each stored type name of these events, and the case its payload is read as.
+    public static let storedTypes = StoredType.table([
+        StoredType(CampaignLaunched.self, CampaignEvent.launched),
+        StoredType(CoalitionMemberAdded.self, CampaignEvent.memberAdded),
+        StoredType(EndorsementRecorded.self, CampaignEvent.endorsed),
+        StoredType(EndorsementWithdrawn.self, CampaignEvent.endorsementWithdrawn),
+        StoredType(StatementIssued.self, CampaignEvent.statementIssued),
+        StoredType(CampaignConcluded.self, CampaignEvent.concluded),
     ])
 }
 

@@ -1,120 +1,105 @@
 import Foundation
 
-/// An event of any aggregate, as stored: a type name that never changes once written, and a JSON payload.
-public protocol DomainEvent: Sendable, Equatable {
-    /// The stored type name, such as `MissionRegistered`.
-    var eventType: String { get }
-    /// The payload, encoded as JSON with sorted keys.
-    func encodedData() throws -> Data
-    /// Decodes a stored event; nil when `type` is not one of this aggregate's events.
-    static func decode(type: String, data: Data) throws -> Self?
-}
-
 /// One event's payload: a Codable struct with the type name it is stored under.
 public protocol EventPayload: Codable, Sendable, Equatable {
     /// The stored type name. It never changes once written; a new shape gets a new type or an upcaster.
     static var eventType: String { get }
+    /// The version of the payload's shape under that name: 1 until a shape changes.
+    static var schemaVersion: Int { get }
 }
 
-/// An aggregate's event enum, whose cases each wrap one payload.
-public protocol PayloadEvent: DomainEvent {
+extension EventPayload {
+    /// Every payload is at its first shape.
+    public static var schemaVersion: Int { 1 }
+}
+
+/// Reads one stored payload as the type asked for. The codec implements it, so the domain names each
+/// event's payload type without knowing how payloads are stored.
+public protocol PayloadDecoding {
+    /// The payload as a `P`; throws when it is not one.
+    func decode<P: Decodable>(_ type: P.Type) throws -> P
+}
+
+/// One stored type name of an aggregate's events: the payload type stored under it, and the case that
+/// wraps that payload.
+public struct StoredType<Event>: Sendable {
+    /// The stored type name, such as `MissionRegistered`.
+    public let name: String
+    /// The payload type stored under `name`.
+    public let payload: any EventPayload.Type
+    let wrap: @Sendable (any PayloadDecoding) throws -> Event
+
+    /// `P` stored under its type name, read as the case `wrap`.
+    public init<P: EventPayload>(_ payload: P.Type, _ wrap: @escaping @Sendable (P) -> Event) {
+        name = P.eventType
+        self.payload = payload
+        self.wrap = { wrap(try $0.decode(P.self)) }
+    }
+
+    init(name: String, payload: any EventPayload.Type, wrap: @escaping @Sendable (any PayloadDecoding) throws -> Event) {
+        self.name = name
+        self.payload = payload
+        self.wrap = wrap
+    }
+
+    /// The event a stored payload holds; throws what `payload` throws when it does not decode.
+    public func event(from payload: any PayloadDecoding) throws -> Event { try wrap(payload) }
+
+    /// The same type name and payload, wrapped once more (an aggregate's event as a `VigilEvent`).
+    public func map<T>(_ transform: @escaping @Sendable (Event) -> T) -> StoredType<T> {
+        let wrap = self.wrap
+        return StoredType<T>(name: name, payload: payload) { transform(try wrap($0)) }
+    }
+
+    /// A table of stored types by name. Names are unique across the domain (a test checks it); were one
+    /// repeated, the first would stand.
+    public static func table(_ types: [StoredType<Event>]) -> [String: StoredType<Event>] {
+        Dictionary(types.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
+/// An event of any aggregate: a payload stored under a type name that never changes once written.
+public protocol DomainEvent: Sendable, Equatable {
+    /// The stored type name, such as `MissionRegistered`.
+    var eventType: String { get }
     /// The payload of this event.
     var payload: any EventPayload { get }
-    /// How to decode each stored type name of this aggregate.
-    static var decoders: [String: @Sendable (Data) throws -> Self] { get }
+    /// Every stored type of this aggregate's events, by name: what a stored event can be read as.
+    static var storedTypes: [String: StoredType<Self>] { get }
 }
 
-extension PayloadEvent {
+extension DomainEvent {
+    /// The payload's stored type name.
     public var eventType: String { type(of: payload).eventType }
-
-    public func encodedData() throws -> Data { try EventJSON.encoder().encode(payload) }
-
-    public static func decode(type: String, data: Data) throws -> Self? {
-        guard let decoder = decoders[type] else { return nil }
-        return try decoder(data)
-    }
-
-    /// A decoder entry for `decoders`: `P`'s type name, decoding to the case `wrap`.
-    public static func entry<P: EventPayload>(_ payload: P.Type, _ wrap: @escaping @Sendable (P) -> Self)
-        -> (String, @Sendable (Data) throws -> Self)
-    {
-        (P.eventType, { wrap(try EventJSON.decodePayload(P.self, from: $0)) })
-    }
-}
-
-/// The JSON coding every event payload uses: sorted keys, ISO 8601 instants in UTC.
-public enum EventJSON {
-    public static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }
-
-    /// One decoder for every stored event rather than one made per event (`JSONDecoder` is safe to share
-    /// once configured).
-    static let sharedDecoder = decoder()
-
-    public static func decoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }
-
-    /// A stored payload: the fast path where it applies, else `JSONDecoder`, whose value or error stands.
-    static func decodePayload<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
-        if let value = try? PayloadJSON.decode(type, from: data) { return value }
-        return try sharedDecoder.decode(type, from: data)
-    }
-
-    /// What is wrong with a payload that did not decode, in words ("field startsAt is missing"), rather
-    /// than the dump `DecodingError` prints: the field and what was wrong with it.
-    public static func problem(_ error: Error) -> String {
-        guard let error = error as? DecodingError else { return "\(error)" }
-        func field(_ path: [CodingKey]) -> String {
-            guard !path.isEmpty else { return "the payload" }
-            var name = ""
-            for key in path {
-                if let index = key.intValue { name += "[\(index)]" } else { name += (name.isEmpty ? "" : ".") + key.stringValue }
-            }
-            return "field \(name)"
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return "\(field(context.codingPath + [key])) is missing"
-        case .valueNotFound(let type, let context): return "\(field(context.codingPath)) is null, not a \(type)"
-        case .typeMismatch(let type, let context): return "\(field(context.codingPath)) is not a \(type)"
-        case .dataCorrupted(let context): return "\(field(context.codingPath)): \(context.debugDescription)"
-        @unknown default: return "\(error)"
-        }
-    }
-
-    static func encode<T: Encodable>(_ value: T) throws -> Data { try encoder().encode(value) }
-    static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T { try decoder().decode(type, from: data) }
 }
 
 /// Any event Vigil records, for readers of the whole log (projections, audits).
-public enum VigilEvent: Sendable, Equatable {
+public enum VigilEvent: DomainEvent {
     case campaign(CampaignEvent)
     case mission(MissionEvent)
     case gathering(GatheringEvent)
     case recurrence(RecurrenceEvent)
     case petition(PetitionEvent)
 
-    /// Decodes a stored event of any aggregate.
-    ///
-    /// - Throws: `DomainError.invalid` naming the type when the type is unknown or the payload does not decode.
-    public static func decode(type: String, data: Data) throws -> VigilEvent {
-        do {
-            if let event = try CampaignEvent.decode(type: type, data: data) { return .campaign(event) }
-            if let event = try MissionEvent.decode(type: type, data: data) { return .mission(event) }
-            if let event = try GatheringEvent.decode(type: type, data: data) { return .gathering(event) }
-            if let event = try RecurrenceEvent.decode(type: type, data: data) { return .recurrence(event) }
-            if let event = try PetitionEvent.decode(type: type, data: data) { return .petition(event) }
-        } catch {
-            throw DomainError.invalid(field: "event \(type)", reason: "its payload does not decode: \(EventJSON.problem(error))")
+    /// The payload of the aggregate's event.
+    public var payload: any EventPayload {
+        switch self {
+        case .campaign(let e): return e.payload
+        case .mission(let e): return e.payload
+        case .gathering(let e): return e.payload
+        case .recurrence(let e): return e.payload
+        case .petition(let e): return e.payload
         }
-        throw DomainError.invalid(field: "event \(type)", reason: "is not an event type this version of Vigil knows")
     }
+
+    /// Every aggregate's stored types, in one table.
+    public static let storedTypes = StoredType.table(
+        CampaignEvent.storedTypes.values.map { $0.map(VigilEvent.campaign) }
+            + MissionEvent.storedTypes.values.map { $0.map(VigilEvent.mission) }
+            + GatheringEvent.storedTypes.values.map { $0.map(VigilEvent.gathering) }
+            + RecurrenceEvent.storedTypes.values.map { $0.map(VigilEvent.recurrence) }
+            + PetitionEvent.storedTypes.values.map { $0.map(VigilEvent.petition) }
+    )
 }
 
 /// Who acts, when: what every command brings with it, so that the domain reads no clock.

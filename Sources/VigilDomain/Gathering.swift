@@ -119,7 +119,7 @@ public struct MediaNoShow: EventPayload {
 }
 
 /// The events of a gathering's stream.
-public enum GatheringEvent: PayloadEvent {
+public enum GatheringEvent: DomainEvent {
     case scheduled(GatheringScheduled)
     case rescheduled(GatheringRescheduled)
     case venueChanged(GatheringVenueChanged)
@@ -130,6 +130,7 @@ public enum GatheringEvent: PayloadEvent {
     case coverage(CoverageRecorded)
     case noShow(MediaNoShow)
 
+    /// The payload of this event.
     public var payload: any EventPayload {
         switch self {
         case .scheduled(let e): return e
@@ -159,16 +160,17 @@ public enum GatheringEvent: PayloadEvent {
         }
     }
 
-    public static let decoders = Dictionary(uniqueKeysWithValues: [
-        entry(GatheringScheduled.self, GatheringEvent.scheduled),
-        entry(GatheringRescheduled.self, GatheringEvent.rescheduled),
-        entry(GatheringVenueChanged.self, GatheringEvent.venueChanged),
-        entry(GatheringCancelled.self, GatheringEvent.cancelled),
-        entry(GatheringHeld.self, GatheringEvent.held),
-        entry(GatheringNotHeld.self, GatheringEvent.notHeld),
-        entry(NamesRead.self, GatheringEvent.namesRead),
-        entry(CoverageRecorded.self, GatheringEvent.coverage),
-        entry(MediaNoShow.self, GatheringEvent.noShow),
+    /// Each stored type name of these events, and the case its payload is read as.
+    public static let storedTypes = StoredType.table([
+        StoredType(GatheringScheduled.self, GatheringEvent.scheduled),
+        StoredType(GatheringRescheduled.self, GatheringEvent.rescheduled),
+        StoredType(GatheringVenueChanged.self, GatheringEvent.venueChanged),
+        StoredType(GatheringCancelled.self, GatheringEvent.cancelled),
+        StoredType(GatheringHeld.self, GatheringEvent.held),
+        StoredType(GatheringNotHeld.self, GatheringEvent.notHeld),
+        StoredType(NamesRead.self, GatheringEvent.namesRead),
+        StoredType(CoverageRecorded.self, GatheringEvent.coverage),
+        StoredType(MediaNoShow.self, GatheringEvent.noShow),
     ])
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import VigilEncoding
 
 /// A wall-clock time in some place, without a zone: what an organiser says ("22 December, noon").
 public struct WallTime: Hashable, Codable, Sendable, CustomStringConvertible, Comparable {
@@ -34,21 +35,13 @@ public struct WallTime: Hashable, Codable, Sendable, CustomStringConvertible, Co
             throw DomainError.invalid(field: field, reason: "year \(y) is out of range; give a year from 1900 to 2200")
         }
         guard (1...12).contains(mo) else { throw DomainError.invalid(field: field, reason: "month \(mo) does not exist") }
-        guard (1...WallTime.daysIn(year: y, month: mo)).contains(d) else {
+        guard (1...Timestamp.daysIn(year: y, month: mo)).contains(d) else {
             throw DomainError.invalid(field: field, reason: "\(String(format: "%04d-%02d", y, mo)) has no day \(d)")
         }
         guard (0...23).contains(h), (0...59).contains(mi) else {
             throw DomainError.invalid(field: field, reason: "\(parts[1]) is not a time of day; use 00:00 to 23:59")
         }
         return WallTime(year: y, month: mo, day: d, hour: h, minute: mi)
-    }
-
-    static func daysIn(year: Int, month: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
     }
 
     /// `2004-12-22T12:00`.
@@ -63,33 +56,15 @@ public struct WallTime: Hashable, Codable, Sendable, CustomStringConvertible, Co
     public var dateString: String { "\(Padded(year, 4))-\(Padded(month, 2))-\(Padded(day, 2))" }
 
     /// Seconds since 1970 if this wall time were UTC.
-    var naiveEpoch: Int {
-        var y = year
-        let m = month
-        if m <= 2 { y -= 1 }
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * ((m + 9) % 12) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
-        return days * 86_400 + hour * 3600 + minute * 60
-    }
+    var naiveEpoch: Int { Timestamp.days(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 }
 
     /// The wall time at `instant` in `zone`.
     public init(_ instant: Date, in zone: TimeZone) {
         let local = Int(instant.timeIntervalSince1970.rounded(.down)) + zone.secondsFromGMT(for: instant)
         let days = Int((Double(local) / 86_400).rounded(.down))
         let secs = local - days * 86_400
-        // Civil from days (Howard Hinnant).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        self.init(year: yoe + era * 400 + (m <= 2 ? 1 : 0), month: m, day: d, hour: secs / 3600, minute: secs % 3600 / 60)
+        let (year, month, day) = Timestamp.civil(days: days)
+        self.init(year: year, month: month, day: day, hour: secs / 3600, minute: secs % 3600 / 60)
     }
 
     public static func < (a: WallTime, b: WallTime) -> Bool { a.naiveEpoch < b.naiveEpoch }

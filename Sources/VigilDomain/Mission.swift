@@ -56,11 +56,12 @@ public struct MissionClosed: EventPayload {
 }
 
 /// The events of a mission's stream.
-public enum MissionEvent: PayloadEvent {
+public enum MissionEvent: DomainEvent {
     case registered(MissionRegistered)
     case corrected(MissionCorrected)
     case closed(MissionClosed)
 
+    /// The payload of this event.
     public var payload: any EventPayload {
         switch self {
         case .registered(let e): return e
@@ -69,10 +70,11 @@ public enum MissionEvent: PayloadEvent {
         }
     }
 
-    public static let decoders = Dictionary(uniqueKeysWithValues: [
-        entry(MissionRegistered.self, MissionEvent.registered),
-        entry(MissionCorrected.self, MissionEvent.corrected),
-        entry(MissionClosed.self, MissionEvent.closed),
+    /// Each stored type name of these events, and the case its payload is read as.
+    public static let storedTypes = StoredType.table([
+        StoredType(MissionRegistered.self, MissionEvent.registered),
+        StoredType(MissionCorrected.self, MissionEvent.corrected),
+        StoredType(MissionClosed.self, MissionEvent.closed),
     ])
 }
 

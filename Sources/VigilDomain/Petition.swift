@@ -1,4 +1,5 @@
 import Foundation
+import VigilEncoding
 
 /// A petition collects signatures; a letter is delivered as it is.
 public enum PetitionKind: String, Codable, Sendable, CaseIterable {
@@ -120,7 +121,7 @@ public struct DeliveryAttempted: EventPayload {
 }
 
 /// The events of a petition's stream.
-public enum PetitionEvent: PayloadEvent {
+public enum PetitionEvent: DomainEvent {
     case drafted(PetitionDrafted)
     case revised(PetitionRevised)
     case opened(PetitionOpened)
@@ -130,6 +131,7 @@ public enum PetitionEvent: PayloadEvent {
     case closed(PetitionClosed)
     case deliveryAttempted(DeliveryAttempted)
 
+    /// The payload of this event.
     public var payload: any EventPayload {
         switch self {
         case .drafted(let e): return e
@@ -143,15 +145,16 @@ public enum PetitionEvent: PayloadEvent {
         }
     }
 
-    public static let decoders = Dictionary(uniqueKeysWithValues: [
-        entry(PetitionDrafted.self, PetitionEvent.drafted),
-        entry(PetitionRevised.self, PetitionEvent.revised),
-        entry(PetitionOpened.self, PetitionEvent.opened),
-        entry(SignatureRecorded.self, PetitionEvent.signed),
-        entry(SignaturesCounted.self, PetitionEvent.counted),
-        entry(SignaturesImported.self, PetitionEvent.imported),
-        entry(PetitionClosed.self, PetitionEvent.closed),
-        entry(DeliveryAttempted.self, PetitionEvent.deliveryAttempted),
+    /// Each stored type name of these events, and the case its payload is read as.
+    public static let storedTypes = StoredType.table([
+        StoredType(PetitionDrafted.self, PetitionEvent.drafted),
+        StoredType(PetitionRevised.self, PetitionEvent.revised),
+        StoredType(PetitionOpened.self, PetitionEvent.opened),
+        StoredType(SignatureRecorded.self, PetitionEvent.signed),
+        StoredType(SignaturesCounted.self, PetitionEvent.counted),
+        StoredType(SignaturesImported.self, PetitionEvent.imported),
+        StoredType(PetitionClosed.self, PetitionEvent.closed),
+        StoredType(DeliveryAttempted.self, PetitionEvent.deliveryAttempted),
     ])
 }
 
@@ -168,28 +171,9 @@ public struct SignerKey: Hashable, Sendable {
 
     /// Nil unless `hex` is 64 hex digits (either case).
     public init?(hex: String) {
-        var text = hex
-        let parsed = text.withUTF8 { bytes -> (UInt64, UInt64, UInt64, UInt64)? in
-            guard bytes.count == 64 else { return nil }
-            func word(_ from: Int) -> UInt64? {
-                var value: UInt64 = 0
-                for c in bytes[from..<(from + 16)] {
-                    let digit: UInt8
-                    switch c {
-                    case 0x30...0x39: digit = c - 0x30
-                    case 0x61...0x66: digit = c - 0x57
-                    case 0x41...0x46: digit = c - 0x37
-                    default: return nil
-                    }
-                    value = value << 4 | UInt64(digit)
-                }
-                return value
-            }
-            guard let a = word(0), let b = word(16), let c = word(32), let d = word(48) else { return nil }
-            return (a, b, c, d)
-        }
-        guard let parsed else { return nil }
-        words = parsed
+        guard hex.utf8.count == 64, let bytes = Hex.decode(hex) else { return nil }
+        func word(_ from: Int) -> UInt64 { bytes[from..<(from + 8)].reduce(0) { $0 << 8 | UInt64($1) } }
+        words = (word(0), word(8), word(16), word(24))
     }
 
     public static func == (a: SignerKey, b: SignerKey) -> Bool { a.words == b.words }

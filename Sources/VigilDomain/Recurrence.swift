@@ -50,12 +50,13 @@ public struct RecurrenceEnded: EventPayload {
 }
 
 /// The events of a recurrence's stream.
-public enum RecurrenceEvent: PayloadEvent {
+public enum RecurrenceEvent: DomainEvent {
     case scheduled(RecurrenceScheduled)
     case skipped(OccurrenceSkipped)
     case held(OccurrenceHeld)
     case ended(RecurrenceEnded)
 
+    /// The payload of this event.
     public var payload: any EventPayload {
         switch self {
         case .scheduled(let e): return e
@@ -65,11 +66,12 @@ public enum RecurrenceEvent: PayloadEvent {
         }
     }
 
-    public static let decoders = Dictionary(uniqueKeysWithValues: [
-        entry(RecurrenceScheduled.self, RecurrenceEvent.scheduled),
-        entry(OccurrenceSkipped.self, RecurrenceEvent.skipped),
-        entry(OccurrenceHeld.self, RecurrenceEvent.held),
-        entry(RecurrenceEnded.self, RecurrenceEvent.ended),
+    /// Each stored type name of these events, and the case its payload is read as.
+    public static let storedTypes = StoredType.table([
+        StoredType(RecurrenceScheduled.self, RecurrenceEvent.scheduled),
+        StoredType(OccurrenceSkipped.self, RecurrenceEvent.skipped),
+        StoredType(OccurrenceHeld.self, RecurrenceEvent.held),
+        StoredType(RecurrenceEnded.self, RecurrenceEvent.ended),
     ])
 }
 

@@ -130,7 +130,7 @@ public struct GatheringRow: TableRow, Codable {
     ]
     public var key: String { gatheringId }
     public var values: [String?] {
-        [gatheringId, campaignId, missionId, kind, status, startsAt.sqlText, timeZone, localStart, venue,
+        [gatheringId, campaignId, missionId, kind, status, startsAt.postgresText, timeZone, localStart, venue,
          String(attendanceExpected), attendanceReported.map { String($0) }]
     }
 

@@ -30,7 +30,7 @@ public struct CampaignRow: TableRow, Codable {
     public var key: String { campaignId }
     public var values: [String?] {
         [campaignId, title, coalition, addressee, annualDay, status, String(members), String(localLeads),
-         String(endorsements), String(endorsementsWithdrawn), String(statements), String(petitions), launchedAt.sqlText]
+         String(endorsements), String(endorsementsWithdrawn), String(statements), String(petitions), launchedAt.postgresText]
     }
 
     public init(row: Row) throws {

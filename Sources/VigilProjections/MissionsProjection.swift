@@ -24,7 +24,7 @@ public struct MissionRow: TableRow, Codable {
     ]
     public var key: String { missionId }
     public var values: [String?] {
-        [missionId, name, kind, sendingState, city, country, timeZone, address, status, registeredAt.sqlText]
+        [missionId, name, kind, sendingState, city, country, timeZone, address, status, registeredAt.postgresText]
     }
 
     public init(row: Row) throws {

@@ -1,6 +1,7 @@
 import EventStore
 import Foundation
 import PostgresClient
+import VigilCodec
 import VigilDomain
 
 /// A projection: a pure fold of events into a read model, and the SQL that loads and stores its rows.
@@ -67,7 +68,7 @@ public struct DecodedEvent: Sendable {
     /// Decodes a stored event, or says why it cannot be read.
     static func decode(_ payload: LoggedPayload) -> Result<DecodedEvent, UnreadableEvent> {
         do {
-            let event = try VigilEvent.decode(type: payload.type, data: Data(payload.data.utf8))
+            let event = try EventCodec.decode(type: payload.type, data: payload.data)
             return .success(DecodedEvent(checkpoint: payload.checkpoint, event: event))
         } catch {
             return .failure(UnreadableEvent(checkpoint: payload.checkpoint, type: payload.type, reason: "\(error)"))

@@ -96,16 +96,6 @@ public enum TableIO {
     }
 }
 
-extension Row {
-    /// A timestamptz column as a Date, or nil.
-    func optionalDate(_ column: String) throws -> Date? { try text(column).flatMap(PostgresTimestamp.parse) }
-}
-
-extension Date {
-    /// The text PostgreSQL parses as this instant.
-    var sqlText: String? { postgresText }
-}
-
 /// The name of a table, as a type: lets one row type serve tables of the same shape.
 public protocol TableName: Sendable {
     static var name: String { get }

@@ -1,5 +1,6 @@
 import EventStore
 import Foundation
+import VigilEncoding
 import VigilAudit
 
 /// A signed anchor of the log, as written to a file.

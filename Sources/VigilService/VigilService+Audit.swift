@@ -1,6 +1,7 @@
 import EventStore
 import Foundation
 import PostgresClient
+import VigilCodec
 import VigilDomain
 import VigilProjections
 
@@ -144,7 +145,7 @@ extension VigilService {
         let recorded = try session.store.readStream(stream, asOf: asOf, position: position)
         let state = try fold(D.self, recorded)
         return ReplayedState(stream: stream, events: recorded.count, lastPosition: recorded.last?.position) {
-            try EventJSON.encoder().encode(state)
+            try EventCodec.json(state)
         }
     }
 

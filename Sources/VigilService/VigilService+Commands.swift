@@ -2,6 +2,7 @@ import Crypto
 import EventStore
 import Foundation
 import PostgresClient
+import VigilCodec
 import VigilDomain
 import VigilProjections
 
@@ -187,7 +188,8 @@ extension VigilService {
             return try RetryPolicy.run { attempt in
                 let decision = try decide(attempt)
                 let newEvents = try decision.events.map {
-                    NewEvent(id: UUID(), type: $0.eventType, data: String(decoding: try $0.encodedData(), as: UTF8.self))
+                    let encoded = try EventCodec.encode($0)
+                    return NewEvent(id: UUID(), type: encoded.type, schemaVersion: encoded.schemaVersion, data: encoded.data)
                 }
                 let result = try session.store.append(
                     to: decision.stream, expected: decision.version == 0 ? .noStream : .exact(decision.version),
@@ -227,7 +229,7 @@ extension VigilService {
     func fold<D: Decider>(_ type: D.Type, _ events: [RecordedEvent]) throws -> D {
         var state = D()
         for recorded in events {
-            guard let event = try D.Event.decode(type: recorded.type, data: Data(recorded.data.utf8)) else {
+            guard let event = try EventCodec.decode(D.Event.self, type: recorded.type, data: recorded.data) else {
                 throw EventStoreError.corruptEvent(
                     position: recorded.position, reason: "\(recorded.type) does not belong in stream \(recorded.streamId)")
             }

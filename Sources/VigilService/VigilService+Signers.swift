@@ -1,6 +1,7 @@
 import Crypto
 import EventStore
 import Foundation
+import VigilEncoding
 import PostgresClient
 import VigilDomain
 import VigilSignerFile
@@ -50,7 +51,7 @@ struct SignerHasher {
 
     /// The keyed reference of `identity`, in hex.
     func reference(_ identity: SignerIdentity) throws -> String {
-        Array(reference(normalised: try identity.normalised())).hexString
+        Hex.encode(reference(normalised: try identity.normalised()))
     }
 }
 
@@ -62,7 +63,7 @@ struct KeyedSigners {
     var digest: UInt64 = 0
     var count: Int { countries.count }
 
-    func hex(_ index: Int) -> String { Array(refs[(index * 32)..<(index * 32 + 32)]).hexString }
+    func hex(_ index: Int) -> String { Hex.encode(refs[(index * 32)..<(index * 32 + 32)]) }
 }
 
 extension VigilService {

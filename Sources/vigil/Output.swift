@@ -1,5 +1,7 @@
 import Foundation
+import VigilCodec
 import VigilDomain
+import VigilEncoding
 import VigilService
 
 /// Printing for people (aligned tables) and machines (JSON, CSV).
@@ -42,17 +44,9 @@ enum Output {
         print(String(decoding: data, as: UTF8.self))
     }
 
-    /// The JSON coder of reports: sorted keys, ISO 8601 instants.
-    static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }
-
-    /// An Encodable value as a JSON object tree, for printJSON.
+    /// An Encodable value as a JSON object tree, for printJSON: the codec's JSON (ISO 8601 instants).
     static func jsonValue<T: Encodable>(_ value: T) throws -> Any {
-        try JSONSerialization.jsonObject(with: try encoder().encode(value), options: [.fragmentsAllowed])
+        try JSONSerialization.jsonObject(with: try EventCodec.json(value), options: [.fragmentsAllowed])
     }
 
     /// Prints report rows: a table with a line saying how far behind the log the read models are; JSON
@@ -95,7 +89,7 @@ enum Output {
     }
 
     /// `2004-12-22T17:00:00Z`.
-    static func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+    static func iso(_ date: Date) -> String { Timestamp.format(date) }
 
     /// `2004-12-22 17:00` in UTC.
     static func utc(_ date: Date) -> String {

@@ -133,18 +133,4 @@ struct GatheringTests {
             try decide(schedule(), gathering([.scheduled(scheduled)]))
         }
     }
-
-    @Test("every gathering event survives encoding and decoding")
-    func coding() throws {
-        let events: [GatheringEvent] = [
-            .scheduled(scheduled),
-            .rescheduled(GatheringRescheduled(gatheringId: "g-1", startsAt: now, timeZone: "Asia/Seoul", localStart: WallTime(now, in: TimeZone(identifier: "Asia/Seoul")!), reason: "비", rescheduledAt: now)),
-            .cancelled(GatheringCancelled(gatheringId: "g-1", reason: "permit refused", cancelledAt: now)),
-            .held(GatheringHeld(gatheringId: "g-1", reportedAttendance: nil, notes: "탈북자 명단 낭독", recordedAt: now)),
-            .notHeld(GatheringNotHeld(gatheringId: "g-1", reason: "rain", recordedAt: now)),
-        ]
-        for event in events {
-            #expect(try VigilEvent.decode(type: event.eventType, data: try event.encodedData()) == .gathering(event))
-        }
-    }
 }

@@ -2,6 +2,7 @@
 import Foundation
 import PostgresClient
 import Testing
+import VigilCodec
 @testable import VigilDomain
 import VigilProjections
 import VigilService
@@ -11,16 +12,14 @@ import VigilTestSupport
 /// returns where its last event stands in commit order.
 @discardableResult
 func appendMix(_ store: EventStore, missions: Int, gatheringsPerMission: Int, tag: String) throws -> Checkpoint {
-    let encoder = EventJSON.encoder()
     let now = Date(timeIntervalSince1970: 1_700_000_000)
     var last = Checkpoint.start
     func append(_ stream: String, _ event: some DomainEvent) throws {
         last = try store.append(
             to: stream, expected: .any,
-            events: [NewEvent(id: UUID(), type: event.eventType, data: String(decoding: try event.encodedData(), as: UTF8.self))],
+            events: [try EventCodec.encode(event)].map { NewEvent(id: UUID(), type: $0.type, schemaVersion: $0.schemaVersion, data: $0.data) },
             metadata: EventMetadata(commandId: UUID().uuidString, actor: "test")).checkpoint ?? last
     }
-    _ = encoder
     try append("campaign-\(tag)", CampaignEvent.launched(CampaignLaunched(
         campaignId: tag, title: "T", cause: "C", coalition: "K", addressee: "A", demands: ["D"], annualDay: nil, launchedAt: now)))
     for m in 0..<missions {

@@ -1,4 +1,5 @@
 import Foundation
+import VigilEncoding
 
 /// A fast path for decoding stored event payloads, with Foundation's `JSONDecoder` behind it.
 ///
@@ -14,9 +15,9 @@ import Foundation
 /// value or the error. So where this succeeds it must agree with `JSONDecoder`, which a differential test
 /// checks on thousands of mutated payloads.
 enum PayloadJSON {
-    /// Decodes `T` from `data`; throws when this fast path cannot (or the data is not valid).
-    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
-        let document = try Document(Array(data))
+    /// Decodes `T` from `text`; throws when this fast path cannot (or the text is not valid JSON).
+    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+        let document = try Document(text)
         return try T(from: NodeDecoder(document: document, node: 0))
     }
 
@@ -45,8 +46,9 @@ enum PayloadJSON {
         /// paid on every access.
         let nodes: [Node]
 
-        init(_ bytes: [UInt8]) throws {
-            guard bytes.withUnsafeBufferPointer({ String(validating: $0, as: UTF8.self) }) != nil else { throw Declined() }
+        /// Parses `text`, which as a `String` is valid UTF-8 already.
+        init(_ text: String) throws {
+            let bytes = Array(text.utf8)
             var parser = Parser()
             try bytes.withUnsafeBufferPointer { b in
                 var i = 0
@@ -314,31 +316,14 @@ enum PayloadJSON {
             }
         }
 
-        /// A date as Vigil writes them, `2004-12-22T17:00:00Z`; any other form declines.
+        /// An instant, read by the one timestamp routine; one it refuses declines, and `JSONDecoder`
+        /// (with the same routine) then refuses it too.
         func date(_ index: Int) throws -> Date {
             let node = nodes[index]
-            guard node.kind == .string, !node.escaped, node.end - node.start == 20 else { throw Declined() }
-            let s = node.start
-            func num(_ at: Int, _ length: Int) throws -> Int {
-                var n = 0
-                for k in (s + at)..<(s + at + length) {
-                    let c = bytes[k]
-                    guard c >= 0x30, c <= 0x39 else { throw Declined() }
-                    n = n * 10 + Int(c - 0x30)
-                }
-                return n
-            }
-            guard bytes[s + 4] == 0x2D, bytes[s + 7] == 0x2D, bytes[s + 10] == 0x54, bytes[s + 13] == 0x3A,
-                bytes[s + 16] == 0x3A, bytes[s + 19] == 0x5A
-            else { throw Declined() }
-            let (year, month, day) = (try num(0, 4), try num(5, 2), try num(8, 2))
-            let (hour, minute, second) = (try num(11, 2), try num(14, 2), try num(17, 2))
-            // Foundation's calendar is Julian before 1582: far-off years are left to it.
-            guard (1900...2200).contains(year), (1...12).contains(month), (1...WallTime.daysIn(year: year, month: month)).contains(day),
-                hour < 24, minute < 60, second < 60
-            else { throw Declined() }
-            let wall = WallTime(year: year, month: month, day: day, hour: hour, minute: minute)
-            return Date(timeIntervalSince1970: Double(wall.naiveEpoch + second))
+            guard node.kind == .string, !node.escaped else { throw Declined() }
+            let date = bytes.withUnsafeBufferPointer { b in Timestamp.parse(utf8: UnsafeBufferPointer(rebasing: b[node.start..<node.end])) }
+            guard let date else { throw Declined() }
+            return date
         }
     }
 

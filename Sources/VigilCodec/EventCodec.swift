@@ -1,0 +1,121 @@
+import Foundation
+import VigilDomain
+import VigilEncoding
+
+/// An event as it is stored: its type name, the version of its payload's shape, and the payload as JSON.
+public struct EncodedEvent: Sendable, Equatable {
+    /// The stored type name, such as `MissionRegistered`.
+    public var type: String
+    /// The version of the payload's shape under that name.
+    public var schemaVersion: Int
+    /// The payload as JSON text: sorted keys, instants as ISO 8601 in UTC.
+    public var data: String
+
+    /// An encoded event from its parts.
+    public init(type: String, schemaVersion: Int, data: String) {
+        self.type = type
+        self.schemaVersion = schemaVersion
+        self.data = data
+    }
+}
+
+/// Events to and from their stored payloads, and Vigil's other JSON: the one place that knows how an
+/// event is written down.
+public enum EventCodec {
+    /// Encodes an event's payload: sorted keys, no escaped slashes, instants as ISO 8601 in UTC.
+    public static func encode<E: DomainEvent>(_ event: E) throws -> EncodedEvent {
+        let payload = event.payload
+        let data = try compact.encode(payload)
+        return EncodedEvent(type: event.eventType, schemaVersion: type(of: payload).schemaVersion, data: String(decoding: data, as: UTF8.self))
+    }
+
+    /// Decodes a stored event of one aggregate.
+    ///
+    /// - Returns: nil when `type` is not one of `E`'s stored types.
+    /// - Throws: `DomainError.invalid` naming the type when the payload does not decode.
+    public static func decode<E: DomainEvent>(_ aggregate: E.Type, type: String, data: String) throws -> E? {
+        guard let stored = E.storedTypes[type] else { return nil }
+        do {
+            return try stored.event(from: JSONPayload(text: data))
+        } catch {
+            throw DomainError.invalid(field: "event \(type)", reason: "its payload does not decode: \(problem(error))")
+        }
+    }
+
+    /// Decodes a stored event of any aggregate.
+    ///
+    /// - Throws: `DomainError.invalid` naming the type when the type is unknown or the payload does not decode.
+    public static func decode(type: String, data: String) throws -> VigilEvent {
+        guard let event = try decode(VigilEvent.self, type: type, data: data) else {
+            throw DomainError.invalid(field: "event \(type)", reason: "is not an event type this version of Vigil knows")
+        }
+        return event
+    }
+
+    /// What is wrong with a payload that did not decode, in words ("field startsAt is missing"), rather
+    /// than the dump `DecodingError` prints: the field and what was wrong with it.
+    public static func problem(_ error: Error) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        func field(_ path: [CodingKey]) -> String {
+            guard !path.isEmpty else { return "the payload" }
+            var name = ""
+            for key in path {
+                if let index = key.intValue { name += "[\(index)]" } else { name += (name.isEmpty ? "" : ".") + key.stringValue }
+            }
+            return "field \(name)"
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "\(field(context.codingPath + [key])) is missing"
+        case .valueNotFound(let type, let context): return "\(field(context.codingPath)) is null, not a \(type)"
+        case .typeMismatch(let type, let context): return "\(field(context.codingPath)) is not a \(type)"
+        case .dataCorrupted(let context): return "\(field(context.codingPath)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+
+    /// A state, report or any other value as JSON, with sorted keys and instants as ISO 8601 in UTC: what
+    /// audit replays and reports print.
+    public static func json<T: Encodable>(_ value: T, pretty: Bool = false) throws -> Data {
+        try (pretty ? self.pretty : compact).encode(value)
+    }
+
+    /// Payloads and compact output. `JSONEncoder` and `JSONDecoder` are safe to share once configured.
+    static let compact = encoder([.sortedKeys, .withoutEscapingSlashes])
+    static let pretty = encoder([.sortedKeys, .withoutEscapingSlashes, .prettyPrinted])
+
+    static func encoder(_ formatting: JSONEncoder.OutputFormatting) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = formatting
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Timestamp.format(date))
+        }
+        return encoder
+    }
+
+    /// The decoder of stored payloads.
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = Timestamp.parse(text) else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "\"\(text.prefix(40))\" is not an ISO 8601 instant such as 2004-12-22T17:00:00Z")
+            }
+            return date
+        }
+        return decoder
+    }()
+}
+
+/// One stored payload, read as the type the domain asks for.
+struct JSONPayload: PayloadDecoding {
+    let text: String
+
+    /// The fast path where it applies, else `JSONDecoder`, whose value or error stands.
+    func decode<P: Decodable>(_ type: P.Type) throws -> P {
+        if let value = try? PayloadJSON.decode(P.self, from: text) { return value }
+        return try EventCodec.decoder.decode(P.self, from: Data(text.utf8))
+    }
+}
