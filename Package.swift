@@ -59,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "VigilBench",
             dependencies: [
-                "EventStore", "PostgresClient", "VigilDomain", "VigilProjections", "VigilService",
+                "EventStore", "PostgresClient", "VigilDomain", "VigilCodec", "VigilProjections", "VigilService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -13,6 +13,14 @@ func peakRSSMiB() -> Double {
     return Double(usage.ru_maxrss) / 1024
 }
 
+/// CPU seconds this process has used so far, user and system, every thread.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1_000_000 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
 /// A realistic mix of events in the shapes the domain stores them (every payload decodes as a domain
 /// event): missions, campaigns, gatherings with their outcomes and readings, petitions with signatures
 /// and deliveries.
@@ -130,8 +138,9 @@ extension Bench {
             let connection = try Connection()
             // The plain read: the same rows, the same client, keyset pages of 1,000; whole rows parsed into
             // events, and again with only the four columns a rebuild reads.
-            func keysetRead(_ columns: String) throws -> Double {
+            func keysetRead(_ columns: String) throws -> (rate: Double, cpu: Double) {
                 let started = Date()
+                let cpu = cpuSeconds()
                 var last: Int64 = 0
                 var read = 0
                 while true {
@@ -147,17 +156,19 @@ extension Bench {
                     read += rows.count
                 }
                 let seconds = Date().timeIntervalSince(started)
-                FileHandle.standardError.write(Data(String(format: "bench rebuild: plain keyset read %d rows in %.1f s\n", read, seconds).utf8))
-                return Double(read) / seconds
+                let cpuPerRow = (cpuSeconds() - cpu) / Double(max(read, 1)) * 1_000_000
+                FileHandle.standardError.write(Data(String(format: "bench rebuild: plain keyset read %d rows in %.1f s, client CPU %.1f µs a row\n", read, seconds, cpuPerRow).utf8))
+                return (Double(read) / seconds, cpuPerRow)
             }
             // Rounds alternate the plain reads and the rebuild, so drift in the machine's speed hits both;
             // the round with the median ratio is reported, and the range beside it.
             let runner = ProjectionRunner(connection: connection)
-            var results: [(rebuilt: Int, rebuildRate: Double, plainRate: Double, leanRate: Double)] = []
+            var results: [(rebuilt: Int, rebuildRate: Double, plainRate: Double, leanRate: Double, cpu: Double, plainCPU: Double)] = []
             for round in 1...rounds {
-                let plainRate = try keysetRead(EventStore.columns)
-                let leanRate = try keysetRead("global_position, transaction_id, event_type, data")
+                let (plainRate, plainCPU) = try keysetRead(EventStore.columns)
+                let leanRate = try keysetRead("global_position, transaction_id, event_type, data").rate
                 let started = Date()
+                let cpu = cpuSeconds()
                 var lastLine = Date.distantPast
                 let rebuilt = try runner.rebuildAll(Projections.all) { p in
                     if Date().timeIntervalSince(lastLine) > 5 {
@@ -166,20 +177,23 @@ extension Bench {
                     }
                 }
                 let rebuildRate = Double(rebuilt) / Date().timeIntervalSince(started)
-                FileHandle.standardError.write(Data(String(format: "bench rebuild: round %d: %.0f events/s, ratio %.2f×\n", round, rebuildRate, rebuildRate / plainRate).utf8))
-                results.append((rebuilt, rebuildRate, plainRate, leanRate))
+                // Client CPU per event, both threads: steadier than rates on a shared machine.
+                let cpuPerEvent = (cpuSeconds() - cpu) / Double(max(rebuilt, 1)) * 1_000_000
+                FileHandle.standardError.write(Data(String(format: "bench rebuild: round %d: %.0f events/s, ratio %.2f×, client CPU %.1f µs an event\n", round, rebuildRate, rebuildRate / plainRate, cpuPerEvent).utf8))
+                results.append((rebuilt, rebuildRate, plainRate, leanRate, cpuPerEvent, plainCPU))
             }
             let ratios = results.map { $0.rebuildRate / $0.plainRate }.sorted()
             let median = results.sorted { $0.rebuildRate / $0.plainRate < $1.rebuildRate / $1.plainRate }[results.count / 2]
             let ratio = median.rebuildRate / median.plainRate
             let rss = peakRSSMiB()
-            print(String(format: "rebuild all projections over %d events: %.0f events/s; plain keyset pages: %.0f rows/s; ratio %.2f× (median of %d rounds, %.2f–%.2f; target ≥ 0.50×); peak RSS %.0f MiB (target < 200); against pages of only the 4 columns a rebuild reads (%.0f rows/s): %.2f×",
+            print(String(format: "rebuild all projections over %d events: %.0f events/s; plain keyset pages: %.0f rows/s; ratio %.2f× (median of %d rounds, %.2f–%.2f; target ≥ 0.50×); peak RSS %.0f MiB (target < 200); against pages of only the 4 columns a rebuild reads (%.0f rows/s): %.2f×; client CPU %.1f µs an event (the plain read's %.1f µs a row)",
                          median.rebuilt, median.rebuildRate, median.plainRate, ratio, rounds, ratios.first ?? 0, ratios.last ?? 0, rss,
-                         median.leanRate, median.rebuildRate / median.leanRate))
+                         median.leanRate, median.rebuildRate / median.leanRate, median.cpu, median.plainCPU))
             if let json {
                 try writeJSON(["scenario": "rebuild", "events": median.rebuilt, "vigilPerSecond": median.rebuildRate,
                                "rawPerSecond": median.plainRate, "ratio": ratio, "ratios": ratios, "target": 0.5, "peakRSSMiB": rss,
-                               "leanRawPerSecond": median.leanRate, "leanRatio": median.rebuildRate / median.leanRate], to: json)
+                               "leanRawPerSecond": median.leanRate, "leanRatio": median.rebuildRate / median.leanRate,
+                               "clientCPUMicrosPerEvent": median.cpu, "plainClientCPUMicrosPerRow": median.plainCPU], to: json)
             }
         }
     }

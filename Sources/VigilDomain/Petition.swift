@@ -171,9 +171,23 @@ public struct SignerKey: Hashable, Sendable {
 
     /// Nil unless `hex` is 64 hex digits (either case).
     public init?(hex: String) {
-        guard hex.utf8.count == 64, let bytes = Hex.decode(hex) else { return nil }
-        func word(_ from: Int) -> UInt64 { bytes[from..<(from + 8)].reduce(0) { $0 << 8 | UInt64($1) } }
-        words = (word(0), word(8), word(16), word(24))
+        // Digit by digit into the words, without an array per key: a petition's state reads a million.
+        var text = hex
+        let parsed = text.withUTF8 { digits -> (UInt64, UInt64, UInt64, UInt64)? in
+            guard digits.count == 64 else { return nil }
+            func word(_ from: Int) -> UInt64? {
+                var value: UInt64 = 0
+                for c in digits[from..<(from + 16)] {
+                    guard let digit = Hex.digit(c) else { return nil }
+                    value = value << 4 | UInt64(digit)
+                }
+                return value
+            }
+            guard let a = word(0), let b = word(16), let c = word(32), let d = word(48) else { return nil }
+            return (a, b, c, d)
+        }
+        guard let parsed else { return nil }
+        words = parsed
     }
 
     public static func == (a: SignerKey, b: SignerKey) -> Bool { a.words == b.words }
