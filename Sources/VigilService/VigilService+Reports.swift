@@ -1,6 +1,7 @@
 import EventStore
 import Foundation
 import PostgresClient
+import VigilCodec
 import VigilDomain
 import VigilProjections
 
@@ -19,6 +20,10 @@ public enum FollowEvent: Sendable, Equatable {
 }
 
 extension VigilService {
+    /// A report's rows, a replayed state or any value as JSON the way Vigil writes it (sorted keys,
+    /// instants as ISO 8601 in UTC), so that every front end prints the same.
+    public static func json<T: Encodable>(_ value: T) throws -> Data { try EventCodec.json(value) }
+
     /// One row per mission, optionally only in `country` (ISO 3166) or only `campaign`'s activity.
     public func missionsReport(country: String? = nil, campaign: String? = nil) throws -> Report<[MissionReportRow]> {
         try guarded {

@@ -1,5 +1,4 @@
 import Foundation
-import VigilCodec
 import VigilDomain
 import VigilEncoding
 import VigilService
@@ -46,7 +45,7 @@ enum Output {
 
     /// An Encodable value as a JSON object tree, for printJSON: the codec's JSON (ISO 8601 instants).
     static func jsonValue<T: Encodable>(_ value: T) throws -> Any {
-        try JSONSerialization.jsonObject(with: try EventCodec.json(value), options: [.fragmentsAllowed])
+        try JSONSerialization.jsonObject(with: try VigilService.json(value), options: [.fragmentsAllowed])
     }
 
     /// Prints report rows: a table with a line saying how far behind the log the read models are; JSON
