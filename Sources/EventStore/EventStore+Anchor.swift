@@ -51,13 +51,7 @@ extension EventStore {
             failure = checker.add(event)
             return failure == nil
         }
-        let state = checker.stateAtAnchor()
-        result.streams = state.streams
-        result.events = state.events
-        result.merkleRoot = state.root
-        result.checked = checker.checked
-        result.lastPosition = checker.lastPosition
-        result.failure = failure ?? checker.compare(with: anchor)
+        result.conclude(&checker, failure: failure)
         return result
     }
 }

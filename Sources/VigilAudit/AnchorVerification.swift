@@ -132,3 +132,17 @@ public struct AnchorVerification: Sendable, Equatable {
     /// the signature verifies.
     public var holds: Bool { failure == nil }
 }
+
+extension AnchorVerification {
+    /// Takes what `checker` found as of the anchor's position, and the first failure: the one met while
+    /// reading, else the comparison with the anchor. The one ending of verifying a log and an export.
+    package mutating func conclude(_ checker: inout ChainChecker, failure: AuditFailure?) {
+        let state = checker.stateAtAnchor()
+        streams = state.streams
+        events = state.events
+        merkleRoot = state.root
+        checked = checker.checked
+        lastPosition = checker.lastPosition
+        self.failure = failure ?? checker.compare(with: anchor)
+    }
+}

@@ -34,13 +34,7 @@ public enum LogAudit {
             failure = check(line, number: number, into: &checker)
             return failure == nil
         }
-        let state = checker.stateAtAnchor()
-        result.streams = state.streams
-        result.events = state.events
-        result.merkleRoot = state.root
-        result.checked = checker.checked
-        result.lastPosition = checker.lastPosition
-        result.failure = failure ?? checker.compare(with: anchor)
+        result.conclude(&checker, failure: failure)
         return result
     }
 
