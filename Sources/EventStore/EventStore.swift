@@ -13,14 +13,21 @@ public final class EventStore {
 
     // MARK: Appending
 
-    /// Appends `events` to `stream` in one round trip, if its version is what `expected` says.
+    /// Appends `events` to `stream` in one round trip, if its version is what `expected` says and each
+    /// stream in `conditions` (the other streams the decision read) is still at the version it was read at.
     ///
-    /// - Throws: `EventStoreError.wrongExpectedVersion` when another writer got there first, and
-    ///   `EventStoreError.duplicateCommand` (carrying the first result) when `metadata.commandId` was
-    ///   handled before. In both cases nothing is appended.
+    /// `fingerprint` (a SHA-256 of the command's content, made by the caller) is stored with
+    /// `metadata.commandId`, so that a retry of the same command is told apart from another command
+    /// sent under the same id. Nil matches only nil.
+    ///
+    /// - Throws: `EventStoreError.wrongExpectedVersion` when another writer got there first (on `stream` or
+    ///   on a condition's stream: decide again), `EventStoreError.duplicateCommand` (carrying the first
+    ///   result) when `metadata.commandId` was handled before with the same fingerprint, and
+    ///   `EventStoreError.keyReused` when it was handled before with another one. Nothing is appended.
     @discardableResult
     public func append(
-        to stream: String, expected: ExpectedVersion, events: [NewEvent], metadata: EventMetadata
+        to stream: String, expected: ExpectedVersion, events: [NewEvent], metadata: EventMetadata,
+        conditions: [StreamCondition] = [], fingerprint: [UInt8]? = nil
     ) throws -> AppendResult {
         guard !events.isEmpty else {
             throw PostgresError(kind: .client, message: "an append needs at least one event")
@@ -29,12 +36,16 @@ public final class EventStore {
             SELECT global_position, stream_version, transaction_id::text AS transaction_id
               FROM vigil.append(\(stream), \(expected.parameter), \(EventStore.eventsJSON(events))::jsonb,
                                 \(EventStore.metadataJSON(metadata))::jsonb, \(metadata.commandId),
-                                \(metadata.actor), \(metadata.correlationId), \(metadata.causationId))
+                                \(metadata.actor), \(metadata.correlationId), \(metadata.causationId),
+                                \(fingerprint.map { "\\x" + $0.hexString })::bytea,
+                                \(EventStore.conditionsJSON(conditions))::jsonb)
             """
         let rows: Rows
         do {
             // The append, then the wake-up for followers in a transaction of its own (a NOTIFY inside
-            // the append would serialise every writer's commit), in one round trip.
+            // the append would serialise every writer's commit), in one round trip. The second
+            // transaction writes no WAL of its own before its commit record, so its commit does not wait
+            // for a flush (measured: 300 appends with their notifications, 300 WAL syncs).
             rows = try connection.pipeline([append, EventStore.wakeFollowers], separately: true)[0]
         } catch let error as PostgresError {
             throw try translate(error, stream: stream, expected: expected, commandId: metadata.commandId)
@@ -46,23 +57,29 @@ public final class EventStore {
     /// notification only delays them.
     static let wakeFollowers: PostgresQuery = "SELECT pg_notify('vigil_events', '')"
 
-    /// Maps the server's refusals to the store's typed errors, told apart by SQLSTATE and constraint.
+    /// Maps the server's refusals to the store's typed errors, told apart by SQLSTATE.
     func translate(_ error: PostgresError, stream: String, expected: ExpectedVersion, commandId: String) throws
         -> Error
     {
-        switch (error.sqlState, error.constraint) {
-        case (SQLState.wrongExpectedVersion?, _):
-            var actual: Int64 = -1
+        switch error.sqlState {
+        case SQLState.wrongExpectedVersion?:
+            // The detail names the stream that moved: this one, or one of the conditions.
+            var refused = (stream: stream, expected: expected, actual: Int64(-1))
             if let detail = error.detail?.data(using: .utf8),
-                let object = try? JSONSerialization.jsonObject(with: detail) as? [String: Any],
-                let n = object["actual"] as? NSNumber
+                let object = try? JSONSerialization.jsonObject(with: detail) as? [String: Any]
             {
-                actual = n.int64Value
+                if let n = object["actual"] as? NSNumber { refused.actual = n.int64Value }
+                if let named = object["stream"] as? String, named != stream {
+                    let version = (object["expected"] as? NSNumber)?.int64Value ?? 0
+                    refused = (named, version == 0 ? .noStream : .exact(version), refused.actual)
+                }
             }
-            return EventStoreError.wrongExpectedVersion(stream: stream, expected: expected, actual: actual)
-        case (SQLState.duplicateCommand?, _):
+            return EventStoreError.wrongExpectedVersion(stream: refused.stream, expected: refused.expected, actual: refused.actual)
+        case SQLState.duplicateCommand?:
             // Handled before, perhaps on another stream or connection: report what it did then.
             return EventStoreError.duplicateCommand(commandId: commandId, first: try firstResult(of: commandId))
+        case SQLState.keyReused?:
+            return EventStoreError.keyReused(commandId: commandId)
         default:
             return error
         }
@@ -108,6 +125,11 @@ public final class EventStore {
         return out + "]"
     }
 
+    /// The conditions as the jsonb array vigil.append takes: `[{"stream": …, "version": n}, …]`.
+    static func conditionsJSON(_ conditions: [StreamCondition]) -> String {
+        "[" + conditions.map { "{\"stream\":\(jsonString($0.stream)),\"version\":\($0.version)}" }.joined(separator: ",") + "]"
+    }
+
     static func metadataJSON(_ metadata: EventMetadata) -> String {
         let pairs = metadata.extra.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
         return "{" + pairs.joined(separator: ",") + "}"
@@ -140,10 +162,14 @@ public final class EventStore {
         }
     }
 
-    /// The stream's current version, or 0 when it does not exist.
+    /// The stream's current version (its last event's), or 0 when it does not exist.
     public func version(of stream: String) throws -> Int64 {
-        let rows = try connection.query("SELECT version FROM vigil.streams WHERE stream_id = \(stream)", prepared: true)
-        return try rows.first?.int64("version") ?? 0
+        let rows = try connection.query(
+            """
+            SELECT stream_version FROM vigil.events WHERE stream_id = \(stream)
+             ORDER BY stream_version DESC LIMIT 1
+            """, prepared: true)
+        return try rows.first?.int64("stream_version") ?? 0
     }
 
     /// Up to `limit` events after `checkpoint`, in commit order.

@@ -208,7 +208,7 @@ extension VigilService {
     /// the next command.
     func catchUpProjections(through target: Checkpoint?, _ session: Session) throws -> [String] {
         guard let target else { return [] }
-        let runner = ProjectionRunner(connection: session.connection)
+        let runner = ProjectionRunner(connection: try self.session(.projector).connection)
         return try Projections.all.filter {
             try !runner.catchUp($0, through: target, timeout: VigilService.visibilityTimeout)
         }.map { $0.name }
