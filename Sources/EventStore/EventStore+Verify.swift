@@ -46,7 +46,7 @@ public struct ChainReport: Sendable, Equatable {
     public static let gapsListed = 100
 }
 
-/// A guard of the log that must be in place: a trigger, or a privilege that must be missing.
+/// A guard of the log that must be in place, named so that a person can read what failed.
 public struct GuardCheck: Sendable, Equatable {
     public var name: String
     public var holds: Bool
@@ -140,26 +140,156 @@ extension EventStore {
         }
     }
 
-    /// Checks that the append-only triggers are enabled and that no role may change events.
+    /// Checks what keeps the log append-only and its hashes honest, each check named for a person: the
+    /// triggers fire ALWAYS and are the ones the migrations create; the definitions of the append, hash,
+    /// canonical and guard functions are the migrations' (compared by a digest compiled into this
+    /// binary, never one stored in the database, which its owner could rewrite); vigil.append runs as
+    /// the log's owner with its search_path pinned; no group role may change the log's tables, and the
+    /// reporter cannot read them; no rule, row-level security or stand-in hides or rewrites their rows.
     public func verifyGuards() throws -> [GuardCheck] {
-        var checks: [GuardCheck] = []
-        for (table, trigger) in [("vigil.events", "events_append_only"), ("vigil.commands", "commands_append_only")] {
-            let rows = try connection.query(
-                "SELECT tgenabled::text AS e FROM pg_trigger WHERE tgrelid = \(table)::regclass AND tgname = \(trigger)")
-            checks.append(GuardCheck(name: "trigger \(trigger) on \(table) is enabled", holds: try rows.first?.string("e") == "O"))
-        }
-        for role in ["vigil_writer", "vigil_auditor", "vigil_reporter"] {
-            for privilege in ["UPDATE", "DELETE", "TRUNCATE"] {
-                let rows = try connection.query(
-                    "SELECT has_table_privilege(\(role), 'vigil.events', \(privilege)) AS p")
-                checks.append(GuardCheck(name: "\(role) may not \(privilege) vigil.events", holds: try rows.first?.bool("p") == false))
+        try connection.withTransaction(.repeatableRead) {
+            // pg_get_functiondef names objects relative to the search_path: pinned, its text is fixed.
+            try connection.execute("SET LOCAL search_path = pg_catalog")
+            var checks: [GuardCheck] = []
+            func check(_ name: String, _ sql: PostgresQuery) throws {
+                checks.append(GuardCheck(name: name, holds: try connection.query(sql).first?.bool("holds") == true))
             }
+
+            for table in LogGuards.tables {
+                try check(
+                    "\(table) is a plain table, without row-level security or rules that could hide or rewrite its rows",
+                    """
+                    SELECT c.relkind = 'r' AND NOT c.relrowsecurity
+                           AND NOT EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = c.oid) AS holds
+                      FROM pg_class c WHERE c.oid = to_regclass(\(table))
+                    """)
+            }
+            for trigger in LogGuards.triggers {
+                try check(
+                    "trigger \(trigger.name) on \(trigger.table) fires always (also under session_replication_role = replica)",
+                    """
+                    SELECT t.tgenabled = 'A' AS holds FROM pg_trigger t
+                     WHERE t.tgrelid = to_regclass(\(trigger.table)) AND t.tgname = \(trigger.name)
+                    """)
+                try check(
+                    "trigger \(trigger.name) on \(trigger.table) is the one the migrations create",
+                    """
+                    SELECT pg_get_triggerdef(t.oid) = \(trigger.definition) AS holds FROM pg_trigger t
+                     WHERE t.tgrelid = to_regclass(\(trigger.table)) AND t.tgname = \(trigger.name)
+                    """)
+            }
+            for table in LogGuards.tables {
+                let expected = LogGuards.triggers.filter { $0.table == table }.map(\.name)
+                try check(
+                    "\(table) has no trigger but \(expected.joined(separator: ", "))",
+                    """
+                    SELECT coalesce(array_agg(t.tgname::text ORDER BY t.tgname), '{}') = \(expected.sorted())::text[] AS holds
+                      FROM pg_trigger t WHERE t.tgrelid = to_regclass(\(table))
+                    """)
+            }
+            for function in LogGuards.functions {
+                try check(
+                    "the definition of \(function.signature) is the one migration \(function.migration) creates",
+                    """
+                    SELECT encode(sha256(convert_to(pg_get_functiondef(to_regprocedure(\(function.signature))), 'UTF8')), 'hex')
+                           = \(function.digest) AS holds
+                    """)
+            }
+            try check(
+                "vigil.append runs as vigil_log_owner (SECURITY DEFINER) with search_path pinned to pg_catalog, pg_temp",
+                """
+                SELECT p.prosecdef AND pg_get_userbyid(p.proowner) = 'vigil_log_owner'
+                       AND p.proconfig = '{"search_path=pg_catalog, pg_temp"}'::text[] AS holds
+                  FROM pg_proc p WHERE p.oid = to_regprocedure(\(LogGuards.append))
+                """)
+            try check(
+                "vigil_log_owner cannot log in, and no group role is a member of it",
+                """
+                SELECT NOT r.rolcanlogin
+                       AND NOT EXISTS (SELECT 1 FROM unnest(\(LogGuards.groupRoles)::text[]) g
+                                        WHERE pg_has_role(g, 'vigil_log_owner', 'MEMBER')) AS holds
+                  FROM pg_roles r WHERE r.rolname = 'vigil_log_owner'
+                """)
+            try check(
+                "no SECURITY DEFINER function but vigil.append and vigil_read.lag can act for another role",
+                """
+                SELECT NOT EXISTS (
+                    SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                     WHERE p.prosecdef AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+                       AND p.oid NOT IN (to_regprocedure(\(LogGuards.append)), to_regprocedure('vigil_read.lag()'))) AS holds
+                """)
+            for role in LogGuards.groupRoles + ["vigil_log_owner"] {
+                for table in LogGuards.tables {
+                    let privileges = role == "vigil_log_owner" ? ["UPDATE", "DELETE", "TRUNCATE"] : ["INSERT", "UPDATE", "DELETE", "TRUNCATE"]
+                    for privilege in privileges {
+                        try check(
+                            "\(role) may not \(privilege) \(table)",
+                            "SELECT NOT has_table_privilege(\(role), \(table), \(privilege)) AS holds")
+                    }
+                }
+            }
+            for table in LogGuards.tables {
+                try check(
+                    "vigil_reporter may not SELECT \(table)",
+                    "SELECT NOT has_table_privilege('vigil_reporter', \(table), 'SELECT') AS holds")
+            }
+            try check(
+                "vigil_reporter and vigil_auditor may not run vigil.append",
+                """
+                SELECT NOT has_function_privilege('vigil_reporter', \(LogGuards.append), 'EXECUTE')
+                       AND NOT has_function_privilege('vigil_auditor', \(LogGuards.append), 'EXECUTE') AS holds
+                """)
+            return checks
         }
-        for (role, privilege) in [("vigil_reporter", "SELECT"), ("vigil_reporter", "INSERT"), ("vigil_auditor", "INSERT")] {
-            let rows = try connection.query("SELECT has_table_privilege(\(role), 'vigil.events', \(privilege)) AS p")
-            checks.append(GuardCheck(name: "\(role) may not \(privilege) vigil.events", holds: try rows.first?.bool("p") == false))
-        }
-        return checks
     }
 }
 
+/// What `verifyGuards` expects to find: the definitions the migrations in `schema/` create.
+enum LogGuards {
+    /// The tables of the log.
+    static let tables = ["vigil.events", "vigil.commands"]
+
+    /// The group roles that must not change the log.
+    static let groupRoles = ["vigil_writer", "vigil_projector", "vigil_auditor", "vigil_reporter"]
+
+    /// The append function's signature.
+    static let append = "vigil.append(text, bigint, jsonb, jsonb, text, text, uuid, uuid, bytea, jsonb)"
+
+    /// A trigger and its definition as `pg_get_triggerdef` prints it.
+    struct Trigger {
+        var table: String
+        var name: String
+        var definition: String
+    }
+
+    static let triggers = [
+        Trigger(
+            table: "vigil.events", name: "events_append_only",
+            definition: "CREATE TRIGGER events_append_only BEFORE DELETE OR UPDATE OR TRUNCATE ON vigil.events FOR EACH STATEMENT EXECUTE FUNCTION vigil.refuse_change()"),
+        Trigger(
+            table: "vigil.commands", name: "commands_append_only",
+            definition: "CREATE TRIGGER commands_append_only BEFORE DELETE OR UPDATE OR TRUNCATE ON vigil.commands FOR EACH STATEMENT EXECUTE FUNCTION vigil.refuse_change()"),
+    ]
+
+    /// A function of the log, the migration that last defines it, and the SHA-256 (hex) of
+    /// `pg_get_functiondef` of that definition with search_path = pg_catalog (PostgreSQL 15).
+    ///
+    /// The digests are compiled in: a digest stored in the database could be rewritten together with
+    /// the function. A migration that redefines one of these functions changes its digest here too
+    /// (`RedTeamTests` names the new one when they differ).
+    struct Function {
+        var signature: String
+        var migration: String
+        var digest: String
+    }
+
+    static let functions = [
+        Function(signature: append, migration: "0016", digest: "2052d538db274f732c5777c804fcd584285f8c8effc3affce8a44b185dcfb394"),
+        Function(
+            signature: "vigil.event_canonical(smallint, bigint, text, bigint, uuid, text, integer, jsonb, jsonb, text, uuid, uuid, text, timestamptz)",
+            migration: "0014", digest: "9bbd748350a3ffc7278e726a8955ec8ea472ca67abd93db471d4c79b795f59d4"),
+        Function(signature: "vigil.event_canonical(vigil.events)", migration: "0014", digest: "8837005285f3e0cf3dca834c048c2f1c0700425ac75910b8e8c02044d5857ba1"),
+        Function(signature: "vigil.event_hash(bytea, text)", migration: "0014", digest: "02b6e550d5a1d8d9e4f0593d6db122b453613998bb6a30855133eba60c347fa1"),
+        Function(signature: "vigil.refuse_change()", migration: "0005", digest: "812a318d435893d5996f2eea2fb203081019b388a8f8028d5d852bb941554c65"),
+    ]
+}
