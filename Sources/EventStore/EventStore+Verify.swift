@@ -284,7 +284,7 @@ enum LogGuards {
     }
 
     static let functions = [
-        Function(signature: append, migration: "0016", digest: "2052d538db274f732c5777c804fcd584285f8c8effc3affce8a44b185dcfb394"),
+        Function(signature: append, migration: "0019", digest: "69f4b60df6e00181c9d6716774c95536118f3515c37c7ac931caaca637a7299d"),
         Function(
             signature: "vigil.event_canonical(smallint, bigint, text, bigint, uuid, text, integer, jsonb, jsonb, text, uuid, uuid, text, timestamptz)",
             migration: "0014", digest: "9bbd748350a3ffc7278e726a8955ec8ea472ca67abd93db471d4c79b795f59d4"),
