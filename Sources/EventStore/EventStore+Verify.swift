@@ -5,10 +5,15 @@ import PostgresClient
 public struct ChainReport: Sendable, Equatable {
     /// An event, or a record of the log, that is not what the chain says it should be.
     public struct Break: Sendable, Equatable, CustomStringConvertible {
+        /// Where in the log (0 when what is missing has no position left).
         public var position: Int64
+        /// The stream it belongs to.
         public var streamId: String
+        /// Its version in that stream (for a command's record, the last version it recorded).
         public var version: Int64
+        /// What does not match, for a person.
         public var reason: String
+        /// The break in one line.
         public var description: String {
             "event at position \(position) (stream \(streamId), version \(version)): \(reason)"
         }
@@ -21,17 +26,22 @@ public struct ChainReport: Sendable, Equatable {
     /// event id) or events removed together with every record of them. Only an anchor taken before
     /// tells which: it names the last position and every stream's head.
     public struct Gap: Sendable, Equatable, CustomStringConvertible {
+        /// The first missing position.
         public var first: Int64
+        /// The last missing position of the run.
         public var last: Int64
         /// The run of missing positions `first`…`last`.
         public init(first: Int64, last: Int64) {
             self.first = first
             self.last = last
         }
+        /// The run in words.
         public var description: String { first == last ? "position \(first)" : "positions \(first)–\(last)" }
     }
 
+    /// How many streams the log holds.
     public var streams: Int
+    /// How many events the log holds.
     public var events: Int
     /// The first break in log order, or nil when every chain holds.
     public var firstBreak: Break?
@@ -48,7 +58,9 @@ public struct ChainReport: Sendable, Equatable {
 
 /// A guard of the log that must be in place, named so that a person can read what failed.
 public struct GuardCheck: Sendable, Equatable {
+    /// What must hold, in words.
     public var name: String
+    /// Whether it does.
     public var holds: Bool
 }
 
