@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "VigilEncodingTests", dependencies: ["VigilEncoding"]),
         .testTarget(name: "VigilDomainTests", dependencies: ["VigilDomain"]),
         .testTarget(name: "VigilCodecTests", dependencies: ["VigilCodec", "VigilDomain"]),
-        .testTarget(name: "VigilServiceTests", dependencies: ["VigilService", "VigilDomain", "EventStore", "PostgresClient"]),
+        .testTarget(name: "VigilServiceTests", dependencies: ["VigilService", "VigilDomain", "EventStore", "PostgresClient", "VigilTestSupport"]),
         .testTarget(name: "VigilSignerFileTests", dependencies: ["VigilSignerFile", "VigilDomain"]),
         .testTarget(
             name: "VigilProjectionsTests",

@@ -7,7 +7,7 @@ MerkleTree.swift, ExportFormat.swift), for an auditor who does not want to trust
 
 It checks the anchor's Ed25519 signature with `openssl pkeyutl` (against the trusted key when one is
 given), every line's chain (versions 1, 2, 3… per stream, positions increasing, hash =
-SHA-256(previous hash || canonical), the line's stream, version and type those of its canonical text),
+SHA-256(previous hash || canonical), the line's position (hash version 2), stream, version and type those of its canonical text),
 then the streams, events and Merkle root as of the anchor's position. Exit 0 when all hold; 1 with the
 first failure.
 """
@@ -78,7 +78,7 @@ def main():
     check_signature(anchor, sys.argv[3] if len(sys.argv) == 4 else None)
 
     last = anchor["lastPosition"]
-    heads, at_anchor, events, previous = {}, None, 0, 0
+    heads, at_anchor, events, previous, covered_from = {}, None, 0, 0, None
     with open(export, "rb") as f:
         for number, raw in enumerate(f, start=1):
             try:
@@ -87,6 +87,15 @@ def main():
                 position, stream, version = line["position"], line["stream"], line["version"]
             except (ValueError, KeyError, TypeError) as error:
                 fail(f"line {number}: not an event line ({error})")
+            # Hash version 2 (schema 0014 on) begins with the position; version 1 leaves it out, and
+            # may not follow an event that covers its position.
+            if isinstance(canonical[0], int):
+                if canonical[0] != position:
+                    fail(f"line {number}: its position is not its canonical text's")
+                canonical = canonical[1:]
+                covered_from = covered_from or position
+            elif covered_from is not None:
+                fail(f"line {number}: its hash leaves the position out, after position {covered_from} was covered")
             if canonical[0] != stream or canonical[1] != version or canonical[3] != line["type"]:
                 fail(f"line {number}: its stream, version or type is not its canonical text's")
             if position <= previous:

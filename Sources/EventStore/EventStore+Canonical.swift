@@ -5,16 +5,12 @@ import VigilAudit
 
 extension EventStore {
     /// The canonical text of the event row aliased `e`: the text whose UTF-8 bytes its hash covers,
-    /// after the previous hash of its stream (`vigil.event_hash`, schema/0003).
+    /// after the previous hash of its stream (`vigil.event_hash`).
     ///
     /// Every query of anchors, exports and verification takes the canonical text from here and nowhere
-    /// else: when the log's hash formula changes (a function giving the canonical text of any event,
-    /// old formula or new), this one expression becomes a call of it.
-    public static let canonicalSQL = """
-        jsonb_build_array(e.stream_id, e.stream_version, e.event_id, e.event_type, e.schema_version, e.data, \
-        e.metadata, e.command_id, e.correlation_id, e.causation_id, e.actor, \
-        (extract(epoch FROM e.recorded_at) * 1000000)::bigint)::text
-        """
+    /// else. It is the database's own `vigil.event_canonical` (schema/0014), which knows both formulas:
+    /// version 2 begins with the global position, version 1 (events appended before 0014) leaves it out.
+    public static let canonicalSQL = "vigil.event_canonical(e)"
 
     /// Up to `limit` events after position `after` and at or before `through`, in position order, each
     /// with its canonical text and stored hash: the page that anchors, exports and verification read.

@@ -3,92 +3,305 @@ import PostgresClient
 
 /// The outcome of recomputing the hash chains.
 public struct ChainReport: Sendable, Equatable {
-    /// An event whose stored hash is not what its stream's chain says it should be.
+    /// An event, or a record of the log, that is not what the chain says it should be.
     public struct Break: Sendable, Equatable, CustomStringConvertible {
+        /// Where in the log (0 when what is missing has no position left).
         public var position: Int64
+        /// The stream it belongs to.
         public var streamId: String
+        /// Its version in that stream (for a command's record, the last version it recorded).
         public var version: Int64
+        /// What does not match, for a person.
         public var reason: String
+        /// The break in one line.
         public var description: String {
             "event at position \(position) (stream \(streamId), version \(version)): \(reason)"
         }
     }
 
+    /// A run of positions below the last one that no event holds.
+    ///
+    /// A refused append draws no position, so a gap is either an append that failed after drawing its
+    /// positions (a crash, a lost connection, a rolled-back transaction around the append, a duplicate
+    /// event id) or events removed together with every record of them. Only an anchor taken before
+    /// tells which: it names the last position and every stream's head.
+    public struct Gap: Sendable, Equatable, CustomStringConvertible {
+        /// The first missing position.
+        public var first: Int64
+        /// The last missing position of the run.
+        public var last: Int64
+        /// The run of missing positions `first`…`last`.
+        public init(first: Int64, last: Int64) {
+            self.first = first
+            self.last = last
+        }
+        /// The run in words.
+        public var description: String { first == last ? "position \(first)" : "positions \(first)–\(last)" }
+    }
+
+    /// How many streams the log holds.
     public var streams: Int
+    /// How many events the log holds.
     public var events: Int
     /// The first break in log order, or nil when every chain holds.
     public var firstBreak: Break?
+    /// The first runs of missing positions, in order (at most `ChainReport.gapsListed`).
+    public var gaps: [Gap]
+    /// How many positions below the last one no event holds, in all.
+    public var missingPositions: Int64
+    /// True when every chain holds. Gaps are reported, not counted against it (see `Gap`).
     public var holds: Bool { firstBreak == nil }
+
+    /// How many gaps a report lists at most.
+    public static let gapsListed = 100
 }
 
-/// A guard of the log that must be in place: a trigger, or a privilege that must be missing.
+/// A guard of the log that must be in place, named so that a person can read what failed.
 public struct GuardCheck: Sendable, Equatable {
+    /// What must hold, in words.
     public var name: String
+    /// Whether it does.
     public var holds: Bool
 }
 
 extension EventStore {
-    /// Checks that the append-only triggers are enabled and that no role may change events.
-    public func verifyGuards() throws -> [GuardCheck] {
-        var checks: [GuardCheck] = []
-        for (table, trigger) in [("vigil.events", "events_append_only"), ("vigil.commands", "commands_append_only")] {
-            let rows = try connection.query(
-                "SELECT tgenabled::text AS e FROM pg_trigger WHERE tgrelid = \(table)::regclass AND tgname = \(trigger)")
-            checks.append(GuardCheck(name: "trigger \(trigger) on \(table) is enabled", holds: try rows.first?.string("e") == "O"))
-        }
-        for role in ["vigil_writer", "vigil_auditor", "vigil_reporter"] {
-            for privilege in ["UPDATE", "DELETE", "TRUNCATE"] {
-                let rows = try connection.query(
-                    "SELECT has_table_privilege(\(role), 'vigil.events', \(privilege)) AS p")
-                checks.append(GuardCheck(name: "\(role) may not \(privilege) vigil.events", holds: try rows.first?.bool("p") == false))
+    /// Recomputes every stream's chain from `vigil.events` itself and names the first thing that does not
+    /// match: an event whose hash does not cover its contents, position and previous hash (changed or
+    /// reordered), a version missing from a stream, an event back on the old formula after the cut-over,
+    /// a command's record that points past the events left (a removed tail, a removed stream), and an
+    /// event whose command has no record. Runs of missing positions are listed as gaps.
+    ///
+    /// Everything is read in one snapshot (REPEATABLE READ), with the search_path pinned.
+    public func verifyChains() throws -> ChainReport {
+        try connection.withTransaction(.repeatableRead) {
+            try connection.execute("SET LOCAL search_path = pg_catalog")
+            let breaks = try connection.query(
+                """
+                WITH chain AS (
+                    SELECT e.global_position, e.stream_id, e.stream_version, e.hash, e.hash_version,
+                           row_number() OVER w AS expected_version,
+                           lag(e.global_position) OVER w AS previous_position,
+                           vigil.event_hash(coalesce(lag(e.hash) OVER w, '\\x'::bytea), vigil.event_canonical(e)) AS recomputed
+                      FROM vigil.events e
+                    WINDOW w AS (PARTITION BY e.stream_id ORDER BY e.stream_version)
+                ), cut AS (
+                    SELECT min(global_position) AS position FROM vigil.events WHERE hash_version = 2
+                )
+                SELECT global_position, stream_id, stream_version,
+                       CASE WHEN stream_version <> expected_version
+                            THEN 'version ' || stream_version || ' stands where version ' || expected_version
+                                 || ' should: an event before it is missing'
+                            WHEN global_position < previous_position
+                            THEN 'its position is below the previous version''s (' || previous_position
+                                 || '): the stream''s events were reordered'
+                            WHEN hash_version = 1 AND global_position > cut.position
+                            THEN 'it uses the old hash formula, which leaves the position out, after the first event '
+                                 || 'hashed with its position (' || cut.position || ')'
+                            ELSE 'its hash does not match its contents, its position and the previous hash of its stream'
+                       END AS reason
+                  FROM chain, cut
+                 WHERE hash IS DISTINCT FROM recomputed OR stream_version <> expected_version
+                    OR global_position < previous_position OR (hash_version = 1 AND global_position > cut.position)
+                UNION ALL
+                SELECT coalesce(max(e.global_position), 0), c.stream_id, c.last_version,
+                       CASE WHEN count(e.global_position) = 0
+                            THEN 'command ' || c.command_id || ' recorded versions ' || c.first_version || '–'
+                                 || c.last_version || ', and none of them is in the log: the events were removed'
+                            ELSE 'command ' || c.command_id || ' recorded versions ' || c.first_version || '–'
+                                 || c.last_version || ', and only ' || count(e.global_position)
+                                 || ' of them are in the log: events were removed'
+                       END
+                  FROM vigil.commands c
+                  LEFT JOIN vigil.events e ON e.stream_id = c.stream_id AND e.command_id = c.command_id
+                                          AND e.stream_version BETWEEN c.first_version AND c.last_version
+                 GROUP BY c.command_id, c.stream_id, c.first_version, c.last_version
+                HAVING count(e.global_position) <> c.last_version - c.first_version + 1
+                UNION ALL
+                SELECT e.global_position, e.stream_id, e.stream_version,
+                       'its command ' || e.command_id || ' has no record of appending it: the record was removed'
+                  FROM vigil.events e
+                 WHERE e.command_id IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM vigil.commands c
+                                    WHERE c.command_id = e.command_id AND c.stream_id = e.stream_id
+                                      AND e.stream_version BETWEEN c.first_version AND c.last_version)
+                 ORDER BY 1
+                 LIMIT 1
+                """)
+            let gaps = try connection.query(
+                """
+                WITH runs AS (
+                    SELECT lag(global_position, 1, 0::bigint) OVER (ORDER BY global_position) + 1 AS first,
+                           global_position - 1 AS last
+                      FROM vigil.events
+                )
+                SELECT first, last, sum(last - first + 1) OVER () AS missing
+                  FROM runs WHERE last >= first ORDER BY first LIMIT \(ChainReport.gapsListed)
+                """)
+            let counts = try connection.query(
+                "SELECT count(DISTINCT stream_id) AS streams, count(*) AS events FROM vigil.events")
+            let firstBreak = try breaks.first.map {
+                ChainReport.Break(
+                    position: try $0.int64("global_position"), streamId: try $0.string("stream_id"),
+                    version: try $0.int64("stream_version"), reason: try $0.string("reason"))
             }
+            return ChainReport(
+                streams: try counts.first?.int("streams") ?? 0, events: try counts.first?.int("events") ?? 0,
+                firstBreak: firstBreak,
+                gaps: try gaps.map { ChainReport.Gap(first: try $0.int64("first"), last: try $0.int64("last")) },
+                missingPositions: try gaps.first?.int64("missing") ?? 0)
         }
-        for (role, privilege) in [("vigil_reporter", "SELECT"), ("vigil_reporter", "INSERT"), ("vigil_auditor", "INSERT")] {
-            let rows = try connection.query("SELECT has_table_privilege(\(role), 'vigil.events', \(privilege)) AS p")
-            checks.append(GuardCheck(name: "\(role) may not \(privilege) vigil.events", holds: try rows.first?.bool("p") == false))
-        }
-        return checks
     }
 
-    /// Recomputes every stream's hash chain and names the first event that does not match: a changed
-    /// payload, a missing or reordered version, or a stream head that does not end its chain.
-    public func verifyChains() throws -> ChainReport {
-        let breaks = try connection.query(
-            """
-            WITH chain AS (
-                SELECT e.global_position, e.stream_id, e.stream_version, e.hash,
-                       row_number() OVER w AS expected_version,
-                       vigil.event_hash(coalesce(lag(e.hash) OVER w, '\\x'::bytea), e.stream_id, e.stream_version,
-                           e.event_id, e.event_type, e.schema_version, e.data, e.metadata, e.command_id,
-                           e.correlation_id, e.causation_id, e.actor, e.recorded_at) AS recomputed
-                  FROM vigil.events e
-                WINDOW w AS (PARTITION BY e.stream_id ORDER BY e.stream_version)
-            )
-            SELECT global_position, stream_id, stream_version,
-                   CASE WHEN stream_version <> expected_version
-                        THEN 'version ' || stream_version || ' stands where version ' || expected_version || ' should'
-                        ELSE 'its hash does not match its contents and the previous hash' END AS reason
-              FROM chain
-             WHERE hash <> recomputed OR stream_version <> expected_version
-            UNION ALL
-            SELECT coalesce(last.global_position, 0), s.stream_id, s.version,
-                   'the stream head (version ' || s.version || ') does not match the last event of the chain'
-              FROM vigil.streams s
-              LEFT JOIN LATERAL (SELECT e.global_position, e.stream_version, e.hash FROM vigil.events e
-                                  WHERE e.stream_id = s.stream_id ORDER BY e.stream_version DESC LIMIT 1) last ON true
-             WHERE last.hash IS DISTINCT FROM s.last_hash OR last.stream_version IS DISTINCT FROM s.version
-             ORDER BY 1
-             LIMIT 1
-            """)
-        let counts = try connection.query(
-            "SELECT (SELECT count(*) FROM vigil.streams) AS streams, (SELECT count(*) FROM vigil.events) AS events")
-        let firstBreak = try breaks.first.map {
-            ChainReport.Break(
-                position: try $0.int64("global_position"), streamId: try $0.string("stream_id"),
-                version: try $0.int64("stream_version"), reason: try $0.string("reason"))
+    /// Checks what keeps the log append-only and its hashes honest, each check named for a person: the
+    /// triggers fire ALWAYS and are the ones the migrations create; the definitions of the append, hash,
+    /// canonical and guard functions are the migrations' (compared by a digest compiled into this
+    /// binary, never one stored in the database, which its owner could rewrite); vigil.append runs as
+    /// the log's owner with its search_path pinned; no group role may change the log's tables, and the
+    /// reporter cannot read them; no rule, row-level security or stand-in hides or rewrites their rows.
+    public func verifyGuards() throws -> [GuardCheck] {
+        try connection.withTransaction(.repeatableRead) {
+            // pg_get_functiondef names objects relative to the search_path: pinned, its text is fixed.
+            try connection.execute("SET LOCAL search_path = pg_catalog")
+            var checks: [GuardCheck] = []
+            func check(_ name: String, _ sql: PostgresQuery) throws {
+                checks.append(GuardCheck(name: name, holds: try connection.query(sql).first?.bool("holds") == true))
+            }
+
+            for table in LogGuards.tables {
+                try check(
+                    "\(table) is a plain table, without row-level security or rules that could hide or rewrite its rows",
+                    """
+                    SELECT c.relkind = 'r' AND NOT c.relrowsecurity
+                           AND NOT EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = c.oid) AS holds
+                      FROM pg_class c WHERE c.oid = to_regclass(\(table))
+                    """)
+            }
+            for trigger in LogGuards.triggers {
+                try check(
+                    "trigger \(trigger.name) on \(trigger.table) fires always (also under session_replication_role = replica)",
+                    """
+                    SELECT t.tgenabled = 'A' AS holds FROM pg_trigger t
+                     WHERE t.tgrelid = to_regclass(\(trigger.table)) AND t.tgname = \(trigger.name)
+                    """)
+                try check(
+                    "trigger \(trigger.name) on \(trigger.table) is the one the migrations create",
+                    """
+                    SELECT pg_get_triggerdef(t.oid) = \(trigger.definition) AS holds FROM pg_trigger t
+                     WHERE t.tgrelid = to_regclass(\(trigger.table)) AND t.tgname = \(trigger.name)
+                    """)
+            }
+            for table in LogGuards.tables {
+                let expected = LogGuards.triggers.filter { $0.table == table }.map(\.name)
+                try check(
+                    "\(table) has no trigger but \(expected.joined(separator: ", "))",
+                    """
+                    SELECT coalesce(array_agg(t.tgname::text ORDER BY t.tgname), '{}') = \(expected.sorted())::text[] AS holds
+                      FROM pg_trigger t WHERE t.tgrelid = to_regclass(\(table))
+                    """)
+            }
+            for function in LogGuards.functions {
+                try check(
+                    "the definition of \(function.signature) is the one migration \(function.migration) creates",
+                    """
+                    SELECT encode(sha256(convert_to(pg_get_functiondef(to_regprocedure(\(function.signature))), 'UTF8')), 'hex')
+                           = \(function.digest) AS holds
+                    """)
+            }
+            try check(
+                "vigil.append runs as vigil_log_owner (SECURITY DEFINER) with search_path pinned to pg_catalog, pg_temp",
+                """
+                SELECT p.prosecdef AND pg_get_userbyid(p.proowner) = 'vigil_log_owner'
+                       AND p.proconfig = '{"search_path=pg_catalog, pg_temp"}'::text[] AS holds
+                  FROM pg_proc p WHERE p.oid = to_regprocedure(\(LogGuards.append))
+                """)
+            try check(
+                "vigil_log_owner cannot log in, and no group role is a member of it",
+                """
+                SELECT NOT r.rolcanlogin
+                       AND NOT EXISTS (SELECT 1 FROM unnest(\(LogGuards.groupRoles)::text[]) g
+                                        WHERE pg_has_role(g, 'vigil_log_owner', 'MEMBER')) AS holds
+                  FROM pg_roles r WHERE r.rolname = 'vigil_log_owner'
+                """)
+            try check(
+                "no SECURITY DEFINER function but vigil.append and vigil_read.lag can act for another role",
+                """
+                SELECT NOT EXISTS (
+                    SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                     WHERE p.prosecdef AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+                       AND p.oid NOT IN (to_regprocedure(\(LogGuards.append)), to_regprocedure('vigil_read.lag()'))) AS holds
+                """)
+            for role in LogGuards.groupRoles + ["vigil_log_owner"] {
+                for table in LogGuards.tables {
+                    let privileges = role == "vigil_log_owner" ? ["UPDATE", "DELETE", "TRUNCATE"] : ["INSERT", "UPDATE", "DELETE", "TRUNCATE"]
+                    for privilege in privileges {
+                        try check(
+                            "\(role) may not \(privilege) \(table)",
+                            "SELECT NOT has_table_privilege(\(role), \(table), \(privilege)) AS holds")
+                    }
+                }
+            }
+            for table in LogGuards.tables {
+                try check(
+                    "vigil_reporter may not SELECT \(table)",
+                    "SELECT NOT has_table_privilege('vigil_reporter', \(table), 'SELECT') AS holds")
+            }
+            try check(
+                "vigil_reporter and vigil_auditor may not run vigil.append",
+                """
+                SELECT NOT has_function_privilege('vigil_reporter', \(LogGuards.append), 'EXECUTE')
+                       AND NOT has_function_privilege('vigil_auditor', \(LogGuards.append), 'EXECUTE') AS holds
+                """)
+            return checks
         }
-        return ChainReport(
-            streams: try counts.first?.int("streams") ?? 0, events: try counts.first?.int("events") ?? 0,
-            firstBreak: firstBreak)
     }
+}
+
+/// What `verifyGuards` expects to find: the definitions the migrations in `schema/` create.
+enum LogGuards {
+    /// The tables of the log.
+    static let tables = ["vigil.events", "vigil.commands"]
+
+    /// The group roles that must not change the log.
+    static let groupRoles = ["vigil_writer", "vigil_projector", "vigil_auditor", "vigil_reporter"]
+
+    /// The append function's signature.
+    static let append = "vigil.append(text, bigint, jsonb, jsonb, text, text, uuid, uuid, bytea, jsonb)"
+
+    /// A trigger and its definition as `pg_get_triggerdef` prints it.
+    struct Trigger {
+        var table: String
+        var name: String
+        var definition: String
+    }
+
+    static let triggers = [
+        Trigger(
+            table: "vigil.events", name: "events_append_only",
+            definition: "CREATE TRIGGER events_append_only BEFORE DELETE OR UPDATE OR TRUNCATE ON vigil.events FOR EACH STATEMENT EXECUTE FUNCTION vigil.refuse_change()"),
+        Trigger(
+            table: "vigil.commands", name: "commands_append_only",
+            definition: "CREATE TRIGGER commands_append_only BEFORE DELETE OR UPDATE OR TRUNCATE ON vigil.commands FOR EACH STATEMENT EXECUTE FUNCTION vigil.refuse_change()"),
+    ]
+
+    /// A function of the log, the migration that last defines it, and the SHA-256 (hex) of
+    /// `pg_get_functiondef` of that definition with search_path = pg_catalog (PostgreSQL 15).
+    ///
+    /// The digests are compiled in: a digest stored in the database could be rewritten together with
+    /// the function. A migration that redefines one of these functions changes its digest here too
+    /// (`RedTeamTests` names the new one when they differ).
+    struct Function {
+        var signature: String
+        var migration: String
+        var digest: String
+    }
+
+    static let functions = [
+        Function(signature: append, migration: "0019", digest: "69f4b60df6e00181c9d6716774c95536118f3515c37c7ac931caaca637a7299d"),
+        Function(
+            signature: "vigil.event_canonical(smallint, bigint, text, bigint, uuid, text, integer, jsonb, jsonb, text, uuid, uuid, text, timestamptz)",
+            migration: "0014", digest: "9bbd748350a3ffc7278e726a8955ec8ea472ca67abd93db471d4c79b795f59d4"),
+        Function(signature: "vigil.event_canonical(vigil.events)", migration: "0014", digest: "8837005285f3e0cf3dca834c048c2f1c0700425ac75910b8e8c02044d5857ba1"),
+        Function(signature: "vigil.event_hash(bytea, text)", migration: "0014", digest: "02b6e550d5a1d8d9e4f0593d6db122b453613998bb6a30855133eba60c347fa1"),
+        Function(signature: "vigil.refuse_change()", migration: "0005", digest: "812a318d435893d5996f2eea2fb203081019b388a8f8028d5d852bb941554c65"),
+    ]
 }

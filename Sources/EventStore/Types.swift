@@ -28,6 +28,21 @@ public enum ExpectedVersion: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// A stream the decision read, and the version it read it at: an append conditioned on it is refused
+/// (as `EventStoreError.wrongExpectedVersion`, naming this stream) when the stream has moved since.
+public struct StreamCondition: Sendable, Equatable {
+    /// The stream that was read.
+    public var stream: String
+    /// Its version when it was read; 0 when it did not exist (then it must still not exist).
+    public var version: Int64
+
+    /// A condition that `stream` is still at `version` (0: still does not exist).
+    public init(stream: String, version: Int64) {
+        self.stream = stream
+        self.version = version
+    }
+}
+
 /// An event to append: its id, stored type name, schema version and JSON payload.
 public struct NewEvent: Sendable, Equatable {
     public var id: UUID
@@ -150,6 +165,9 @@ public enum EventStoreError: Error, Sendable, Equatable, CustomStringConvertible
     case wrongExpectedVersion(stream: String, expected: ExpectedVersion, actual: Int64)
     /// The command was handled before; nothing was appended, and `first` is what it appended then.
     case duplicateCommand(commandId: String, first: AppendResult)
+    /// The command id was handled before for a command with other content (another fingerprint);
+    /// nothing was appended.
+    case keyReused(commandId: String)
     /// A stored event could not be read back.
     case corruptEvent(position: Int64, reason: String)
 
@@ -159,6 +177,8 @@ public enum EventStoreError: Error, Sendable, Equatable, CustomStringConvertible
             return "stream \(stream) is at version \(actual), not \(expected): someone else changed it first"
         case .duplicateCommand(let id, let first):
             return "command \(id) was already handled (stream \(first.streamId), version \(first.version))"
+        case .keyReused(let id):
+            return "command id \(id) was already used for a different command; use a new key"
         case .corruptEvent(let position, let reason):
             return "event at position \(position) cannot be read: \(reason)"
         }

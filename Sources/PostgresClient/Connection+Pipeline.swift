@@ -12,6 +12,23 @@ extension Connection {
     /// With `separately`, each statement is followed by its own Sync and so is its own implicit
     /// transaction: a failing one does not undo the others, and all still travel in one round trip.
     public func pipeline(_ queries: [PostgresQuery], chunkSize: Int = 200, separately: Bool = false) throws -> [Rows] {
+        let outcomes = try pipelineOutcomes(queries, chunkSize: chunkSize, separately: separately)
+        for outcome in outcomes { if case .failure(let error) = outcome { throw error } }
+        return try outcomes.map { try $0.get() }
+    }
+
+    /// Sends `queries` in pipeline mode, each followed by its own Sync (so each is its own implicit
+    /// transaction), and returns each one's outcome: its rows or its own error. For statements that do
+    /// not depend on each other, where one failing must not hide that another took effect.
+    public func pipelineEach(_ queries: [PostgresQuery]) throws -> [Result<Rows, PostgresError>] {
+        try pipelineOutcomes(queries, chunkSize: 200, separately: true)
+    }
+
+    /// The pipeline itself: each statement's rows or error, in order; throws only when the pipeline
+    /// cannot be sent or read.
+    func pipelineOutcomes(_ queries: [PostgresQuery], chunkSize: Int, separately: Bool) throws
+        -> [Result<Rows, PostgresError>]
+    {
         let conn = try live()
         var names: [String] = []
         names.reserveCapacity(queries.count)
@@ -20,9 +37,8 @@ extension Connection {
         guard PQenterPipelineMode(conn) == 1 else { throw lastError(conn, "cannot enter pipeline mode") }
         defer { PQexitPipelineMode(conn) }
 
-        var results: [Rows] = []
+        var results: [Result<Rows, PostgresError>] = []
         results.reserveCapacity(queries.count)
-        var firstError: PostgresError?
         var start = 0
         while start < queries.count {
             let end = min(start + chunkSize, queries.count)
@@ -42,10 +58,9 @@ extension Connection {
                 guard let result = PQgetResult(conn) else { throw lastError(conn, "the pipeline lost a result") }
                 do {
                     try check(result)
-                    results.append(Connection.copyRows(result))
+                    results.append(.success(Connection.copyRows(result)))
                 } catch let error as PostgresError {
-                    if firstError == nil { firstError = error }
-                    results.append(Rows(columns: [], values: [], affectedRows: nil))
+                    results.append(.failure(error))
                 }
                 PQclear(result)
                 // Each statement's results end with a NULL.
@@ -58,7 +73,6 @@ extension Connection {
             guard PQpipelineSync(conn) == 1 else { throw lastError(conn, "cannot end the pipeline") }
             try awaitSync(conn)
         }
-        if let firstError { throw firstError }
         return results
     }
 

@@ -84,4 +84,6 @@ public struct SQLState: Hashable, Sendable, CustomStringConvertible {
     public static let immutableEvent = SQLState("VG002")
     /// The command id was handled before; nothing was appended.
     public static let duplicateCommand = SQLState("VG003")
+    /// The command id was handled before for a command with a different fingerprint; nothing was appended.
+    public static let keyReused = SQLState("VG004")
 }

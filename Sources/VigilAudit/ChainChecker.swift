@@ -59,6 +59,8 @@ public struct ChainChecker {
     public private(set) var checked = 0
     /// The last position added (0 before the first).
     public private(set) var lastPosition: Int64 = 0
+    /// The first position whose canonical text covers its position (hash version 2), once one was added.
+    public private(set) var positionsCoveredFrom: Int64?
 
     /// A checker that keeps the heads as of `anchorPosition` (`Int64.max`: as of the last event).
     public init(anchorPosition: Int64) {
@@ -86,6 +88,16 @@ public struct ChainChecker {
         let head = heads[stream] ?? Head(version: 0, hash: nil)
         if version > head.version + 1 { return .removedEvent(stream: stream, missing: head.version + 1, found: place) }
         if version <= head.version { return .repeatedVersion(place, head: head.version) }
+        // Version 2's canonical array begins with the position, version 1's with the stream id (a
+        // string). Once one event covers its position, an event that does not is a rewrite dodging it.
+        let coversPosition = canonical.count > 1 && canonical[1] != UInt8(ascii: "\"")
+        if coversPosition {
+            if positionsCoveredFrom == nil { positionsCoveredFrom = position }
+        } else if let from = positionsCoveredFrom {
+            return .canonicalMismatch(
+                place, reason: "its hash uses the old formula, which leaves the position out, after the event at "
+                    + "position \(from) was hashed with its position")
+        }
         let digest = head.hash.map { d in d.withUnsafeBytes { ChainChecker.hash(previous: $0, canonical: canonical) } }
             ?? ChainChecker.hash(previous: UnsafeRawBufferPointer(start: nil, count: 0), canonical: canonical)
         guard digest.elementsEqual(stored) else { return .changedEvent(place) }

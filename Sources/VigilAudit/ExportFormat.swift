@@ -6,9 +6,11 @@ import VigilEncoding
 ///
 /// - `position`, `stream`, `version`, `type`: the event's place and type;
 /// - `canonical`: the exact text whose UTF-8 bytes were hashed (`EventStore.canonicalSQL`), a JSON
-///   array that begins with the stream id, the version, the event id and the type (the verifier
-///   checks the line's `stream`, `version` and `type` against it, so none of them can be altered
-///   without the hash noticing; the `position` is not in today's canonical text);
+///   array. Since schema 0014 (hash version 2) it begins with the global position, the stream id,
+///   the version, the event id and the type; events appended before begin with the stream id (hash
+///   version 1, no position). The verifier checks the line's `position` (when the text has one),
+///   `stream`, `version` and `type` against it, so none of them can be altered without the hash
+///   noticing, and refuses an event on the old formula after one on the new;
 /// - `hash`: SHA-256(previous hash of the stream ‖ canonical), lower-case hex; a stream's first
 ///   event has no previous hash (the empty string).
 ///
@@ -109,15 +111,25 @@ public enum ExportFormat {
         return .success(Line(position: position, stream: stream, version: version, type: type, canonical: canonical, hash: hash))
     }
 
-    /// The stream id, version and type a canonical text begins with: `["stream", 3, "event id", "Type", …`.
-    /// The one place that knows the layout of the canonical array.
-    static func canonicalPlace(_ canonical: [UInt8]) -> (stream: [UInt8], version: Int64, type: [UInt8])? {
+    /// The position (nil for hash version 1, which leaves it out), stream id, version and type a
+    /// canonical text begins with: `[42, "stream", 3, "event id", "Type", …` or `["stream", 3, "event id",
+    /// "Type", …`. The one place that knows the layout of the canonical array.
+    static func canonicalPlace(_ canonical: [UInt8])
+        -> (position: Int64?, stream: [UInt8], version: Int64, type: [UInt8])?
+    {
         canonical.withUnsafeBufferPointer { bytes in
             var reader = JSONReader(bytes: bytes)
             do {
                 reader.skipSpace()
                 try reader.expect(0x5B)
                 reader.skipSpace()
+                var position: Int64?
+                if reader.peek() != 0x22 {
+                    position = try reader.integer(named: "position")
+                    reader.skipSpace()
+                    try reader.expect(0x2C)
+                    reader.skipSpace()
+                }
                 let stream = try reader.string()
                 reader.skipSpace()
                 try reader.expect(0x2C)
@@ -132,7 +144,7 @@ public enum ExportFormat {
                 let type = try reader.string()
                 reader.skipSpace()
                 guard reader.peek() == 0x2C || reader.peek() == 0x5D else { return nil }
-                return (stream, version, type)
+                return (position, stream, version, type)
             } catch {
                 return nil
             }

@@ -50,7 +50,11 @@ public enum LogAudit {
         }
         let place = EventPlace(position: line.position, stream: stream, version: line.version, line: number)
         guard let inner = ExportFormat.canonicalPlace(line.canonical) else {
-            return .canonicalMismatch(place, reason: "its canonical text does not begin with a stream id, a version, an id and a type")
+            return .canonicalMismatch(
+                place, reason: "its canonical text does not begin with a position or a stream id, then a version, an id and a type")
+        }
+        if let position = inner.position, position != line.position {
+            return .canonicalMismatch(place, reason: "its canonical text is of position \(position), not \(line.position)")
         }
         guard inner.stream == line.stream else {
             return .canonicalMismatch(

@@ -247,7 +247,7 @@ extension ProjectionRunner {
     /// notification (polling every `pollSeconds` as the fallback, since a notification can be missed
     /// while not listening). A batch in progress always finishes.
     public func follow(pollSeconds: Double = 1, shouldStop: () -> Bool, applied: ((String, Int) -> Void)? = nil) throws {
-        let listener = try Connection(conninfo: nil, applicationName: "vigil-projections")
+        let listener = try Connection(conninfo: nil, applicationName: EventStore.followerApplicationName)
         try listener.listen("vigil_events")
         while !shouldStop() {
             for projection in Projections.all {

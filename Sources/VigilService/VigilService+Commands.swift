@@ -193,7 +193,9 @@ extension VigilService {
                 }
                 let result = try session.store.append(
                     to: decision.stream, expected: decision.version == 0 ? .noStream : .exact(decision.version),
-                    events: newEvents, metadata: metadata)
+                    events: newEvents, metadata: metadata,
+                    conditions: decision.conditions.map { StreamCondition(stream: $0.stream, version: $0.version) },
+                    fingerprint: fingerprint)
                 let outcome = CommandOutcome(
                     commandId: commandId, streamId: decision.stream, duplicate: false,
                     events: zip(result.events, newEvents).map {
@@ -204,7 +206,11 @@ extension VigilService {
         } catch EventStoreError.duplicateCommand {
             return (try firstOutcome(of: commandId, session), [])
         } catch let error as DomainError {
-            if try session.store.wasHandled(commandId) { return (try firstOutcome(of: commandId, session), []) }
+            // A retry whose command is no longer valid (it was the one that changed the state): the
+            // first outcome, if it is the same command; another command under its key is refused.
+            if try session.store.wasHandled(commandId, fingerprint: fingerprint) {
+                return (try firstOutcome(of: commandId, session), [])
+            }
             throw error
         }
     }
@@ -247,7 +253,7 @@ extension VigilService {
     /// the next command.
     func catchUpProjections(through target: Checkpoint?, _ session: Session) throws -> [String] {
         guard let target else { return [] }
-        let runner = ProjectionRunner(connection: session.connection)
+        let runner = ProjectionRunner(connection: try self.session(.projector).connection)
         return try Projections.all.filter {
             try !runner.catchUp($0, through: target, timeout: VigilService.visibilityTimeout)
         }.map { $0.name }

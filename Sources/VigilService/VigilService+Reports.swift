@@ -85,7 +85,7 @@ extension VigilService {
     @discardableResult
     public func catchUpProjections() throws -> Int {
         try guarded {
-            let runner = ProjectionRunner(connection: try session(.writer).connection)
+            let runner = ProjectionRunner(connection: try session(.projector).connection)
             return try Projections.all.reduce(0) { $0 + (try runner.catchUp($1)) }
         }
     }
@@ -117,7 +117,7 @@ extension VigilService {
     public func followProjections(shouldStop: () -> Bool, report: (FollowEvent) -> Void) throws {
         while !shouldStop() {
             do {
-                let runner = ProjectionRunner(connection: try Session(role: .writer, conninfo: conninfo).connection)
+                let runner = ProjectionRunner(connection: try Session(role: .projector, conninfo: conninfo).connection)
                 try withoutActuallyEscaping(report) { report in
                     try runner.follow(shouldStop: shouldStop) { report(.applied(projection: $0, events: $1)) }
                 }

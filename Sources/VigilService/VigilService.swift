@@ -6,8 +6,10 @@ import VigilProjections
 
 /// The role a session acts in. The database grants each one only what it needs.
 public enum SessionRole: String, Sendable, CaseIterable {
-    /// Appends events and keeps the read models.
+    /// Appends events (through vigil.append) and reads the read models.
     case writer = "vigil_writer"
+    /// Keeps the read models: the only role that may write them.
+    case projector = "vigil_projector"
     /// Reads the log and the read models.
     case auditor = "vigil_auditor"
     /// Reads the read models only.
@@ -84,7 +86,7 @@ public final class VigilService {
         } catch let error as EventStoreError {
             switch error {
             case .wrongExpectedVersion: throw VigilError(.conflict, "\(error); run the command again")
-            case .duplicateCommand: throw VigilError(.conflict, "\(error)")
+            case .duplicateCommand, .keyReused: throw VigilError(.conflict, "\(error)")
             case .corruptEvent: throw VigilError(.corrupt, "\(error)")
             }
         } catch let error as PostgresError {

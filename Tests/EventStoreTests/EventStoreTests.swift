@@ -111,6 +111,181 @@ struct EventStoreTests {
         #expect(try store.version(of: "\(stream)-other") == 0)
     }
 
+    @Test("a command id with the same fingerprint is a duplicate; with another fingerprint the key was reused")
+    func fingerprints() throws {
+        let store = try store()
+        let stream = "gathering-\(UUID())"
+        let command = "key-\(UUID())"
+        let a: [UInt8] = Array(repeating: 0xA1, count: 32)
+        let b: [UInt8] = Array(repeating: 0xB2, count: 32)
+        let first = try store.append(to: stream, expected: .noStream, events: [event()], metadata: meta(command), fingerprint: a)
+        let before = try store.eventCount()
+        #expect(throws: EventStoreError.duplicateCommand(commandId: command, first: first)) {
+            try store.append(to: stream, expected: .exact(1), events: [event()], metadata: meta(command), fingerprint: a)
+        }
+        for other in [b, nil] {
+            #expect(throws: EventStoreError.keyReused(commandId: command)) {
+                try store.append(to: stream, expected: .exact(1), events: [event()], metadata: meta(command), fingerprint: other)
+            }
+        }
+        // Without a fingerprint (older callers), nil matches only nil.
+        let plain = "plain-\(UUID())"
+        let firstPlain = try store.append(to: "\(stream)-p", expected: .noStream, events: [event()], metadata: meta(plain))
+        #expect(throws: EventStoreError.duplicateCommand(commandId: plain, first: firstPlain)) {
+            try store.append(to: "\(stream)-p", expected: .any, events: [event()], metadata: meta(plain))
+        }
+        #expect(throws: EventStoreError.keyReused(commandId: plain)) {
+            try store.append(to: "\(stream)-p", expected: .any, events: [event()], metadata: meta(plain), fingerprint: a)
+        }
+        #expect(try store.eventCount() == before + 1)
+    }
+
+    @Test("an append conditioned on other streams is refused, naming the stream, when one of them moved")
+    func conditions() throws {
+        let store = try store()
+        let mission = "mission-\(UUID())"
+        let gathering = "gathering-\(UUID())"
+        try store.append(to: mission, expected: .noStream, events: [event()], metadata: meta())
+        let read = [StreamCondition(stream: mission, version: 1), StreamCondition(stream: "\(mission)-none", version: 0)]
+        try store.append(to: gathering, expected: .noStream, events: [event()], metadata: meta(), conditions: read)
+        try store.append(to: mission, expected: .exact(1), events: [event()], metadata: meta())
+        let before = try store.eventCount()
+        #expect(throws: EventStoreError.wrongExpectedVersion(stream: mission, expected: .exact(1), actual: 2)) {
+            try store.append(to: gathering, expected: .exact(1), events: [event()], metadata: meta(), conditions: read)
+        }
+        #expect(throws: EventStoreError.wrongExpectedVersion(stream: mission, expected: .noStream, actual: 2)) {
+            try store.append(to: gathering, expected: .exact(1), events: [event()], metadata: meta(),
+                             conditions: [StreamCondition(stream: mission, version: 0)])
+        }
+        // The stream the append goes to may be a condition as well; it is then one more expected version.
+        try store.append(to: gathering, expected: .any, events: [event()], metadata: meta(),
+                         conditions: [StreamCondition(stream: mission, version: 2), StreamCondition(stream: gathering, version: 1)])
+        #expect(try store.eventCount() == before + 1)
+    }
+
+    @Test("appends conditioned on stream A race appends that move A: a conditioned append that succeeds committed before A moved")
+    func conditionRace() throws {
+        let database = self.database
+        let rounds = 30
+        let conditioned = 3
+        for round in 0..<rounds {
+            let a = "mission-race-\(round)-\(UUID())"
+            let setup = try store()
+            try setup.append(to: a, expected: .noStream, events: [event()], metadata: meta())
+            let outcomes = Locked<[(mover: Bool, transaction: UInt64?)]>([])
+            let ready = Locked(0)
+            try onThreads(conditioned + 1) { i in
+                let store = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
+                // All connected, then all at once.
+                ready.withLock { $0 += 1 }
+                while ready.value < conditioned + 1 { usleep(100) }
+                if i == conditioned {
+                    let moved = try store.append(to: a, expected: .exact(1), events: [event()], metadata: meta())
+                    outcomes.withLock { $0.append((true, moved.transactionId)) }
+                    return
+                }
+                do {
+                    let result = try store.append(
+                        to: "gathering-race-\(round)-\(i)-\(UUID())", expected: .noStream, events: [event()], metadata: meta(),
+                        conditions: [StreamCondition(stream: a, version: 1)])
+                    outcomes.withLock { $0.append((false, result.transactionId)) }
+                } catch EventStoreError.wrongExpectedVersion(let stream, _, let actual) {
+                    #expect(stream == a && actual == 2)
+                    outcomes.withLock { $0.append((false, nil)) }
+                }
+            }
+            let mover = try #require(outcomes.value.first { $0.mover }?.transaction)
+            for outcome in outcomes.value where !outcome.mover {
+                if let transaction = outcome.transaction {
+                    // It held A's lock shared until it committed; the mover took it exclusively after, so
+                    // its transaction id (drawn once the locks are held) is the larger one.
+                    #expect(transaction < mover, "round \(round): a conditioned append committed after A moved")
+                }
+            }
+        }
+    }
+
+    @Test("a conditioned append holds the condition's stream until it commits; a move waits, then one that went first refuses it")
+    func conditionLocks() throws {
+        let mission = "mission-lock-\(UUID())"
+        let writer = try store()
+        try writer.append(to: mission, expected: .noStream, events: [event()], metadata: meta())
+        let open = try TestDatabase.connect(database, as: "vigil_writer")
+        try open.execute("BEGIN")
+        try EventStore(connection: open).append(
+            to: "gathering-lock-\(UUID())", expected: .noStream, events: [event()], metadata: meta(),
+            conditions: [StreamCondition(stream: mission, version: 1)])
+        let mover = try TestDatabase.connect(database, as: "vigil_writer")
+        try mover.execute("SET lock_timeout = '300ms'")
+        let waited = try #require(throws: PostgresError.self) {
+            try EventStore(connection: mover).append(to: mission, expected: .exact(1), events: [event()], metadata: meta())
+        }
+        #expect(waited.sqlState?.code == "55P03", "\(waited)")
+        try open.execute("COMMIT")
+        try EventStore(connection: mover).append(to: mission, expected: .exact(1), events: [event()], metadata: meta())
+
+        // The other way round: the move is open; the conditioned append waits for it, then is refused.
+        let database = self.database
+        let moving = Locked(false)
+        let refused = Locked<EventStoreError?>(nil)
+        try onThreads(2) { i in
+            let connection = try TestDatabase.connect(database, as: "vigil_writer")
+            if i == 0 {
+                try connection.execute("BEGIN")
+                try EventStore(connection: connection).append(to: mission, expected: .exact(2), events: [event()], metadata: meta())
+                moving.withLock { $0 = true }
+                usleep(300_000)
+                try connection.execute("COMMIT")
+                return
+            }
+            while !moving.value { usleep(1_000) }
+            do {
+                try EventStore(connection: connection).append(
+                    to: "gathering-lock-\(UUID())", expected: .noStream, events: [event()], metadata: meta(),
+                    conditions: [StreamCondition(stream: mission, version: 2)])
+            } catch let error as EventStoreError { refused.withLock { $0 = error } }
+        }
+        #expect(refused.value == .wrongExpectedVersion(stream: mission, expected: .exact(2), actual: 3))
+    }
+
+    @Test("events appended before the hash covered the position keep their formula and verify, before and after new ones")
+    func oldFormula() throws {
+        let name = "vigil_test_old_\(UInt32.random(in: 0..<UInt32.max))"
+        let prefix = ProcessInfo.processInfo.environment["VIGIL_TEST_DATABASE_PREFIX"] ?? "vigil_test_local"
+        let database = "\(prefix)_\(name)"
+        let admin = try Connection(conninfo: "dbname=postgres")
+        try admin.execute("CREATE DATABASE \(try admin.quoteIdentifier(database))")
+        let owner = try TestDatabase.connect(database)
+        let all = try Migrator(directory: TestDatabase.schemaDirectory).migrations()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-old-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for migration in all where migration.version <= "0012" {
+            try migration.sql.write(to: folder.appendingPathComponent(migration.name), atomically: true, encoding: .utf8)
+        }
+        try Migrator(directory: folder).migrate(owner)
+        for i in 0..<3 {
+            try owner.query(
+                """
+                SELECT * FROM vigil.append('old-a', NULL, \("[{\"id\": \"\(UUID())\", \"type\": \"T\", \"data\": {\"i\": \(i)}}]")::jsonb,
+                                           '{}', \("old-\(i)"), 'test', NULL, NULL)
+                """)
+        }
+        try Migrator(directory: TestDatabase.schemaDirectory).migrate(owner)
+        let store = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
+        try store.append(to: "old-a", expected: .exact(3), events: [event(), event()], metadata: meta())
+        let report = try store.verifyChains()
+        #expect(report.holds, "\(String(describing: report.firstBreak))")
+        #expect(report.events == 5)
+        let formulas = try owner.query("SELECT hash_version FROM vigil.events ORDER BY global_position").map { try $0.int("hash_version") }
+        #expect(formulas == [1, 1, 1, 2, 2])
+        // One expression gives every event's canonical text, old formula or new; the position is in the new only.
+        let canonical = try owner.query("SELECT vigil.event_canonical(e) AS c FROM vigil.events e ORDER BY e.global_position")
+            .map { try $0.string("c") }
+        #expect(canonical[0].hasPrefix("[\"old-a\", 1, "))
+        #expect(canonical[3].hasPrefix("[4, \"old-a\", 4, "))
+    }
+
     @Test("the same command sent on two connections at once is appended exactly once")
     func concurrentDuplicate() throws {
         let database = self.database

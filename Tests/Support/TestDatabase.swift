@@ -30,11 +30,42 @@ public enum TestDatabase {
         try Connection(conninfo: "dbname=\(database)")
     }
 
-    /// A new connection to `database` acting as `role` (vigil_writer, vigil_auditor, vigil_reporter).
+    /// A new connection to `database` acting as `role` (vigil_writer, vigil_projector, vigil_auditor,
+    /// vigil_reporter). It is the owner's connection after SET ROLE: `RESET ROLE` gives the owner back,
+    /// so a test of what a login of that role cannot do uses `Login` instead.
     public static func connect(_ database: String, as role: String) throws -> Connection {
         let connection = try connect(database)
         try connection.execute("SET ROLE \(try connection.quoteIdentifier(role))")
         return connection
+    }
+}
+
+/// A real login for tests: a role that can log in (the private cluster trusts local socket logins) and
+/// is a member of one group role, as an organiser's login is. Roles are cluster-wide, so the name
+/// carries the database's; `drop()` removes it.
+public struct Login: Sendable {
+    /// The login's role name.
+    public let name: String
+    let database: String
+
+    /// Creates a login named after `database` and `role`, a member of `role` only.
+    public init(_ database: String, member role: String) throws {
+        let owner = try TestDatabase.connect(database)
+        name = "\(database)_\(role)_login"
+        self.database = database
+        try owner.execute(
+            "CREATE ROLE \(try owner.quoteIdentifier(name)) LOGIN IN ROLE \(try owner.quoteIdentifier(role))")
+    }
+
+    /// A new connection to the database as this login.
+    public func connect() throws -> Connection {
+        try Connection(conninfo: "dbname=\(database) user=\(name)")
+    }
+
+    /// Drops the login (its sessions must be closed first).
+    public func drop() throws {
+        let owner = try TestDatabase.connect(database)
+        try owner.execute("DROP ROLE IF EXISTS \(try owner.quoteIdentifier(name))")
     }
 }
 

@@ -117,7 +117,7 @@ struct FaultTests {
         let writer = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
         try writer.append(to: "s-1", expected: .noStream, events: [NewEvent(id: UUID(), type: "T", data: "{}")],
                           metadata: EventMetadata(commandId: "c-1", actor: "t"))
-        for role in ["vigil_writer", "vigil_auditor", "vigil_reporter", nil] {
+        for role in ["vigil_writer", "vigil_projector", "vigil_auditor", "vigil_reporter", nil] {
             let connection = try role.map { try TestDatabase.connect(database, as: $0) } ?? TestDatabase.connect(database)
             for sql in ["UPDATE vigil.events SET actor = 'x'", "DELETE FROM vigil.events", "TRUNCATE vigil.events CASCADE"] {
                 // The group roles lack the privilege; the owner has it, and the append-only trigger refuses.
@@ -129,7 +129,8 @@ struct FaultTests {
         let reporter = try TestDatabase.connect(database, as: "vigil_reporter")
         for sql in [
             "INSERT INTO vigil_read.checkpoints (projection) VALUES ('x')", "UPDATE vigil_read.missions SET name = 'x'",
-            "DELETE FROM vigil_read.activity", "INSERT INTO vigil.streams (stream_id, version, last_hash) VALUES ('x', 0, '')",
+            "DELETE FROM vigil_read.activity",
+            "INSERT INTO vigil.commands (command_id, stream_id, first_version, last_version) VALUES ('x', 'x', 1, 1)",
             "SELECT key FROM vigil.signer_key",
         ] {
             let error = try #require(throws: PostgresError.self, "reporter: \(sql)") { try reporter.execute(sql) }

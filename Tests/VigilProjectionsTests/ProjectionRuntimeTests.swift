@@ -123,7 +123,7 @@ struct ProjectionRuntimeTests {
         let store = EventStore(connection: try TestDatabase.connect(database))
         let last = try appendMix(store, missions: 8, gatheringsPerMission: 6, tag: "c-x")
         try onThreads(4) { _ in
-            let runner = ProjectionRunner(connection: try TestDatabase.connect(database, as: "vigil_writer"))
+            let runner = ProjectionRunner(connection: try TestDatabase.connect(database, as: "vigil_projector"))
             for projection in Projections.all { try runner.catchUp(projection, batchSize: 5) }
         }
         let runner = ProjectionRunner(connection: try TestDatabase.connect(database))

@@ -135,7 +135,7 @@ struct QuarantineTests {
     func concurrentRunnersSetAsideOnce() throws {
         let log = try PoisonedLog("quarantine_runners")
         try onThreads(4) { _ in
-            let runner = ProjectionRunner(connection: try TestDatabase.connect(log.database, as: "vigil_writer"))
+            let runner = ProjectionRunner(connection: try TestDatabase.connect(log.database, as: "vigil_projector"))
             for projection in Projections.all { try runner.catchUp(projection, batchSize: 3) }
         }
         let owner = try TestDatabase.connect(log.database)
@@ -153,7 +153,7 @@ struct QuarantineTests {
     @Test("following the log moves past unreadable events")
     func followMovesPast() throws {
         let log = try PoisonedLog("quarantine_follow")
-        let runner = ProjectionRunner(connection: try TestDatabase.connect(log.database, as: "vigil_writer"))
+        let runner = ProjectionRunner(connection: try TestDatabase.connect(log.database, as: "vigil_projector"))
         let deadline = Date().addingTimeInterval(60)
         func allThere() -> Bool {
             let checkpoints = Projections.names.map { try? runner.storedCheckpoint(of: $0) }

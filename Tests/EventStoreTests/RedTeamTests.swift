@@ -1,0 +1,360 @@
+import EventStore
+import Foundation
+import PostgresClient
+import Testing
+import VigilTestSupport
+
+/// Attacks on the log by the roles that hold it: an organiser's login (a member of vigil_writer), the
+/// owner of the schema, and a superuser. Each attack is refused by the database or found by verify.
+/// Every test works in a database of its own and changes no cluster-wide role, so suites running beside
+/// this one are not disturbed.
+@Suite("Red team")
+struct RedTeamTests {
+    /// A fresh database with a few appends on two streams; returns its name.
+    func logWithEvents(_ label: String) throws -> String {
+        let database = try TestDatabase.create("red_\(label)")
+        let store = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
+        for i in 0..<3 {
+            try store.append(to: "gathering-g1", expected: i == 0 ? .noStream : .exact(Int64(i)),
+                             events: [event("GatheringScheduled", "{\"i\": \(i)}")], metadata: meta("g1-\(i)"))
+            try store.append(to: "mission-m1", expected: .any, events: [event("E", "{\"i\": \(i)}"), event()],
+                             metadata: meta("m1-\(i)"))
+        }
+        return database
+    }
+
+    func auditor(_ database: String) throws -> EventStore {
+        EventStore(connection: try TestDatabase.connect(database, as: "vigil_auditor"))
+    }
+
+    /// The names of the guards that do not hold.
+    func failedGuards(_ database: String) throws -> [String] {
+        try auditor(database).verifyGuards().filter { !$0.holds }.map(\.name)
+    }
+
+    /// Runs `sql` as the owner with the append-only triggers off, as a tamperer with the owner's rights
+    /// would, and puts the triggers back as they were (ALWAYS).
+    func behindTheTriggers(_ database: String, _ sql: String) throws {
+        let owner = try TestDatabase.connect(database)
+        try owner.execute(
+            """
+            ALTER TABLE vigil.events DISABLE TRIGGER events_append_only;
+            ALTER TABLE vigil.commands DISABLE TRIGGER commands_append_only;
+            \(sql);
+            ALTER TABLE vigil.events ENABLE ALWAYS TRIGGER events_append_only;
+            ALTER TABLE vigil.commands ENABLE ALWAYS TRIGGER commands_append_only;
+            """)
+    }
+
+    // MARK: An organiser's login
+
+    @Test("a writer's login cannot INSERT a forged event, backdated, for another actor, with its hash recomputed")
+    func writerForgesAnEvent() throws {
+        let database = try logWithEvents("forge")
+        let login = try Login(database, member: "vigil_writer")
+        defer { try? login.drop() }
+        let error = try #require(throws: PostgresError.self) {
+            let writer = try login.connect()
+            // Yesterday's attack, word for word: the hash recomputed by the formula of 0003, a forged
+            // position, recording time and transaction, and (before 0015) the stream's head moved to match.
+            try writer.execute(
+                """
+                WITH forged AS (
+                    SELECT 'gathering-g1'::text AS stream_id, 4::bigint AS version, gen_random_uuid() AS id,
+                           '{"attendance": 5000}'::jsonb AS data, '2004-12-22 17:00Z'::timestamptz AS at, e.hash AS previous
+                      FROM vigil.events e WHERE e.stream_id = 'gathering-g1' ORDER BY e.stream_version DESC LIMIT 1)
+                INSERT INTO vigil.events (global_position, stream_id, stream_version, event_id, event_type, data,
+                                          metadata, command_id, actor, recorded_at, transaction_id, hash)
+                OVERRIDING SYSTEM VALUE
+                SELECT 1000, stream_id, version, id, 'GatheringHeld', data, '{}', 'forged', 'someone-else', at, '1',
+                       sha256(previous || convert_to(jsonb_build_array(stream_id, version, id, 'GatheringHeld', 1, data,
+                           '{}'::jsonb, 'forged', NULL::uuid, NULL::uuid, 'someone-else',
+                           (extract(epoch FROM at) * 1000000)::bigint)::text, 'UTF8'))
+                  FROM forged
+                """)
+        }
+        #expect(error.sqlState == .insufficientPrivilege)
+        #expect(try auditor(database).readStream("gathering-g1").map(\.type) == Array(repeating: "GatheringScheduled", count: 3))
+    }
+
+    @Test("a writer's login cannot change, remove or add the log's rows or its bookkeeping")
+    func writerChangesBookkeeping() throws {
+        let database = try logWithEvents("bookkeeping")
+        let login = try Login(database, member: "vigil_writer")
+        defer { try? login.drop() }
+        let writer = try login.connect()
+        for sql in [
+            "INSERT INTO vigil.commands (command_id, stream_id, first_version, last_version) VALUES ('x', 'x', 1, 1)",
+            "UPDATE vigil.commands SET last_version = 1", "DELETE FROM vigil.commands", "UPDATE vigil.events SET actor = 'x'",
+            "DELETE FROM vigil.events WHERE stream_id = 'mission-m1'", "TRUNCATE vigil.events, vigil.commands",
+            "INSERT INTO vigil_read.checkpoints (projection) VALUES ('x')", "DELETE FROM vigil_read.missions",
+            "INSERT INTO vigil_read.quarantine (global_position, transaction_id, projection, event_type, stream_id, reason) "
+                + "VALUES (1, '1', 'missions', 'X', 'x', 'x')",
+        ] {
+            #expect(throws: PostgresError.self, "\(sql)") { try writer.execute(sql) }
+        }
+        #expect(try auditor(database).verifyChains().holds)
+        #expect(try auditor(database).eventCount() == 9)
+    }
+
+    @Test("a writer's login cannot replace the log's functions, switch its triggers off or turn replication on")
+    func writerTouchesTheGuards() throws {
+        let database = try logWithEvents("guards")
+        let login = try Login(database, member: "vigil_writer")
+        defer { try? login.drop() }
+        let writer = try login.connect()
+        for sql in [
+            "CREATE OR REPLACE FUNCTION vigil.event_hash(previous bytea, canonical text) RETURNS bytea LANGUAGE sql RETURN previous",
+            "ALTER TABLE vigil.events DISABLE TRIGGER events_append_only", "SET session_replication_role = replica",
+            "ALTER FUNCTION vigil.append(text, bigint, jsonb, jsonb, text, text, uuid, uuid, bytea, jsonb) SECURITY INVOKER",
+        ] {
+            let error = try #require(throws: PostgresError.self, "\(sql)") { try writer.execute(sql) }
+            #expect(error.sqlState == .insufficientPrivilege, "\(sql): \(error)")
+        }
+        #expect(try failedGuards(database).isEmpty)
+    }
+
+    @Test("the position, the recording time, the transaction and the login are the server's, whatever the writer says")
+    func serverFieldsAreTheServers() throws {
+        let database = try TestDatabase.create("red_server")
+        let login = try Login(database, member: "vigil_writer")
+        defer { try? login.drop() }
+        let writer = try login.connect()
+        let before = Date()
+        let rows = try writer.query(
+            """
+            SELECT global_position, stream_version, transaction_id::text AS xid,
+                   pg_current_xact_id()::text AS mine
+              FROM vigil.append('s', 0, '[{"id": "6f1d1c4e-0000-4000-8000-000000000001", "type": "T", "data": {}}]',
+                                '{"login": "someone-else", "client": "psql"}', 'c-1', 'alice', NULL, NULL)
+            """)
+        let row = try #require(rows.first)
+        #expect(try row.int64("global_position") == 1)
+        #expect(try row.string("xid") == (try row.string("mine")))
+        let stored = try #require(try auditor(database).readStream("s").first)
+        #expect(stored.metadata.contains("\"login\": \"\(login.name)\""), "\(stored.metadata)")
+        #expect(!stored.metadata.contains("someone-else"))
+        #expect(stored.recordedAt >= before.addingTimeInterval(-5) && stored.recordedAt <= Date().addingTimeInterval(5))
+    }
+
+    @Test("vigil.append refuses REPEATABLE READ and SERIALIZABLE, where its locks would read stale heads")
+    func appendRefusesOtherIsolation() throws {
+        let database = try TestDatabase.create("red_isolation")
+        let writer = try TestDatabase.connect(database, as: "vigil_writer")
+        for level in [Connection.IsolationLevel.repeatableRead, .serializable] {
+            let error = try #require(throws: PostgresError.self) {
+                try writer.withTransaction(level) {
+                    try EventStore(connection: writer).append(to: "s", expected: .any, events: [event()], metadata: meta())
+                }
+            }
+            #expect(error.sqlState?.code == "0A000", "\(error)")
+        }
+        #expect(try EventStore(connection: writer).eventCount() == 0)
+    }
+
+    // MARK: The owner, and a superuser
+
+    @Test("UPDATE, DELETE and TRUNCATE are refused under session_replication_role = replica too")
+    func replicaRole() throws {
+        let database = try logWithEvents("replica")
+        let superuser = try TestDatabase.connect(database)
+        try superuser.execute("SET session_replication_role = replica")
+        for sql in [
+            "UPDATE vigil.events SET data = '{\"i\": 99}' WHERE stream_id = 'gathering-g1'",
+            "DELETE FROM vigil.events WHERE stream_id = 'mission-m1'", "TRUNCATE vigil.events, vigil.commands",
+            "DELETE FROM vigil.commands",
+        ] {
+            let error = try #require(throws: PostgresError.self, "\(sql)") { try superuser.execute(sql) }
+            #expect(error.sqlState == .immutableEvent, "\(sql): \(error)")
+        }
+        #expect(try auditor(database).verifyChains().holds)
+    }
+
+    @Test("a trigger switched off, or enabled for origin sessions only, is named by verify")
+    func triggersSwitchedOff() throws {
+        let database = try logWithEvents("triggers")
+        let owner = try TestDatabase.connect(database)
+        #expect(try failedGuards(database).isEmpty)
+        try owner.execute("ALTER TABLE vigil.events DISABLE TRIGGER events_append_only")
+        #expect(try failedGuards(database) == [
+            "trigger events_append_only on vigil.events fires always (also under session_replication_role = replica)"
+        ])
+        try owner.execute("ALTER TABLE vigil.events ENABLE TRIGGER events_append_only")
+        #expect(try failedGuards(database) == [
+            "trigger events_append_only on vigil.events fires always (also under session_replication_role = replica)"
+        ])
+        try owner.execute(
+            """
+            ALTER TABLE vigil.events ENABLE ALWAYS TRIGGER events_append_only;
+            CREATE FUNCTION vigil.quiet() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+            CREATE TRIGGER events_quiet BEFORE INSERT ON vigil.commands FOR EACH ROW EXECUTE FUNCTION vigil.quiet();
+            """)
+        #expect(try failedGuards(database) == ["vigil.commands has no trigger but commands_append_only"])
+    }
+
+    @Test("the owner replacing the hash, canonical, guard or append function is named by verify")
+    func functionsReplaced() throws {
+        let replacements = [
+            ("CREATE OR REPLACE FUNCTION vigil.event_hash(previous bytea, canonical text) RETURNS bytea LANGUAGE sql STABLE PARALLEL SAFE RETURN sha256(convert_to(canonical, 'UTF8'))",
+             "the definition of vigil.event_hash(bytea, text) is the one migration 0014 creates"),
+            ("CREATE OR REPLACE FUNCTION vigil.event_canonical(e vigil.events) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE RETURN e.event_id::text",
+             "the definition of vigil.event_canonical(vigil.events) is the one migration 0014 creates"),
+            ("CREATE OR REPLACE FUNCTION vigil.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
+             "the definition of vigil.refuse_change() is the one migration 0005 creates"),
+        ]
+        for (sql, guardName) in replacements {
+            let database = try logWithEvents("replace")
+            try TestDatabase.connect(database).execute(sql)
+            #expect(try failedGuards(database) == [guardName], "\(sql)")
+        }
+        // The guard function replaced by one that lets changes through: the change goes in, verify names both.
+        let database = try logWithEvents("guardfn")
+        let owner = try TestDatabase.connect(database)
+        try owner.execute(replacements[2].0)
+        try owner.execute("UPDATE vigil.events SET data = '{\"i\": 7}' WHERE stream_id = 'gathering-g1' AND stream_version = 2")
+        #expect(try failedGuards(database) == [replacements[2].1])
+        #expect(try auditor(database).verifyChains().firstBreak?.version == 2)
+    }
+
+    @Test("the owner making vigil.append run as the caller, as another role or with another search_path is named by verify")
+    func appendWeakened() throws {
+        let append = "vigil.append(text, bigint, jsonb, jsonb, text, text, uuid, uuid, bytea, jsonb)"
+        for sql in [
+            "ALTER FUNCTION \(append) SECURITY INVOKER", "ALTER FUNCTION \(append) OWNER TO vigil_writer",
+            "ALTER FUNCTION \(append) SET search_path = public, pg_catalog",
+        ] {
+            let database = try logWithEvents("weakened")
+            try TestDatabase.connect(database).execute(sql)
+            let failed = try failedGuards(database)
+            #expect(failed.contains("vigil.append runs as vigil_log_owner (SECURITY DEFINER) with search_path pinned to pg_catalog, pg_temp"),
+                    "\(sql): \(failed)")
+        }
+    }
+
+    @Test("the owner granting the writer INSERT, or the reporter SELECT, on the log is named by verify")
+    func grantsWidened() throws {
+        let database = try logWithEvents("grants")
+        let owner = try TestDatabase.connect(database)
+        try owner.execute("GRANT INSERT ON vigil.events TO vigil_writer; GRANT SELECT ON vigil.commands TO vigil_reporter")
+        #expect(Set(try failedGuards(database)) == ["vigil_writer may not INSERT vigil.events", "vigil_reporter may not SELECT vigil.commands"])
+    }
+
+    @Test("row-level security that hides events from the auditor is named by verify")
+    func rowLevelSecurity() throws {
+        let database = try logWithEvents("rls")
+        try TestDatabase.connect(database).execute(
+            """
+            ALTER TABLE vigil.events ENABLE ROW LEVEL SECURITY;
+            CREATE POLICY hide ON vigil.events FOR SELECT USING (stream_id <> 'mission-m1');
+            """)
+        #expect(try auditor(database).eventCount() == 3)
+        #expect(try failedGuards(database) == [
+            "vigil.events is a plain table, without row-level security or rules that could hide or rewrite its rows"
+        ])
+    }
+
+    @Test("an event changed behind the triggers' back is found, and so is one whose position was swapped")
+    func eventChangedOrReordered() throws {
+        let database = try logWithEvents("changed")
+        try behindTheTriggers(database, "UPDATE vigil.events SET data = '{\"i\": 99}' WHERE stream_id = 'gathering-g1' AND stream_version = 2")
+        let changed = try #require(try auditor(database).verifyChains().firstBreak)
+        #expect(changed.streamId == "gathering-g1")
+        #expect(changed.version == 2)
+
+        // Two events of one stream trade positions: every hash still matches its payload and its
+        // predecessor, but it covers the position too.
+        let swapped = try logWithEvents("swapped")
+        try behindTheTriggers(
+            swapped,
+            """
+            ALTER TABLE vigil.events ALTER COLUMN global_position SET GENERATED BY DEFAULT;
+            UPDATE vigil.events SET global_position = -global_position WHERE stream_id = 'gathering-g1' AND stream_version IN (1, 2);
+            UPDATE vigil.events SET global_position = CASE stream_version
+                WHEN 1 THEN (SELECT -global_position FROM vigil.events WHERE stream_id = 'gathering-g1' AND stream_version = 2)
+                ELSE (SELECT -global_position FROM vigil.events WHERE stream_id = 'gathering-g1' AND stream_version = 1) END
+             WHERE stream_id = 'gathering-g1' AND stream_version IN (1, 2);
+            ALTER TABLE vigil.events ALTER COLUMN global_position SET GENERATED ALWAYS
+            """)
+        let reordered = try #require(try auditor(swapped).verifyChains().firstBreak)
+        #expect(reordered.streamId == "gathering-g1")
+    }
+
+    @Test("an event moved to the old hash formula, its hash recomputed without its position, is found")
+    func downgradedFormula() throws {
+        let database = try logWithEvents("downgrade")
+        try behindTheTriggers(
+            database,
+            """
+            UPDATE vigil.events e SET hash_version = 1,
+                   hash = vigil.event_hash((SELECT p.hash FROM vigil.events p WHERE p.stream_id = e.stream_id
+                                              AND p.stream_version = e.stream_version - 1),
+                                           vigil.event_canonical(1::smallint, e.global_position, e.stream_id, e.stream_version,
+                                               e.event_id, e.event_type, e.schema_version, e.data, e.metadata, e.command_id,
+                                               e.correlation_id, e.causation_id, e.actor, e.recorded_at))
+             WHERE e.stream_id = 'gathering-g1' AND e.stream_version = 3
+            """)
+        let broken = try #require(try auditor(database).verifyChains().firstBreak)
+        #expect(broken.streamId == "gathering-g1")
+        #expect(broken.version == 3)
+        #expect(broken.reason.contains("old hash formula"), "\(broken.reason)")
+    }
+
+    @Test("a stream's tail removed is found: its command's record points past the last event")
+    func tailRemoved() throws {
+        let database = try logWithEvents("tail")
+        try behindTheTriggers(database, "DELETE FROM vigil.events WHERE stream_id = 'gathering-g1' AND stream_version = 3")
+        let broken = try #require(try auditor(database).verifyChains().firstBreak)
+        #expect(broken.streamId == "gathering-g1")
+        #expect(broken.version == 3)
+        #expect(broken.reason.contains("command g1-2"), "\(broken.reason)")
+    }
+
+    @Test("a whole stream removed is found by its commands' records; removed with them, it leaves a gap that verify lists")
+    func streamRemoved() throws {
+        let database = try logWithEvents("stream")
+        try behindTheTriggers(database, "DELETE FROM vigil.events WHERE stream_id = 'mission-m1'")
+        let broken = try #require(try auditor(database).verifyChains().firstBreak)
+        #expect(broken.streamId == "mission-m1")
+        #expect(broken.reason.contains("none of them is in the log"), "\(broken.reason)")
+
+        let all = try logWithEvents("stream_all")
+        try behindTheTriggers(all, "DELETE FROM vigil.events WHERE stream_id = 'mission-m1'; DELETE FROM vigil.commands WHERE stream_id = 'mission-m1'")
+        let report = try auditor(all).verifyChains()
+        // Positions 1–9: gathering-g1 holds 1, 4 and 7; mission-m1 held 2–3, 5–6 and 8–9.
+        #expect(report.gaps == [.init(first: 2, last: 3), .init(first: 5, last: 6)])
+        #expect(report.missingPositions == 4)
+        #expect(report.events == 3)
+        #expect(report.streams == 1)
+        // The tail of the log (8–9) leaves no gap below the last position: only an anchor names the last one.
+    }
+
+    @Test("an event whose command's record was removed is found")
+    func commandRecordRemoved() throws {
+        let database = try logWithEvents("command")
+        try behindTheTriggers(database, "DELETE FROM vigil.commands WHERE command_id = 'm1-1'")
+        let broken = try #require(try auditor(database).verifyChains().firstBreak)
+        #expect(broken.streamId == "mission-m1")
+        #expect(broken.reason.contains("command m1-1 has no record"), "\(broken.reason)")
+    }
+
+    @Test("a fresh database passes every guard; the compiled-in digests are those of the migrations")
+    func freshDatabase() throws {
+        let database = try logWithEvents("fresh")
+        let guards = try auditor(database).verifyGuards()
+        for check in guards where !check.holds {
+            // A migration that redefines a guarded function needs its new digest in EventStore+Verify.swift.
+            let owner = try TestDatabase.connect(database)
+            try owner.execute("SET search_path = pg_catalog")
+            let digests = try owner.query(
+                """
+                SELECT p.oid::regprocedure::text AS f,
+                       encode(sha256(convert_to(pg_get_functiondef(p.oid), 'UTF8')), 'hex') AS digest
+                  FROM pg_proc p WHERE p.pronamespace = 'vigil'::regnamespace
+                """)
+            Issue.record("guard failed: \(check.name); digests now: \(try digests.map { "\(try $0.string("f")) \(try $0.string("digest"))" })")
+        }
+        #expect(guards.count > 30)
+        #expect(try auditor(database).verifyChains().holds)
+        #expect(try auditor(database).verifyChains().gaps.isEmpty)
+    }
+}
