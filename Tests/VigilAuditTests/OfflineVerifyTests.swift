@@ -7,14 +7,16 @@ struct SyntheticLog {
     var events: [CanonicalEvent] = []
     var heads: [String: (version: Int64, hash: [UInt8])] = [:]
 
-    /// Appends one event to `stream` at the next position; the payload may hold anything JSON can.
-    mutating func append(_ stream: String, payload: String = "\"n\": 1") {
+    /// Appends one event to `stream` at the next position; the payload may hold anything JSON can. With
+    /// `coversPosition`, its canonical text is hash version 2's, which begins with the position.
+    mutating func append(_ stream: String, payload: String = "\"n\": 1", coversPosition: Bool = false) {
         let version = (heads[stream]?.version ?? 0) + 1
-        let canonical = "[\(jsonQuote(stream)), \(version), \"\(UUID().uuidString.lowercased())\", \"Happened\", 1, {\(payload)}]"
+        let position = Int64(events.count + 1) * 2
+        let canonical = (coversPosition ? "[\(position), " : "[")
+            + "\(jsonQuote(stream)), \(version), \"\(UUID().uuidString.lowercased())\", \"Happened\", 1, {\(payload)}]"
         let hash = CanonicalEvent.chainHash(previous: heads[stream]?.hash ?? [], canonical: canonical)
         events.append(CanonicalEvent(
-            position: Int64(events.count + 1) * 2, stream: stream, version: version, type: "Happened", canonical: canonical,
-            hash: hash))
+            position: position, stream: stream, version: version, type: "Happened", canonical: canonical, hash: hash))
         heads[stream] = (version, hash)
     }
 
@@ -198,6 +200,37 @@ struct OfflineVerifyTests {
             Issue.record("an empty line passed")
             return
         }
+    }
+
+    @Test("since hash version 2 a line's position is in its hash: moved, or back on the old formula, it fails")
+    func positionsCovered() throws {
+        // A log from before migration 0014 (old formula), then on: both verify.
+        var log = SyntheticLog()
+        for i in 0..<4 { log.append("mission-a", payload: "\"n\": \(i)") }
+        for i in 0..<4 { log.append(["mission-a", "gathering-b"][i % 2], coversPosition: true) }
+        let anchor = try log.anchor(key)
+        #expect(try verifyOffline(log.lines, anchor).failure == nil)
+
+        // Line 7 (position 14) moved to position 15, still in order: its canonical text says 14.
+        var lines = log.lines
+        lines[6] = lines[6].replacingOccurrences(of: "\"position\":14", with: "\"position\":15")
+        guard case .canonicalMismatch(let place, let reason)? = try verifyOffline(lines, anchor).failure else {
+            Issue.record("a moved line passed")
+            return
+        }
+        #expect(place.line == 7 && reason.contains("position 14"))
+
+        // A chain recomputed with its last event back on the old formula, which leaves the position out.
+        var downgraded = SyntheticLog()
+        for i in 0..<4 { downgraded.append("mission-a", coversPosition: i < 3) }
+        var checker = ChainChecker(anchorPosition: .max)
+        let failures = downgraded.events.map { checker.add($0) }
+        #expect(failures.prefix(3).allSatisfy { $0 == nil })
+        guard case .canonicalMismatch(let last, let why)? = failures.last else {
+            Issue.record("the old formula after the new passed")
+            return
+        }
+        #expect(last.position == 8 && why.contains("old formula"))
     }
 
     @Test("lines with their keys in another order and spaces read the same")

@@ -20,6 +20,9 @@ vigil_ensure_packages() {
     command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
     [ -e /usr/share/zoneinfo/America/New_York ] || need+=(tzdata)
     command -v runuser >/dev/null 2>&1 || need+=(util-linux)
+    # The second verifier of an export (scripts/audit-verify.py) and its test.
+    command -v python3 >/dev/null 2>&1 || need+=(python3)
+    command -v openssl >/dev/null 2>&1 || need+=(openssl)
     if [ ${#need[@]} -gt 0 ]; then
         [ "$(id -u)" = 0 ] || vigil_die "missing ${need[*]}: install them (apt-get install ${need[*]}) or run as root"
         vigil_say "installing ${need[*]} (apt-get)"
