@@ -296,7 +296,7 @@ enum LogGuards {
     }
 
     static let functions = [
-        Function(signature: append, migration: "0019", digest: "69f4b60df6e00181c9d6716774c95536118f3515c37c7ac931caaca637a7299d"),
+        Function(signature: append, migration: "0022", digest: "2d5e68cb435285eca018214b401395902b4607089ec3c801ab12d2f451986570"),
         Function(
             signature: "vigil.event_canonical(smallint, bigint, text, bigint, uuid, text, integer, jsonb, jsonb, text, uuid, uuid, text, timestamptz)",
             migration: "0014", digest: "9bbd748350a3ffc7278e726a8955ec8ea472ca67abd93db471d4c79b795f59d4"),

@@ -337,6 +337,41 @@ struct RedTeamTests {
         #expect(broken.reason.contains("command m1-1 has no record"), "\(broken.reason)")
     }
 
+    @Test("an append has its transaction id before it waits for a lock or draws a position (anchors' settled end relies on it)")
+    func transactionIdFirst() throws {
+        let database = try logWithEvents("xid")
+        // Another session holds the stream's lock, so the append waits inside vigil.append.
+        let holder = try TestDatabase.connect(database)
+        try holder.execute("BEGIN")
+        try holder.query("SELECT pg_advisory_xact_lock(hashtextextended('gathering-g1', 0))")
+        let pidSeen = Locked<Int32?>(nil)
+        let finished = Locked<Bool>(false)
+        let thread = Thread {
+            defer { finished.withLock { $0 = true } }
+            guard let appender = try? EventStore(connection: TestDatabase.connect(database, as: "vigil_writer")) else { return }
+            pidSeen.withLock { $0 = appender.connection.backendPID }
+            _ = try? appender.append(to: "gathering-g1", expected: .any, events: [event()], metadata: meta())
+        }
+        thread.start()
+        var pid: Int32 = 0
+        while pid == 0 && !finished.withLock({ $0 }) {
+            pid = pidSeen.withLock { $0 } ?? 0
+            usleep(1_000)
+        }
+        let watcher = try TestDatabase.connect(database)
+        var waiting: Row?
+        for _ in 0..<500 {
+            waiting = try watcher.query(
+                "SELECT backend_xid IS NOT NULL AS has_xid FROM pg_stat_activity WHERE pid = \(pid) AND wait_event_type = 'Lock'").first
+            if waiting != nil { break }
+            usleep(10_000)
+        }
+        let hasTransactionId = try waiting?.bool("has_xid")
+        try holder.execute("COMMIT")
+        while !finished.withLock({ $0 }) { usleep(5_000) }
+        #expect(hasTransactionId == true, "the append waited for the lock without a transaction id (nil: it never waited)")
+    }
+
     @Test("a fresh database passes every guard; the compiled-in digests are those of the migrations")
     func freshDatabase() throws {
         let database = try logWithEvents("fresh")
