@@ -89,7 +89,7 @@ def main():
                 fail(f"line {number}: not an event line ({error})")
             # Hash version 2 (schema 0014 on) begins with the position; version 1 leaves it out, and
             # may not follow an event that covers its position.
-            if isinstance(canonical[0], int):
+            if type(canonical[0]) is int:  # not bool, which Python counts as an int
                 if canonical[0] != position:
                     fail(f"line {number}: its position is not its canonical text's")
                 canonical = canonical[1:]

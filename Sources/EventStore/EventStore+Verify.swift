@@ -208,12 +208,31 @@ extension EventStore {
                     """)
             }
             try check(
-                "vigil.append runs as vigil_log_owner (SECURITY DEFINER) with search_path pinned to pg_catalog, pg_temp",
+                "vigil.append runs as vigil_log_owner (SECURITY DEFINER) with search_path pinned to pg_catalog, pg_temp and a lock timeout",
                 """
                 SELECT p.prosecdef AND pg_get_userbyid(p.proowner) = 'vigil_log_owner'
-                       AND p.proconfig = '{"search_path=pg_catalog, pg_temp"}'::text[] AS holds
+                       AND p.proconfig = '{"search_path=pg_catalog, pg_temp",lock_timeout=15s}'::text[] AS holds
                   FROM pg_proc p WHERE p.oid = to_regprocedure(\(LogGuards.append))
                 """)
+            try check(
+                "vigil_read.lag() runs with search_path pinned to pg_catalog, pg_temp (pg_temp last, never first)",
+                """
+                SELECT p.proconfig = '{"search_path=pg_catalog, pg_temp"}'::text[] AS holds
+                  FROM pg_proc p WHERE p.oid = to_regprocedure('vigil_read.lag()')
+                """)
+            for table in LogGuards.tables {
+                try check(
+                    "no column of \(table) is granted to anyone on its own",
+                    "SELECT NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = to_regclass(\(table)) AND a.attacl IS NOT NULL) AS holds")
+            }
+            for role in LogGuards.groupRoles {
+                try check(
+                    "\(role) may not draw or set positions (vigil.events_global_position_seq)",
+                    """
+                    SELECT NOT has_sequence_privilege(\(role), 'vigil.events_global_position_seq', 'USAGE')
+                           AND NOT has_sequence_privilege(\(role), 'vigil.events_global_position_seq', 'UPDATE') AS holds
+                    """)
+            }
             try check(
                 "vigil_log_owner cannot log in, and no group role is a member of it",
                 """
@@ -296,12 +315,13 @@ enum LogGuards {
     }
 
     static let functions = [
-        Function(signature: append, migration: "0022", digest: "2d5e68cb435285eca018214b401395902b4607089ec3c801ab12d2f451986570"),
+        Function(signature: append, migration: "0023", digest: "be1b84c10504594979339caeb1f8b337ab8f78bad493f8faa26ec21b103de6e5"),
         Function(
             signature: "vigil.event_canonical(smallint, bigint, text, bigint, uuid, text, integer, jsonb, jsonb, text, uuid, uuid, text, timestamptz)",
             migration: "0014", digest: "9bbd748350a3ffc7278e726a8955ec8ea472ca67abd93db471d4c79b795f59d4"),
         Function(signature: "vigil.event_canonical(vigil.events)", migration: "0014", digest: "8837005285f3e0cf3dca834c048c2f1c0700425ac75910b8e8c02044d5857ba1"),
         Function(signature: "vigil.event_hash(bytea, text)", migration: "0014", digest: "02b6e550d5a1d8d9e4f0593d6db122b453613998bb6a30855133eba60c347fa1"),
+        Function(signature: "vigil_read.lag()", migration: "0023", digest: "725da9b89e7c95647e68914bdc8a2be36695a5c7ae93c629be772320e779eee5"),
         Function(signature: "vigil.refuse_change()", migration: "0005", digest: "812a318d435893d5996f2eea2fb203081019b388a8f8028d5d852bb941554c65"),
     ]
 }

@@ -90,7 +90,9 @@ public struct ChainChecker {
         if version <= head.version { return .repeatedVersion(place, head: head.version) }
         // Version 2's canonical array begins with the position, version 1's with the stream id (a
         // string). Once one event covers its position, an event that does not is a rewrite dodging it.
-        let coversPosition = canonical.count > 1 && canonical[1] != UInt8(ascii: "\"")
+        // (The same test as ExportFormat.canonicalPlace: the first value after "[" and any spaces.)
+        let first = canonical.dropFirst().first { $0 != UInt8(ascii: " ") }
+        let coversPosition = first != nil && first != UInt8(ascii: "\"")
         if coversPosition {
             if positionsCoveredFrom == nil { positionsCoveredFrom = position }
         } else if let from = positionsCoveredFrom {

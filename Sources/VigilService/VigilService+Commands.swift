@@ -120,7 +120,7 @@ extension VigilService {
                 outcome.lagging = try catchUpProjections(through: outcome.checkpoint, session)
             } catch {
                 sessions.removeAll()
-                outcome.warnings.append("recorded, but the read models could not be brought up to date (\(VigilService.summary(of: error))); they catch up on the next command or with vigil projections run")
+                outcome.warnings.append(VigilService.readModelsWarning(error))
             }
             return outcome
         }
@@ -133,6 +133,14 @@ extension VigilService {
         case let error as PostgresError: return error.message
         default: return "\(error)"
         }
+    }
+
+    /// The warning when a command's events are committed but the read models could not follow them (a
+    /// login that is not a member of vigil_projector, a lost connection): a success, never a failure
+    /// that invites a retry.
+    static func readModelsWarning(_ error: Error) -> String {
+        "recorded, but the read models could not be brought up to date (\(summary(of: error))); "
+            + "they catch up on the next command or with vigil projections run"
     }
 
     /// The fingerprint of a command's content, stored with its id: the same id sent again with other

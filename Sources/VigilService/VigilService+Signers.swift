@@ -14,6 +14,9 @@ public struct ImportSummary: Sendable, Codable, Equatable {
     public var batchesAppended = 0
     /// Batches a previous run of the same import had appended already.
     public var batchesAlreadyDone = 0
+    /// What went wrong after the batches were committed (the read models not brought up to date): the
+    /// import succeeded, and a retry would append nothing.
+    public var warnings: [String] = []
 }
 
 /// An import of signers from a file into a petition.
@@ -143,7 +146,13 @@ extension VigilService {
                 summary.rows = range.upperBound
                 progress?(summary, signers.count)
             }
-            _ = try catchUpProjections(through: lastCheckpoint, session)
+            // The batches are committed: from here a failure is a warning on a success, as for a command.
+            do {
+                _ = try catchUpProjections(through: lastCheckpoint, session)
+            } catch {
+                sessions.removeAll()
+                summary.warnings.append(VigilService.readModelsWarning(error))
+            }
             return summary
         }
     }

@@ -37,6 +37,7 @@ extension PetitionCommandGroup {
                 let summary = try VigilService().importSignatures(
                     ImportRequest(petitionId: id, channel: channel, file: file, batchSize: batch, command: CommandRequest()),
                     progress: progress.show)
+                for warning in summary.warnings { FileHandle.standardError.write(Data("vigil: \(warning)\n".utf8)) }
                 if format == .json {
                     Output.printJSON(try Output.jsonValue(summary))
                 } else {

@@ -226,8 +226,23 @@ struct RedTeamTests {
             let database = try logWithEvents("weakened")
             try TestDatabase.connect(database).execute(sql)
             let failed = try failedGuards(database)
-            #expect(failed.contains("vigil.append runs as vigil_log_owner (SECURITY DEFINER) with search_path pinned to pg_catalog, pg_temp"),
+            #expect(failed.contains("vigil.append runs as vigil_log_owner (SECURITY DEFINER) with search_path pinned to pg_catalog, pg_temp and a lock timeout"),
                     "\(sql): \(failed)")
+        }
+    }
+
+    @Test("the owner granting columns of the log or the position sequence, or unpinning lag()'s search_path, is named by verify")
+    func narrowGrantsAndLag() throws {
+        for (sql, guardName) in [
+            ("GRANT INSERT (stream_id, hash) ON vigil.events TO vigil_writer", "no column of vigil.events is granted to anyone on its own"),
+            ("GRANT USAGE ON SEQUENCE vigil.events_global_position_seq TO vigil_writer",
+             "vigil_writer may not draw or set positions (vigil.events_global_position_seq)"),
+            ("ALTER FUNCTION vigil_read.lag() SET search_path = pg_catalog",
+             "vigil_read.lag() runs with search_path pinned to pg_catalog, pg_temp (pg_temp last, never first)"),
+        ] {
+            let database = try logWithEvents("narrow")
+            try TestDatabase.connect(database).execute(sql)
+            #expect(try failedGuards(database).contains(guardName), "\(sql)")
         }
     }
 
@@ -335,6 +350,42 @@ struct RedTeamTests {
         let broken = try #require(try auditor(database).verifyChains().firstBreak)
         #expect(broken.streamId == "mission-m1")
         #expect(broken.reason.contains("command m1-1 has no record"), "\(broken.reason)")
+    }
+
+    @Test("a reporter's temporary type cannot run code as the migrator through vigil_read.lag()")
+    func lagSearchPath() throws {
+        let database = try logWithEvents("lagpath")
+        // lag() casts once per projection's checkpoint.
+        try TestDatabase.connect(database).execute("INSERT INTO vigil_read.checkpoints (projection) VALUES ('missions')")
+        let login = try Login(database, member: "vigil_reporter")
+        defer { try? login.drop() }
+        let reporter = try login.connect()
+        // pg_temp, when a search_path leaves it out, is searched first for types: a domain named text
+        // whose CHECK runs the caller's function, with the rights of whoever the cast runs as.
+        try reporter.execute(
+            """
+            CREATE FUNCTION pg_temp.grab(pg_catalog.text) RETURNS boolean LANGUAGE plpgsql AS $$
+            BEGIN EXECUTE 'CREATE TABLE vigil.grabbed (x int)'; RETURN true; END $$;
+            CREATE DOMAIN pg_temp.text AS pg_catalog.text CHECK (pg_temp.grab(VALUE))
+            """)
+        _ = try? reporter.query("SELECT * FROM vigil_read.lag()")
+        let owner = try TestDatabase.connect(database)
+        #expect(try owner.query("SELECT to_regclass('vigil.grabbed') IS NULL AS untouched").first?.bool("untouched") == true)
+    }
+
+    @Test("vigil.append records the clock's time, not the start of a transaction held open")
+    func noBackdating() throws {
+        let database = try logWithEvents("backdate")
+        let writer = try TestDatabase.connect(database, as: "vigil_writer")
+        try writer.execute("BEGIN")
+        let started = try writer.query("SELECT now() AS t").first?.string("t")
+        usleep(1_200_000)
+        let store = EventStore(connection: writer)
+        try store.append(to: "gathering-late", expected: .noStream, events: [event()], metadata: meta())
+        try writer.execute("COMMIT")
+        let row = try TestDatabase.connect(database).query(
+            "SELECT recorded_at - \(started ?? "")::timestamptz >= interval '1 second' AS later FROM vigil.events WHERE stream_id = 'gathering-late'")
+        #expect(try row.first?.bool("later") == true)
     }
 
     @Test("an append has its transaction id before it waits for a lock or draws a position (anchors' settled end relies on it)")
