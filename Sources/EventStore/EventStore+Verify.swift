@@ -315,7 +315,7 @@ enum LogGuards {
     }
 
     static let functions = [
-        Function(signature: append, migration: "0023", digest: "be1b84c10504594979339caeb1f8b337ab8f78bad493f8faa26ec21b103de6e5"),
+        Function(signature: append, migration: "0024", digest: "1bcd5ee9c5429f79c704beb253f54a1119d51f859bde6079061cc02bc787c59c"),
         Function(
             signature: "vigil.event_canonical(smallint, bigint, text, bigint, uuid, text, integer, jsonb, jsonb, text, uuid, uuid, text, timestamptz)",
             migration: "0014", digest: "9bbd748350a3ffc7278e726a8955ec8ea472ca67abd93db471d4c79b795f59d4"),

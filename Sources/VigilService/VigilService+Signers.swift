@@ -15,8 +15,10 @@ public struct ImportSummary: Sendable, Codable, Equatable {
     /// Batches a previous run of the same import had appended already.
     public var batchesAlreadyDone = 0
     /// What went wrong after the batches were committed (the read models not brought up to date): the
-    /// import succeeded, and a retry would append nothing.
+    /// import succeeded, and a retry would append nothing. Printed on stderr, not part of the JSON.
     public var warnings: [String] = []
+
+    enum CodingKeys: String, CodingKey { case rows, imported, duplicatesSkipped, batchesAppended, batchesAlreadyDone }
 }
 
 /// An import of signers from a file into a petition.

@@ -388,8 +388,8 @@ struct RedTeamTests {
         #expect(try row.first?.bool("later") == true)
     }
 
-    @Test("an append has its transaction id before it waits for a lock or draws a position (anchors' settled end relies on it)")
-    func transactionIdFirst() throws {
+    @Test("an append takes its transaction id after its locks (commit-order readers) and before its positions (anchors)")
+    func transactionIdOrder() throws {
         let database = try logWithEvents("xid")
         // Another session holds the stream's lock, so the append waits inside vigil.append.
         let holder = try TestDatabase.connect(database)
@@ -420,7 +420,13 @@ struct RedTeamTests {
         let hasTransactionId = try waiting?.bool("has_xid")
         try holder.execute("COMMIT")
         while !finished.withLock({ $0 }) { usleep(5_000) }
-        #expect(hasTransactionId == true, "the append waited for the lock without a transaction id (nil: it never waited)")
+        #expect(hasTransactionId == false, "the append had its transaction id while it waited for the lock (nil: it never waited)")
+        let order = try TestDatabase.connect(database).query(
+            """
+            SELECT strpos(d, 'PERFORM pg_current_xact_id()') BETWEEN strpos(d, 'pg_advisory_xact_lock(') AND strpos(d, 'nextval(') AS holds
+              FROM (SELECT pg_get_functiondef('vigil.append(text, bigint, jsonb, jsonb, text, text, uuid, uuid, bytea, jsonb)'::regprocedure) AS d) f
+            """)
+        #expect(try order.first?.bool("holds") == true)
     }
 
     @Test("a fresh database passes every guard; the compiled-in digests are those of the migrations")
