@@ -55,7 +55,7 @@ extension EventStore {
     ///
     /// Positions are drawn before commit, so a smaller one can commit after a larger one. A position
     /// at or below the largest visible one was drawn by a transaction that had its id before that
-    /// position was drawn (the store's append takes its transaction id first), so it is either
+    /// position was drawn (vigil.append takes its transaction id after its locks and before drawing a position, 0024), so it is either
     /// visible already or open now; this waits, up to `timeout` seconds, for the transactions open
     /// now to end. Call it outside an explicit transaction: inside one, the next read would not see
     /// what they committed.

@@ -1,5 +1,4 @@
 import Foundation
-import VigilEncoding
 import PostgresClient
 
 /// The event log on PostgreSQL: append with an expected version, read a stream, read the whole log in
@@ -43,7 +42,7 @@ public final class EventStore {
               FROM vigil.append(\(stream), \(expected.parameter), \(EventStore.eventsJSON(events))::jsonb,
                                 \(EventStore.metadataJSON(metadata))::jsonb, \(metadata.commandId),
                                 \(metadata.actor), \(metadata.correlationId), \(metadata.causationId),
-                                \(fingerprint.map { "\\x" + Hex.encode($0) })::bytea,
+                                \(fingerprint.map(PostgresBytes.init))::bytea,
                                 \(EventStore.conditionsJSON(conditions))::jsonb)
             """
         // The wake-up for followers goes in a transaction of its own after the append (a NOTIFY inside
@@ -260,7 +259,7 @@ public final class EventStore {
     ///   fingerprints were stored, with none): another command under the same id.
     public func wasHandled(_ commandId: String, fingerprint: [UInt8]?) throws -> Bool {
         let rows = try connection.query(
-            "SELECT fingerprint IS NOT DISTINCT FROM \(fingerprint.map { "\\x" + Hex.encode($0) })::bytea AS same FROM vigil.commands WHERE command_id = \(commandId)")
+            "SELECT fingerprint IS NOT DISTINCT FROM \(fingerprint.map(PostgresBytes.init))::bytea AS same FROM vigil.commands WHERE command_id = \(commandId)")
         guard let row = rows.first else { return false }
         guard try row.bool("same") else { throw EventStoreError.keyReused(commandId: commandId) }
         return true

@@ -19,6 +19,12 @@ extension Date: PostgresBindable {
     /// Sent as an ISO 8601 instant with microseconds, in UTC.
     public var postgresText: String? { Timestamp.format(self, .microseconds) }
 }
+/// Bytes sent as a `bytea` parameter, in its hex text form (`\x…`), the form `Row.bytes` reads back.
+public struct PostgresBytes: PostgresBindable {
+    public var bytes: [UInt8]
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public var postgresText: String? { "\\x" + Hex.encode(bytes) }
+}
 extension Array: PostgresBindable where Element == String {
     /// Sent as a PostgreSQL array literal (`{"a","b"}`), for `= ANY($1::text[])`.
     public var postgresText: String? { PostgresArray.literal(map { Optional($0) }) }

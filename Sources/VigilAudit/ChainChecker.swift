@@ -88,12 +88,8 @@ public struct ChainChecker {
         let head = heads[stream] ?? Head(version: 0, hash: nil)
         if version > head.version + 1 { return .removedEvent(stream: stream, missing: head.version + 1, found: place) }
         if version <= head.version { return .repeatedVersion(place, head: head.version) }
-        // Version 2's canonical array begins with the position, version 1's with the stream id (a
-        // string). Once one event covers its position, an event that does not is a rewrite dodging it.
-        // (The same test as ExportFormat.canonicalPlace: the first value after "[" and any spaces.)
-        let first = canonical.dropFirst().first { $0 != UInt8(ascii: " ") }
-        let coversPosition = first != nil && first != UInt8(ascii: "\"")
-        if coversPosition {
+        // Once one event covers its position, an event that does not is a rewrite dodging it.
+        if ExportFormat.coversPosition(canonical) {
             if positionsCoveredFrom == nil { positionsCoveredFrom = position }
         } else if let from = positionsCoveredFrom {
             return .canonicalMismatch(

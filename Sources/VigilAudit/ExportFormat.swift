@@ -111,6 +111,14 @@ public enum ExportFormat {
         return .success(Line(position: position, stream: stream, version: version, type: type, canonical: canonical, hash: hash))
     }
 
+    /// Whether a canonical text is hash version 2's, which covers the position: its first value (after
+    /// "[" and any spaces) is not a string, as version 1's stream id is. The one test of the formula,
+    /// for the chain checker and for reading an export line alike.
+    static func coversPosition(_ canonical: UnsafeRawBufferPointer) -> Bool {
+        let first = canonical.dropFirst().first { $0 != UInt8(ascii: " ") }
+        return first != nil && first != UInt8(ascii: "\"")
+    }
+
     /// The position (nil for hash version 1, which leaves it out), stream id, version and type a
     /// canonical text begins with: `[42, "stream", 3, "event id", "Type", …` or `["stream", 3, "event id",
     /// "Type", …`. The one place that knows the layout of the canonical array.
@@ -124,7 +132,7 @@ public enum ExportFormat {
                 try reader.expect(0x5B)
                 reader.skipSpace()
                 var position: Int64?
-                if reader.peek() != 0x22 {
+                if coversPosition(UnsafeRawBufferPointer(bytes)) {
                     position = try reader.integer(named: "position")
                     reader.skipSpace()
                     try reader.expect(0x2C)
