@@ -261,9 +261,12 @@ extension VigilService {
     /// the next command.
     func catchUpProjections(through target: Checkpoint?, _ session: Session) throws -> [String] {
         guard let target else { return [] }
-        let runner = ProjectionRunner(connection: try self.session(.projector).connection)
-        return try Projections.all.filter {
-            try !runner.catchUp($0, through: target, timeout: VigilService.visibilityTimeout)
-        }.map { $0.name }
+        // On the command's own connection, as vigil_projector for the while: no second connection.
+        return try session.acting(as: .projector) {
+            let runner = ProjectionRunner(connection: session.connection)
+            return try Projections.all.filter {
+                try !runner.catchUp($0, through: target, timeout: VigilService.visibilityTimeout)
+            }.map { $0.name }
+        }
     }
 }

@@ -116,11 +116,32 @@ final class Session {
         store = EventStore(connection: connection)
         self.role = role
         guard role != .owner else { return }
-        // One round trip: the role is taken on only where the login is a member of it.
+        try take(role)
+    }
+
+    /// Runs `body` acting as `role` on this session's connection, then takes this session's own role
+    /// back: a command brings the read models up to date as vigil_projector without a second connection.
+    func acting<T>(as other: SessionRole, _ body: () throws -> T) throws -> T {
+        guard other != role else { return try body() }
+        try take(other)
+        do {
+            let result = try body()
+            try take(role)
+            return result
+        } catch {
+            try? take(role)
+            throw error
+        }
+    }
+
+    /// Takes on `role` for the rest of the session, in one round trip, only where the login (the session
+    /// user, whatever role it acts as now) is a member of it.
+    private func take(_ role: SessionRole) throws {
         let rows = try connection.query(
             """
-            SELECT session_user::text AS login, pg_has_role(\(role.rawValue), 'MEMBER') AS member,
-                   CASE WHEN pg_has_role(\(role.rawValue), 'MEMBER') THEN set_config('role', \(role.rawValue), false) END AS role
+            SELECT session_user::text AS login, pg_has_role(session_user, \(role.rawValue), 'MEMBER') AS member,
+                   CASE WHEN pg_has_role(session_user, \(role.rawValue), 'MEMBER')
+                        THEN set_config('role', \(role.rawValue), false) END AS role
             """)
         guard let row = rows.first, try row.bool("member") else {
             let login = try rows.first?.string("login") ?? "this login"

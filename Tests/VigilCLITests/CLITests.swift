@@ -150,6 +150,25 @@ struct CLITests {
         #expect(try VigilBinary.run(["audit", "log"], database: database, environment: ["PGUSER": login]).status == 0)
     }
 
+    @Test("a login that holds vigil_writer alone records a command and is warned that the read models wait for vigil_projector")
+    func writerWithoutProjector() throws {
+        let login = "\(database)_writer_only"
+        let owner = try TestDatabase.connect(database)
+        try owner.execute("CREATE ROLE \(try owner.quoteIdentifier(login)) LOGIN IN ROLE vigil_writer")
+        defer { _ = try? owner.execute("DROP ROLE IF EXISTS \(try owner.quoteIdentifier(login))") }
+        let before = try eventCount()
+        let run = try VigilBinary.run(
+            ["mission", "register", "prc-writer-only", "--name", "X", "--sending-state", "CN", "--kind", "embassy", "--city", "W",
+             "--country", "US", "--zone", "America/New_York"], database: database, environment: ["PGUSER": login])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("read models could not be brought up to date") && run.stderr.contains("vigil_projector"), "\(run.stderr)")
+        #expect(try eventCount() == before + 1)
+        // The event records the login that acted.
+        let loginRecorded = try owner.query(
+            "SELECT metadata ->> 'login' AS login FROM vigil.events WHERE stream_id = 'mission-prc-writer-only'").first?.string("login")
+        #expect(loginRecorded == login)
+    }
+
     @Test("CSV cells a spreadsheet would run as a formula are written as text")
     func csvFormulas() throws {
         _ = try vigil(
