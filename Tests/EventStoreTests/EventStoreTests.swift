@@ -460,3 +460,27 @@ struct EventStoreTests {
         #expect(broken.version == 3)
     }
 }
+
+/// The store wakes followers (projection runners, known by their application name) only while one listens.
+@Suite("Waking followers")
+struct FollowerWakeTests {
+    @Test("appends send no NOTIFY while no follower listens, and do again within about a second of one starting")
+    func wakesOnlyWhileFollowed() throws {
+        let database = try TestDatabase.create("wake")
+        let store = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
+        try store.append(to: "wake-a", expected: .any, events: [event()], metadata: meta())  // looks: nobody follows
+
+        // Something else listening on the channel, not a projection runner: it hears only what is sent.
+        let bystander = try Connection(conninfo: "dbname=\(database)", applicationName: "not-a-follower")
+        try bystander.listen("vigil_events")
+        for _ in 0..<3 { try store.append(to: "wake-a", expected: .any, events: [event()], metadata: meta()) }
+        #expect(try bystander.waitForNotification(timeout: 0.3) == nil)
+
+        let follower = try Connection(conninfo: "dbname=\(database)", applicationName: EventStore.followerApplicationName)
+        try follower.listen("vigil_events")
+        usleep(1_100_000)
+        // The first append after the interval looks again; the next one wakes.
+        for _ in 0..<2 { try store.append(to: "wake-a", expected: .any, events: [event()], metadata: meta()) }
+        #expect(try follower.waitForNotification(timeout: 2) != nil)
+    }
+}

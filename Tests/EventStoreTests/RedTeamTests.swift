@@ -373,6 +373,24 @@ struct RedTeamTests {
         #expect(try owner.query("SELECT to_regclass('vigil.grabbed') IS NULL AS untouched").first?.bool("untouched") == true)
     }
 
+    @Test("vigil.append refuses an append without a command id, or with more than 32 conditions, and draws no position")
+    func appendLimits() throws {
+        let database = try logWithEvents("limits")
+        let writer = try TestDatabase.connect(database, as: "vigil_writer")
+        let events = #"[{"id": "6f1c7f5e-0d1e-4a51-9b55-3b1b6a0f2a10", "type": "E", "data": {}}]"#
+        let conditions = "[" + (0..<33).map { #"{"stream": "s\#($0)", "version": 0}"# }.joined(separator: ",") + "]"
+        let before = try writer.query("SELECT max(global_position) AS p FROM vigil.events").first?.int64("p")
+        for (command, conditions) in [(nil, nil), ("limits-1", conditions)] as [(String?, String?)] {
+            #expect {
+                try writer.query(
+                    "SELECT * FROM vigil.append('gathering-lim', NULL, \(events)::jsonb, '{}'::jsonb, \(command), 'x', NULL, NULL, NULL, \(conditions)::jsonb)")
+            } throws: { ($0 as? PostgresError)?.sqlState?.code == "22023" }
+        }
+        try writer.query("SELECT * FROM vigil.append('gathering-lim', NULL, \(events)::jsonb, '{}'::jsonb, 'limits-2', 'x', NULL, NULL)")
+        // The refused appends drew no position: the next one follows the last event before them.
+        #expect(try writer.query("SELECT max(global_position) AS p FROM vigil.events").first?.int64("p") == (before ?? 0) + 1)
+    }
+
     @Test("vigil.append records the clock's time, not the start of a transaction held open")
     func noBackdating() throws {
         let database = try logWithEvents("backdate")
