@@ -95,9 +95,12 @@ struct AuditCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Prove the log was not altered: hash chains, append-only guards, and read models equal to a replay.",
             discussion: """
-                Recomputes every stream's hash chain and names the first event that does not match; checks that the
-                triggers and grants that keep the log append-only are in place; replays the log in memory and compares
-                each projection with its stored rows. Exits 0 only when all hold. Example: vigil audit verify
+                Recomputes every stream's hash chain from the events (positions included) and names the first event \
+                that does not match, a version or a command's events missing, and runs of missing positions; checks the \
+                guards of the log: the triggers fire always, the append, hash and guard functions are the ones the \
+                migrations create (by digests built into vigil), and no role may write the log but through vigil.append; \
+                replays the log in memory and compares each projection with its stored rows. Exits 0 only when all \
+                hold. Example: vigil audit verify
                 """
         )
 
