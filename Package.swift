@@ -31,6 +31,12 @@ let package = Package(
         // The event log: append with expected version, reads in commit order, idempotency, hash chain, migrations,
         // and (with VigilAudit) anchoring, exporting and verifying the log against an anchor.
         .target(name: "EventStore", dependencies: ["PostgresClient", "VigilAudit", "VigilEncoding"]),
+        // The vault: people's data sealed under per-subject keys wrapped by a master key kept outside the
+        // database, blind indexes for deduplication, erasure and key rotation. Its own SQL, like the store's.
+        .target(
+            name: "VigilVault",
+            dependencies: ["PostgresClient", "VigilAudit", "VigilEncoding", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Commands, events, decide and evolve. Foundation only: no SQL, no I/O, no clock, no JSON.
         .target(name: "VigilDomain", dependencies: ["VigilEncoding"]),
         // Events to and from their stored JSON payloads, and the JSON of states and reports. Never SQL.
@@ -45,7 +51,7 @@ let package = Package(
             name: "VigilService",
             dependencies: [
                 "VigilDomain", "VigilCodec", "VigilEncoding", "VigilSignerFile", "EventStore", "VigilProjections", "VigilAudit",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "VigilVault", .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
@@ -72,8 +78,11 @@ let package = Package(
         .testTarget(name: "VigilAuditTests", dependencies: ["VigilAudit", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "VigilEncodingTests", dependencies: ["VigilEncoding"]),
         .testTarget(name: "VigilDomainTests", dependencies: ["VigilDomain"]),
-        .testTarget(name: "VigilCodecTests", dependencies: ["VigilCodec", "VigilDomain"]),
-        .testTarget(name: "VigilServiceTests", dependencies: ["VigilService", "VigilDomain", "EventStore", "PostgresClient", "VigilTestSupport"]),
+        .testTarget(name: "VigilCodecTests", dependencies: ["VigilCodec", "VigilDomain", "VigilEncoding"]),
+        .testTarget(
+            name: "VigilServiceTests", dependencies: ["VigilService", "VigilDomain", "EventStore", "PostgresClient", "VigilTestSupport", "VigilVault"]),
+        // No database: master keys, key files, sealing and blind indexes.
+        .testTarget(name: "VigilVaultTests", dependencies: ["VigilVault", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "VigilSignerFileTests", dependencies: ["VigilSignerFile", "VigilDomain"]),
         .testTarget(
             name: "VigilProjectionsTests",

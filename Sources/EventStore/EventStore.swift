@@ -221,9 +221,11 @@ public final class EventStore {
     /// `readAll` with only what a projection folds: each event's place, type and payload. Reading and
     /// parsing the other eight columns was a fifth of a rebuild's reading thread.
     public func readPayloads(after checkpoint: Checkpoint = .start, limit: Int = 1_000) throws -> [LoggedPayload] {
-        let rows = try readCommitted("global_position, transaction_id, event_type, data", after: checkpoint, limit: limit)
+        let rows = try readCommitted("global_position, transaction_id, event_type, schema_version, data", after: checkpoint, limit: limit)
         return try rows.map { row in
-            LoggedPayload(checkpoint: try EventStore.checkpoint(row), type: try row.string("event_type"), data: try row.string("data"))
+            LoggedPayload(
+                checkpoint: try EventStore.checkpoint(row), type: try row.string("event_type"), schemaVersion: try row.int("schema_version"),
+                data: try row.string("data"))
         }
     }
 

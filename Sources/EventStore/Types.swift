@@ -129,12 +129,15 @@ public struct RecordedEvent: Sendable, Equatable {
 public struct LoggedPayload: Sendable, Equatable {
     public var checkpoint: Checkpoint
     public var type: String
+    /// The version of the payload's shape it was written in.
+    public var schemaVersion: Int
     /// The payload as JSON text.
     public var data: String
 
-    public init(checkpoint: Checkpoint, type: String, data: String) {
+    public init(checkpoint: Checkpoint, type: String, schemaVersion: Int = 1, data: String) {
         self.checkpoint = checkpoint
         self.type = type
+        self.schemaVersion = schemaVersion
         self.data = data
     }
 }

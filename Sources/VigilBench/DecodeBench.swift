@@ -29,7 +29,7 @@ extension Bench {
             for round in 1...rounds {
                 let started = Date()
                 let cpu = cpuSeconds()
-                for payload in payloads { _ = try EventCodec.decode(type: payload.type, data: payload.data) }
+                for payload in payloads { _ = try EventCodec.decode(type: payload.type, schemaVersion: payload.schemaVersion, data: payload.data) }
                 let seconds = Date().timeIntervalSince(started)
                 let micros = (cpuSeconds() - cpu) / Double(max(payloads.count, 1)) * 1_000_000
                 print(String(format: "decode, round %d: %d payloads, %.0f events/s, %.1f µs of CPU an event",

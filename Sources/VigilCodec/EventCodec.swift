@@ -29,27 +29,44 @@ public enum EventCodec {
         return EncodedEvent(type: event.eventType, schemaVersion: type(of: payload).schemaVersion, data: String(decoding: data, as: UTF8.self))
     }
 
-    /// Decodes a stored event of one aggregate.
+    /// Decodes a stored event of one aggregate, written in version `schemaVersion` of its type's shape:
+    /// an older shape is upcast to the current one first (`Upcasters`).
     ///
     /// - Returns: nil when `type` is not one of `E`'s stored types.
-    /// - Throws: `DomainError.invalid` naming the type when the payload does not decode.
-    public static func decode<E: DomainEvent>(_ aggregate: E.Type, type: String, data: String) throws -> E? {
+    /// - Throws: `DomainError.invalid` naming the type when the payload does not decode, or its version
+    ///   is one this Vigil cannot read.
+    public static func decode<E: DomainEvent>(_ aggregate: E.Type, type: String, schemaVersion: Int, data: String) throws -> E? {
         guard let stored = E.storedTypes[type] else { return nil }
         do {
-            return try stored.event(from: JSONPayload(text: data))
+            let current = try Upcasters.upcast(type: type, from: schemaVersion, to: stored.payload.schemaVersion, data: data)
+            return try stored.event(from: JSONPayload(text: current))
+        } catch let error as DomainError {
+            throw error
         } catch {
             throw DomainError.invalid(field: "event \(type)", reason: "its payload does not decode: \(problem(error))")
         }
     }
 
-    /// Decodes a stored event of any aggregate.
+    /// Decodes a stored event of any aggregate, written in version `schemaVersion` of its type's shape.
     ///
     /// - Throws: `DomainError.invalid` naming the type when the type is unknown or the payload does not decode.
-    public static func decode(type: String, data: String) throws -> VigilEvent {
-        guard let event = try decode(VigilEvent.self, type: type, data: data) else {
+    public static func decode(type: String, schemaVersion: Int, data: String) throws -> VigilEvent {
+        guard let event = try decode(VigilEvent.self, type: type, schemaVersion: schemaVersion, data: data) else {
             throw DomainError.invalid(field: "event \(type)", reason: "is not an event type this version of Vigil knows")
         }
         return event
+    }
+
+    /// Decodes a payload written in its type's current shape (one just encoded).
+    public static func decode<E: DomainEvent>(_ aggregate: E.Type, type: String, data: String) throws -> E? {
+        guard let stored = E.storedTypes[type] else { return nil }
+        return try decode(aggregate, type: type, schemaVersion: stored.payload.schemaVersion, data: data)
+    }
+
+    /// Decodes a payload of any aggregate written in its type's current shape (one just encoded).
+    public static func decode(type: String, data: String) throws -> VigilEvent {
+        let version = VigilEvent.storedTypes[type]?.payload.schemaVersion ?? 1
+        return try decode(type: type, schemaVersion: version, data: data)
     }
 
     /// What is wrong with a payload that did not decode, in words ("field startsAt is missing"), rather

@@ -80,6 +80,7 @@ public enum VigilEvent: DomainEvent {
     case gathering(GatheringEvent)
     case recurrence(RecurrenceEvent)
     case petition(PetitionEvent)
+    case erasure(ErasureEvent)
 
     /// The payload of the aggregate's event.
     public var payload: any EventPayload {
@@ -89,6 +90,7 @@ public enum VigilEvent: DomainEvent {
         case .gathering(let e): return e.payload
         case .recurrence(let e): return e.payload
         case .petition(let e): return e.payload
+        case .erasure(let e): return e.payload
         }
     }
 
@@ -99,6 +101,7 @@ public enum VigilEvent: DomainEvent {
             + GatheringEvent.storedTypes.values.map { $0.map(VigilEvent.gathering) }
             + RecurrenceEvent.storedTypes.values.map { $0.map(VigilEvent.recurrence) }
             + PetitionEvent.storedTypes.values.map { $0.map(VigilEvent.petition) }
+            + ErasureEvent.storedTypes.values.map { $0.map(VigilEvent.erasure) }
     )
 }
 

@@ -47,15 +47,27 @@ public enum SignatureChannel: String, Codable, Sendable, CaseIterable {
     case paper
 }
 
-/// One person signed. The signer is a keyed hash of their normalised identity: never a name or e-mail.
+/// One person signed. The signer is a random subject id whose personal fields live in the vault, sealed
+/// and erasable: never a name, an e-mail or a hash of either.
 public struct SignatureRecorded: EventPayload {
     public static let eventType = "SignatureRecorded"
+    /// 2: `subjectId` took the place of version 1's `signerRef`, a keyed hash of the identity.
+    public static let schemaVersion = 2
     public var petitionId: String
-    /// HMAC-SHA-256 of the normalised identity, hex: the same person gives the same reference.
-    public var signerRef: String
+    /// The signer's subject in the vault (a random UUID). Nil for a signature recorded before the vault
+    /// (version 1), whose reference is not read.
+    public var subjectId: String?
     public var country: String?
     public var channel: SignatureChannel
     public var recordedAt: Date
+
+    public init(petitionId: String, subjectId: String?, country: String?, channel: SignatureChannel, recordedAt: Date) {
+        self.petitionId = petitionId
+        self.subjectId = subjectId
+        self.country = country
+        self.channel = channel
+        self.recordedAt = recordedAt
+    }
 }
 
 /// A batch of signatures counted by country (paper forms, an online export), without identities.
@@ -71,18 +83,30 @@ public struct SignaturesCounted: EventPayload {
     public var recordedAt: Date
 }
 
-/// A batch of an import: keyed references of people who signed (never names or e-mails), and how many
-/// came from each country.
+/// A batch of an import: how many people signed, from which countries. Who they are is in the vault, one
+/// subject each; the event holds no identity, no reference and no subject id.
 public struct SignaturesImported: EventPayload {
     public static let eventType = "SignaturesImported"
+    /// 2: `count` took the place of version 1's `signerRefs`, keyed hashes of the identities.
+    public static let schemaVersion = 2
     public var petitionId: String
     public var channel: SignatureChannel
-    public var signerRefs: [String]
-    /// Counts by ISO 3166 code ("ZZ" where unknown); they add up to `signerRefs.count`.
+    /// How many signed in this batch.
+    public var count: Int
+    /// Counts by ISO 3166 code ("ZZ" where unknown); they add up to `count`.
     public var byCountry: [String: Int]
     /// Rows of the batch left out because the person had signed already.
     public var duplicatesSkipped: Int
     public var recordedAt: Date
+
+    public init(petitionId: String, channel: SignatureChannel, count: Int, byCountry: [String: Int], duplicatesSkipped: Int, recordedAt: Date) {
+        self.petitionId = petitionId
+        self.channel = channel
+        self.count = count
+        self.byCountry = byCountry
+        self.duplicatesSkipped = duplicatesSkipped
+        self.recordedAt = recordedAt
+    }
 }
 
 /// The petition stopped taking signatures.
@@ -165,41 +189,6 @@ public enum PetitionStatus: String, Codable, Sendable {
     case closed
 }
 
-/// A signer's keyed reference (HMAC-SHA-256, written as 64 hex digits in events) as its 32 bytes.
-public struct SignerKey: Hashable, Sendable {
-    let words: (UInt64, UInt64, UInt64, UInt64)
-
-    /// Nil unless `hex` is 64 hex digits (either case).
-    public init?(hex: String) {
-        // Digit by digit into the words, without an array per key: a petition's state reads a million.
-        var text = hex
-        let parsed = text.withUTF8 { digits -> (UInt64, UInt64, UInt64, UInt64)? in
-            guard digits.count == 64 else { return nil }
-            func word(_ from: Int) -> UInt64? {
-                var value: UInt64 = 0
-                for c in digits[from..<(from + 16)] {
-                    guard let digit = Hex.digit(c) else { return nil }
-                    value = value << 4 | UInt64(digit)
-                }
-                return value
-            }
-            guard let a = word(0), let b = word(16), let c = word(32), let d = word(48) else { return nil }
-            return (a, b, c, d)
-        }
-        guard let parsed else { return nil }
-        words = parsed
-    }
-
-    public static func == (a: SignerKey, b: SignerKey) -> Bool { a.words == b.words }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(words.0)
-        hasher.combine(words.1)
-        hasher.combine(words.2)
-        hasher.combine(words.3)
-    }
-}
-
 /// A petition as its events leave it.
 public struct PetitionState: Sendable, Equatable, Encodable {
     public var drafted: PetitionDrafted?
@@ -209,19 +198,13 @@ public struct PetitionState: Sendable, Equatable, Encodable {
     /// Versions that were taken to a mission: frozen.
     public var deliveredVersions: Set<Int> = []
     public var deliveries: [String: DeliveryAttempted] = [:]
-    /// Who signed: each keyed reference as 32 bytes rather than as its 64-character text, so a petition
-    /// with a million signers holds them in about 40 MB, and hashing one is four words.
-    public var signerRefs: Set<SignerKey> = []
+    /// How many signed. Who signed is the vault's to know: the state no longer grows with its signers,
+    /// and the database, not the state, keeps a person from signing twice.
     public var signatures = 0
 
     public init() {}
 
     public var currentVersion: Int { versions.count }
-
-    /// What an audit prints: everything but the signer references themselves (their count is `signatures`).
-    enum CodingKeys: String, CodingKey {
-        case drafted, status, versions, deliveredVersions, deliveries, signatures
-    }
 
     /// Folds one event into the state.
     public static func evolve(_ state: PetitionState, _ event: PetitionEvent) -> PetitionState {
@@ -230,7 +213,7 @@ public struct PetitionState: Sendable, Equatable, Encodable {
         return next
     }
 
-    /// Folds one event into the state in place: a petition with a million signers is not copied per event.
+    /// Folds one event into the state in place.
     public static func apply(_ next: inout PetitionState, _ event: PetitionEvent) {
         switch event {
         case .drafted(let e):
@@ -239,13 +222,9 @@ public struct PetitionState: Sendable, Equatable, Encodable {
         case .revised(let e):
             if e.version <= next.versions.count { next.versions[e.version - 1] = e.content } else { next.versions.append(e.content) }
         case .opened: next.status = .open
-        case .signed(let e):
-            if let key = SignerKey(hex: e.signerRef) { next.signerRefs.insert(key) }
-            next.signatures += 1
+        case .signed: next.signatures += 1
         case .counted(let e): next.signatures += e.total
-        case .imported(let e):
-            next.signerRefs.formUnion(e.signerRefs.lazy.compactMap(SignerKey.init(hex:)))
-            next.signatures += e.signerRefs.count
+        case .imported(let e): next.signatures += e.count
         case .closed: next.status = .closed
         case .deliveryAttempted(let e):
             next.deliveries[e.deliveryId] = e

@@ -38,13 +38,13 @@ public struct RevisePetition: Sendable, Equatable {
     }
 }
 
-/// Who signed, as typed: the service turns it into a keyed reference before the domain sees the command
-/// through; the identity itself is never recorded.
+/// Who signed, as typed. The service seals it in the vault and hands the domain only the subject id it
+/// got there; the identity itself never reaches an event.
 public enum SignerIdentity: Sendable, Equatable {
     case email(String)
     case name(String, country: String)
 
-    /// The normalised identity that is hashed: a lower-cased e-mail, or a case-folded name with single
+    /// The normalised identity that the blind index is made of: a lower-cased e-mail, or a case-folded name with single
     /// spaces and its country.
     public func normalised() throws -> String {
         try asciiNormalised() ?? unicodeNormalised()
@@ -111,21 +111,24 @@ public enum SignerIdentity: Sendable, Equatable {
 /// Record one signature.
 public struct RecordSignature: Sendable, Equatable {
     public var petitionId: String
-    /// Who signed, as typed. The service replaces it with `signerRef` before deciding; `decide` never
+    /// Who signed, as typed. The service seals it in the vault and sets `subjectId`; `decide` never
     /// reads it, so it cannot reach an event.
     public var identity: SignerIdentity?
-    /// The keyed hash of the signer's identity (hex, 64 characters), made by the service.
-    public var signerRef: String?
+    /// Whether the signer agreed to hear back from the organisers (kept in the vault, not the log).
+    public var consent: Bool
+    /// The signer's new subject in the vault, made by the service.
+    public var subjectId: String?
     public var country: String?
     public var channel: SignatureChannel
 
     public init(
-        petitionId: String, identity: SignerIdentity? = nil, signerRef: String? = nil, country: String? = nil,
+        petitionId: String, identity: SignerIdentity? = nil, consent: Bool = false, subjectId: String? = nil, country: String? = nil,
         channel: SignatureChannel = .online
     ) {
         self.petitionId = petitionId
         self.identity = identity
-        self.signerRef = signerRef
+        self.consent = consent
+        self.subjectId = subjectId
         self.country = country
         self.channel = channel
     }
@@ -147,21 +150,21 @@ public struct CountSignatures: Sendable, Equatable {
     }
 }
 
-/// Import a batch of signatures: each a keyed reference (made by the service) and a country.
+/// Record a batch of an import: the vault has taken the signers in (one subject each) and counted the
+/// new ones by country; the domain records the counts.
 public struct ImportSignatures: Sendable, Equatable {
     public var petitionId: String
     public var channel: SignatureChannel
-    public var signers: [(ref: String, country: String?)]
+    /// The new signers by country code ("ZZ" where unknown), as the vault counted them.
+    public var byCountry: [String: Int]
+    /// Rows of the batch left out because the person had signed already.
+    public var duplicatesSkipped: Int
 
-    public init(petitionId: String, channel: SignatureChannel, signers: [(ref: String, country: String?)]) {
+    public init(petitionId: String, channel: SignatureChannel, byCountry: [String: Int], duplicatesSkipped: Int) {
         self.petitionId = petitionId
         self.channel = channel
-        self.signers = signers
-    }
-
-    public static func == (a: ImportSignatures, b: ImportSignatures) -> Bool {
-        a.petitionId == b.petitionId && a.channel == b.channel && a.signers.map(\.ref) == b.signers.map(\.ref)
-            && a.signers.map(\.country) == b.signers.map(\.country)
+        self.byCountry = byCountry
+        self.duplicatesSkipped = duplicatesSkipped
     }
 }
 
@@ -279,16 +282,13 @@ extension PetitionState {
             return [.opened(PetitionOpened(petitionId: id, openedAt: ctx.now))]
         case .sign(let c):
             try requireOpen(state, id: id)
-            guard let ref = c.signerRef, let key = SignerKey(hex: ref) else {
-                throw DomainError.invalid(field: "signer", reason: "the signer's identity was not turned into a reference; nothing was recorded")
-            }
-            guard !state.signerRefs.contains(key) else {
-                throw DomainError.refused("this person has already signed petition \(id); a signature counts once")
+            guard let subject = c.subjectId, UUID(uuidString: subject) != nil else {
+                throw DomainError.invalid(field: "signer", reason: "the signer was not sealed in the vault; nothing was recorded")
             }
             return [
                 .signed(
                     SignatureRecorded(
-                        petitionId: id, signerRef: ref, country: try c.country.map { try Check.country($0, field: "country") },
+                        petitionId: id, subjectId: subject.lowercased(), country: try c.country.map { try Check.country($0, field: "country") },
                         channel: c.channel, recordedAt: ctx.now))
             ]
         case .count(let c):
@@ -314,29 +314,21 @@ extension PetitionState {
             ]
         case .importBatch(let c):
             try requireOpen(state, id: id)
-            guard c.signers.count <= 10_000 else {
-                throw DomainError.invalid(field: "batch", reason: "a batch of \(c.signers.count) is above 10000; import in smaller batches")
+            var counts: [String: Int] = [:]
+            for (code, n) in c.byCountry where n > 0 {
+                let code = code == "ZZ" ? "ZZ" : try Check.country(code, field: "country")
+                counts[code, default: 0] += try Check.count(n, field: "count for \(code)")
             }
-            var seen = Set<SignerKey>()  // this batch's; the petition's set is only read, never copied
-            seen.reserveCapacity(c.signers.count)
-            var refs: [String] = []
-            var byCountry: [String: Int] = [:]
-            for signer in c.signers {
-                guard let key = SignerKey(hex: signer.ref) else {
-                    throw DomainError.invalid(field: "signer", reason: "a signer's identity was not turned into a reference; nothing was recorded")
-                }
-                guard !state.signerRefs.contains(key), seen.insert(key).inserted else { continue }
-                refs.append(signer.ref)
-                byCountry[try signer.country.map { try Check.country($0, field: "country") } ?? "ZZ", default: 0] += 1
-            }
-            guard !refs.isEmpty else {
+            let total = counts.values.reduce(0, +)
+            guard total > 0 else {
                 throw DomainError.refused("every signer of this batch has signed petition \(id) already; nothing to import")
             }
+            guard total <= maximumBatch else { throw DomainError.invalid(field: "batch", reason: "a batch of \(total) is above \(maximumBatch); split it") }
             return [
                 .imported(
                     SignaturesImported(
-                        petitionId: id, channel: c.channel, signerRefs: refs, byCountry: byCountry,
-                        duplicatesSkipped: c.signers.count - refs.count, recordedAt: ctx.now))
+                        petitionId: id, channel: c.channel, count: total, byCountry: counts,
+                        duplicatesSkipped: max(0, c.duplicatesSkipped), recordedAt: ctx.now))
             ]
         case .close:
             try requireOpen(state, id: id)

@@ -51,6 +51,17 @@ public enum Check {
         return value
     }
 
+    /// A yes or no, as a signer file writes whether someone agreed to hear back: yes, y, true, 1 or x;
+    /// no, n, false, 0 or nothing. Any other value is refused rather than guessed.
+    public static func consent(_ raw: String?, field: String) throws -> Bool {
+        guard let raw else { return false }
+        switch raw.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "yes", "y", "true", "1", "x": return true
+        case "no", "n", "false", "0", "": return false
+        default: throw DomainError.invalid(field: field, reason: "\"\(preview(raw))\" is neither yes nor no; write yes or no")
+        }
+    }
+
     /// An ISO 3166-1 alpha-2 country code such as US, KR or GB, upper-cased.
     public static func country(_ raw: String, field: String) throws -> String {
         if let code = asciiCountry(raw) { return code }

@@ -244,7 +244,7 @@ public struct ActivityProjection: Projection {
                 row.weeklyHeld += 1
                 row.attendanceReported += Int64(e.reportedAttendance ?? 0)
             }
-        case .petition, .recurrence, .mission, .campaign:
+        case .petition, .recurrence, .mission, .campaign, .erasure:
             return
         }
     }

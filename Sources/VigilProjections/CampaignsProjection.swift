@@ -130,7 +130,7 @@ public struct CampaignsProjection: Projection {
         case .petition(.imported(let e)):
             let campaign = model.petitions[e.petitionId]?.campaignId ?? ""
             for (country, count) in e.byCountry { model.add(campaign: campaign, country: country, count: count, channel: e.channel) }
-        case .petition, .mission, .gathering, .recurrence:
+        case .petition, .mission, .gathering, .recurrence, .erasure:
             return
         }
     }

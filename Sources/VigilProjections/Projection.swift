@@ -68,7 +68,7 @@ public struct DecodedEvent: Sendable {
     /// Decodes a stored event, or says why it cannot be read.
     static func decode(_ payload: LoggedPayload) -> Result<DecodedEvent, UnreadableEvent> {
         do {
-            let event = try EventCodec.decode(type: payload.type, data: payload.data)
+            let event = try EventCodec.decode(type: payload.type, schemaVersion: payload.schemaVersion, data: payload.data)
             return .success(DecodedEvent(checkpoint: payload.checkpoint, event: event))
         } catch {
             return .failure(UnreadableEvent(checkpoint: payload.checkpoint, type: payload.type, reason: "\(error)"))

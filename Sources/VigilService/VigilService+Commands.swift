@@ -112,7 +112,8 @@ extension VigilService {
             case .mission(let c): outcome = try execute(MissionState.self, c, commandId, context, request.client, session)
             case .gathering(let c): outcome = try execute(GatheringState.self, c, commandId, context, request.client, session)
             case .recurrence(let c): outcome = try execute(RecurrenceState.self, c, commandId, context, request.client, session)
-            case .petition(let c): outcome = try execute(PetitionState.self, try signerReferenced(c, session), commandId, context, request.client, session)
+            case .petition(.sign(let c)): outcome = try sign(c, commandId, context, request.client, session)
+            case .petition(let c): outcome = try execute(PetitionState.self, c, commandId, context, request.client, session)
             }
             // The events are committed: from here a failure is a warning on a success, never an error
             // that invites a retry.
@@ -187,29 +188,20 @@ extension VigilService {
     /// lost race), encode, append under `commandId`; a command id handled before — or a refusal of a
     /// command whose id was handled before (its retry would now be refused as "already exists") — is
     /// answered with the first outcome and appends nothing.
+    ///
+    /// With `transactional`, each attempt decides and appends in one transaction: what `decide` writes
+    /// besides (a subject in the vault) commits with the events or not at all.
     func pipeline<E: DomainEvent>(
-        commandId: String, fingerprint: [UInt8], actor: String, client: String, _ session: Session,
+        commandId: String, fingerprint: [UInt8], actor: String, client: String, _ session: Session, transactional: Bool = false,
         decide: (Int) throws -> Decision<E>
     ) throws -> (outcome: CommandOutcome, events: [E]) {
         let metadata = EventMetadata(commandId: commandId, actor: actor, extra: ["client": client])
         do {
             return try RetryPolicy.run { attempt in
-                let decision = try decide(attempt)
-                let newEvents = try decision.events.map {
-                    let encoded = try EventCodec.encode($0)
-                    return NewEvent(id: UUID(), type: encoded.type, schemaVersion: encoded.schemaVersion, data: encoded.data)
+                guard !transactional else {
+                    return try session.connection.withTransaction { try appendDecision(try decide(attempt), commandId, metadata, fingerprint, session) }
                 }
-                let result = try session.store.append(
-                    to: decision.stream, expected: decision.version == 0 ? .noStream : .exact(decision.version),
-                    events: newEvents, metadata: metadata,
-                    conditions: decision.conditions.map { StreamCondition(stream: $0.stream, version: $0.version) },
-                    fingerprint: fingerprint)
-                let outcome = CommandOutcome(
-                    commandId: commandId, streamId: decision.stream, duplicate: false,
-                    events: zip(result.events, newEvents).map {
-                        .init(position: $0.position, version: $0.version, type: $1.type, data: $1.data)
-                    }, checkpoint: result.checkpoint)
-                return (outcome, decision.events)
+                return try appendDecision(try decide(attempt), commandId, metadata, fingerprint, session)
             }
         } catch EventStoreError.duplicateCommand {
             return (try firstOutcome(of: commandId, session), [])
@@ -221,6 +213,27 @@ extension VigilService {
             }
             throw error
         }
+    }
+
+    /// Encodes a decision's events and appends them under `commandId`.
+    func appendDecision<E: DomainEvent>(
+        _ decision: Decision<E>, _ commandId: String, _ metadata: EventMetadata, _ fingerprint: [UInt8], _ session: Session
+    ) throws -> (outcome: CommandOutcome, events: [E]) {
+        let newEvents = try decision.events.map {
+            let encoded = try EventCodec.encode($0)
+            return NewEvent(id: UUID(), type: encoded.type, schemaVersion: encoded.schemaVersion, data: encoded.data)
+        }
+        let result = try session.store.append(
+            to: decision.stream, expected: decision.version == 0 ? .noStream : .exact(decision.version),
+            events: newEvents, metadata: metadata,
+            conditions: decision.conditions.map { StreamCondition(stream: $0.stream, version: $0.version) },
+            fingerprint: fingerprint)
+        let outcome = CommandOutcome(
+            commandId: commandId, streamId: decision.stream, duplicate: false,
+            events: zip(result.events, newEvents).map {
+                .init(position: $0.position, version: $0.version, type: $1.type, data: $1.data)
+            }, checkpoint: result.checkpoint)
+        return (outcome, decision.events)
     }
 
     func firstOutcome(of commandId: String, _ session: Session) throws -> CommandOutcome {
@@ -243,7 +256,7 @@ extension VigilService {
     func fold<D: Decider>(_ type: D.Type, _ events: [RecordedEvent]) throws -> D {
         var state = D()
         for recorded in events {
-            guard let event = try EventCodec.decode(D.Event.self, type: recorded.type, data: recorded.data) else {
+            guard let event = try EventCodec.decode(D.Event.self, type: recorded.type, schemaVersion: recorded.schemaVersion, data: recorded.data) else {
                 throw EventStoreError.corruptEvent(
                     position: recorded.position, reason: "\(recorded.type) does not belong in stream \(recorded.streamId)")
             }

@@ -1,5 +1,6 @@
 import EventStore
 import Foundation
+import VigilVault
 import PostgresClient
 import VigilDomain
 import VigilProjections
@@ -37,6 +38,8 @@ public struct VigilError: Error, Sendable, Equatable, CustomStringConvertible {
         case corrupt
         /// The login may not act in the role the use case needs.
         case permission
+        /// The vault's master key is missing, unreadable or not the vault's.
+        case keyMissing
     }
 
     public var kind: Kind
@@ -60,11 +63,16 @@ public final class VigilService {
     /// A `postgresql://` URL or libpq `key=value` string; nil uses libpq's `PG*` variables.
     let conninfo: String?
     var sessions: [SessionRole: Session] = [:]
+    /// The vault's master key: given here, or read from the environment by the first use case that seals
+    /// or opens a subject (`VIGIL_MASTER_KEY`, `VIGIL_MASTER_KEY_FILE`). The others never read it.
+    var masterKey: MasterKey?
 
     /// A service over the database `conninfo` names (nil: `VIGIL_DATABASE_URL`, else libpq's `PG*`
-    /// variables). Nothing connects until a use case needs it.
-    public init(conninfo: String? = nil) {
+    /// variables), sealing with `masterKey` (nil: the environment's, when a use case needs it). Nothing
+    /// connects until a use case needs it.
+    public init(conninfo: String? = nil, masterKey: MasterKey? = nil) {
         self.conninfo = conninfo ?? ProcessInfo.processInfo.environment["VIGIL_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        self.masterKey = masterKey
     }
 
     /// The session acting in `role`, opened on first use.
@@ -83,6 +91,12 @@ public final class VigilService {
             throw error
         } catch let error as VigilError {
             throw error
+        } catch let error as VaultError {
+            switch error {
+            case .masterKeyMissing, .keyFile, .keyFileTooOpen, .keyFileMalformed, .environmentKeyMalformed, .wrongMasterKey:
+                throw VigilError(.keyMissing, "\(error)")
+            case .damaged: throw VigilError(.tampered, "\(error)")
+            }
         } catch let error as EventStoreError {
             switch error {
             case .wrongExpectedVersion: throw VigilError(.conflict, "\(error); run the command again")

@@ -10,12 +10,16 @@ public struct SignerRow: Sendable, Equatable {
     public var identity: SignerIdentity
     /// The country column's value, unchecked; nil when the file has no such column or it is empty.
     public var country: String?
+    /// The consent column's value (did the signer agree to hear back?), unchecked; nil when the file has
+    /// no such column or it is empty.
+    public var consent: String?
 
     /// A row as given.
-    public init(row: Int, identity: SignerIdentity, country: String?) {
+    public init(row: Int, identity: SignerIdentity, country: String?, consent: String? = nil) {
         self.row = row
         self.identity = identity
         self.country = country
+        self.consent = consent
     }
 }
 
@@ -66,7 +70,8 @@ public struct SignerFileError: Error, Equatable, Sendable, CustomStringConvertib
 }
 
 /// The signers of a CSV file (UTF-8, RFC 4180): a header row naming an `email` column, or `name` and
-/// `country` columns (`country` may go with `email` too; other columns are skipped), then a signer a row.
+/// `country` columns (`country` may go with `email` too, and an optional `consent` column says whether the
+/// signer agreed to hear back; other columns are skipped), then a signer a row.
 ///
 /// The file is mapped once, when the value is made, and read in one pass by `forEach` or a `Reader`:
 /// a record that does not parse is an error naming its line, never the end of the file. Header names
@@ -134,13 +139,15 @@ public struct SignerFile: Sendable {
         let email: Int?
         let name: Int?
         let country: Int?
+        let consent: Int?
         /// Which columns are read; the others are skipped without being decoded.
         let keep: [Bool]
 
         init(_ header: [String]) {
             let (email, name, country) = (header.firstIndex(of: "email"), header.firstIndex(of: "name"), header.firstIndex(of: "country"))
-            (self.email, self.name, self.country) = (email, name, country)
-            keep = header.indices.map { $0 == email || $0 == name || $0 == country }
+            let consent = header.firstIndex(of: "consent")
+            (self.email, self.name, self.country, self.consent) = (email, name, country, consent)
+            keep = header.indices.map { $0 == email || $0 == name || $0 == country || $0 == consent }
         }
 
         /// The signer a record names: its e-mail address when it has one, else its name and country.
@@ -150,10 +157,11 @@ public struct SignerFile: Sendable {
                 return text
             }
             let country = field(self.country)
-            if let email = field(email) { return SignerRow(row: line, identity: .email(email), country: country) }
+            let consent = field(self.consent)
+            if let email = field(email) { return SignerRow(row: line, identity: .email(email), country: country, consent: consent) }
             // A file with no name column: the row's missing address is what to report.
-            guard name != nil else { return SignerRow(row: line, identity: .email(""), country: country) }
-            return SignerRow(row: line, identity: .name(field(name) ?? "", country: country ?? ""), country: country)
+            guard name != nil else { return SignerRow(row: line, identity: .email(""), country: country, consent: consent) }
+            return SignerRow(row: line, identity: .name(field(name) ?? "", country: country ?? ""), country: country, consent: consent)
         }
     }
 

@@ -15,6 +15,8 @@ enum CLI {
         case database = 7
         case tampered = 8
         case permission = 9
+        /// The vault's master key is missing, unreadable, or not the vault's.
+        case keyMissing = 10
         case internalError = 70
     }
 
@@ -61,6 +63,7 @@ enum CLI {
             case .tampered: return (error.message, .tampered)
             case .corrupt: return (error.message, .internalError)
             case .permission: return (error.message, .permission)
+            case .keyMissing: return (error.message, .keyMissing)
             }
         case let error as LocatedError:
             let (message, code) = describe(error.underlying)

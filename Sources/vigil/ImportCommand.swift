@@ -6,12 +6,14 @@ import VigilService
 extension PetitionCommandGroup {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import signatures from a CSV file: only keyed references of the signers are recorded.",
+            abstract: "Import signatures from a CSV file into the vault; the log records only counts by country.",
             discussion: """
-                The file has a header row with an `email` column, or `name` and `country` columns (`country` is
-                optional with `email`). Every row is checked first: a bad row is named and nothing is imported.
-                Then the signers go in batches, each its own command, so an import that stops can be run again:
-                the batches already done append nothing. People who signed already are left out and counted.
+                Needs the master key (VIGIL_MASTER_KEY_FILE). The file has a header row with an `email` column, or
+                `name` and `country` columns (`country` is optional with `email`), and optionally a `consent`
+                column (yes/no: the signer agreed to hear back). Every row is checked first: a bad row is named and
+                nothing is imported. Then the signers go in batches, each one transaction: sealed into the vault,
+                one subject each, and one event counting them. People who signed already are left out and
+                counted, so running the same import again appends nothing.
                 Example: vigil petition import stop-repatriation-2024 --file signers.csv --channel paper
                 """
         )
@@ -22,20 +24,24 @@ extension PetitionCommandGroup {
         var file: String
         @Option(help: "How the signatures were collected.")
         var channel: SignatureChannel = .online
-        @Option(help: "Signers per batch (1 to 10000).")
-        var batch = 1_000
+        @Option(help: "Signers per batch (1 to 100000).")
+        var batch = 10_000
+        @Option(
+            name: .customLong("idempotency-key"),
+            help: "A key for this import: running it again with the same key skips the batches done without reading them again.")
+        var idempotencyKey: String?
         @Option(help: "table or json.")
         var format: OutputFormat = .table
 
         func validate() throws {
-            guard (1...10_000).contains(batch) else { throw ValidationError("--batch must be from 1 to 10000") }
+            guard (1...ImportRequest.maximumBatch).contains(batch) else { throw ValidationError("--batch must be from 1 to \(ImportRequest.maximumBatch)") }
         }
 
         func run() throws {
             try CLI.run {
                 let progress = ImportProgress()
                 let summary = try VigilService().importSignatures(
-                    ImportRequest(petitionId: id, channel: channel, file: file, batchSize: batch, command: CommandRequest()),
+                    ImportRequest(petitionId: id, channel: channel, file: file, batchSize: batch, command: CommandRequest(key: idempotencyKey)),
                     progress: progress.show)
                 for warning in summary.warnings { FileHandle.standardError.write(Data("vigil: \(warning)\n".utf8)) }
                 if format == .json {

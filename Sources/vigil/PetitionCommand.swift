@@ -8,7 +8,7 @@ struct PetitionCommandGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "petition",
         abstract: "Draft petitions and letters, collect signatures, and record their delivery at missions.",
-        subcommands: [Draft.self, Revise.self, Open.self, Sign.self, Count.self, Import.self, Close.self, Deliver.self]
+        subcommands: [Draft.self, Revise.self, Open.self, Sign.self, Count.self, Import.self, Signers.self, Close.self, Deliver.self]
     )
 
     struct Draft: OrganiserCommand {
@@ -93,9 +93,10 @@ struct PetitionCommandGroup: ParsableCommand {
 
     struct Sign: OrganiserCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Record one signature. Only a keyed reference of the signer is recorded, never the name or e-mail.",
+            abstract: "Record one signature. The signer is sealed in the vault; the log holds only a random subject id.",
             discussion: """
-                The same person (the same e-mail, or the same name and country) signs once. Give `-` as the
+                Needs the master key (VIGIL_MASTER_KEY_FILE). The same person (the same e-mail, or the same name
+                and country) signs once: the vault's blind index refuses a second signature. Give `-` as the
                 e-mail or the name to read it from the first line of standard input instead: a value on the
                 command line can be seen by others in the process list and stays in the shell's history.
                 Example: vigil petition sign stop-repatriation-2024 --email signer@example.org --country KR
@@ -113,6 +114,8 @@ struct PetitionCommandGroup: ParsableCommand {
         var country: String?
         @Option(help: "How the signature was collected.")
         var channel: SignatureChannel = .online
+        @Flag(help: "The signer agreed to hear back from the organisers (only they can export such signers).")
+        var consent = false
         @OptionGroup var options: CommandOptions
 
         func validate() throws {
@@ -124,7 +127,7 @@ struct PetitionCommandGroup: ParsableCommand {
             // "-": the first line of standard input (nothing there reads as empty, which the domain refuses).
             func value(_ given: String) -> String { given == "-" ? readLine(strippingNewline: true) ?? "" : given }
             let identity: SignerIdentity = email.map { .email(value($0)) } ?? .name(value(name ?? ""), country: country ?? "")
-            let command = RecordSignature(petitionId: id, identity: identity, country: country, channel: channel)
+            let command = RecordSignature(petitionId: id, identity: identity, consent: consent, country: country, channel: channel)
             return (.petition(.sign(command)), "recorded a signature of petition \(id)")
         }
     }
@@ -216,5 +219,47 @@ enum TextFile {
             throw CLI.Failure(message: "\(option): \(path) is not valid UTF-8 text; save it as UTF-8", code: .invalidInput)
         }
         return text
+    }
+}
+
+extension PetitionCommandGroup {
+    struct Signers: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Export, as CSV, the signers of a petition who agreed to hear back: for organisers only.",
+            discussion: """
+                Opens the vault: needs the organiser role and the master key (VIGIL_MASTER_KEY_FILE). The file is
+                made with mode 0600 and never overwrites one; it holds people's names and addresses, so keep it
+                as you would the key, and delete it when the mailing is done.
+                Example: vigil petition signers stop-repatriation-2024 --consenting --out consenting.csv
+                """)
+
+        @Argument(help: "The petition's id.")
+        var id: String
+        @Flag(help: "Only those who agreed to hear back (the only export there is; say it to be sure).")
+        var consenting = false
+        @Option(help: "The CSV file to write (made with mode 0600; never overwritten).")
+        var out: String
+
+        func validate() throws {
+            guard consenting else { throw ValidationError("only signers who agreed to hear back can be exported: add --consenting") }
+        }
+
+        func run() throws {
+            try CLI.run {
+                let signers = try VigilService().consentingSigners(id)
+                var text = "email,name,country\n"
+                for signer in signers {
+                    text += [signer.email ?? "", signer.name ?? "", signer.country ?? ""].map(Output.csvField).joined(separator: ",") + "\n"
+                }
+                let fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                guard fd >= 0 else {
+                    let reason = String(cString: strerror(errno))
+                    throw CLI.Failure(message: "\(out) could not be made (\(reason)); choose a new file: it is never overwritten", code: .invalidInput)
+                }
+                let written = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+                written.write(Data(text.utf8))
+                print("wrote \(signers.count) consenting signers of \(id) to \(out)")
+            }
+        }
     }
 }

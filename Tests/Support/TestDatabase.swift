@@ -15,13 +15,21 @@ public enum TestDatabase {
 
     static let prefix = ProcessInfo.processInfo.environment["VIGIL_TEST_DATABASE_PREFIX"] ?? "vigil_test_local"
 
-    /// Creates a database named after `label`, applies the migrations, and returns its name.
-    public static func create(_ label: String) throws -> String {
+    /// The vault's master key for this test run (32 random bytes, base64): every `vigil` the tests run
+    /// gets it as `VIGIL_MASTER_KEY` unless a test takes it away, and service tests seal with it.
+    public static let masterKey: String = {
+        var generator = SystemRandomNumberGenerator()
+        return Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }).base64EncodedString()
+    }()
+
+    /// Creates a database named after `label`, applies the migrations (up to and including `through`,
+    /// when given: a database as an older Vigil left it), and returns its name.
+    public static func create(_ label: String, through: String? = nil) throws -> String {
         let name = "\(prefix)_\(label)_\(UInt32.random(in: 0..<UInt32.max))".lowercased()
         let admin = try Connection(conninfo: "dbname=postgres")
         try admin.execute("CREATE DATABASE \(try admin.quoteIdentifier(name))")
         let connection = try connect(name)
-        try Migrator(directory: schemaDirectory).migrate(connection)
+        try Migrator(directory: schemaDirectory).migrate(connection, through: through)
         return name
     }
 
@@ -111,6 +119,8 @@ public enum VigilBinary {
         var environment = ProcessInfo.processInfo.environment
         environment["PGDATABASE"] = database
         environment["VIGIL_SCHEMA_DIR"] = TestDatabase.schemaDirectory.path
+        environment["VIGIL_MASTER_KEY"] = TestDatabase.masterKey
+        environment.removeValue(forKey: "VIGIL_MASTER_KEY_FILE")
         environment.removeValue(forKey: "VIGIL_DATABASE_URL")
         for (key, value) in extra { environment[key] = value }
         for key in launch.unset { environment.removeValue(forKey: key) }

@@ -131,13 +131,13 @@ struct FaultTests {
             "INSERT INTO vigil_read.checkpoints (projection) VALUES ('x')", "UPDATE vigil_read.missions SET name = 'x'",
             "DELETE FROM vigil_read.activity",
             "INSERT INTO vigil.commands (command_id, stream_id, first_version, last_version) VALUES ('x', 'x', 1, 1)",
-            "SELECT key FROM vigil.signer_key",
+            "SELECT sealed FROM vault.subjects", "SELECT wrapped_key FROM vault.petition_keys",
         ] {
             let error = try #require(throws: PostgresError.self, "reporter: \(sql)") { try reporter.execute(sql) }
             #expect(error.sqlState?.code == "42501", "reporter: \(sql): \(error)")
         }
         let auditor = try TestDatabase.connect(database, as: "vigil_auditor")
-        let denied = try #require(throws: PostgresError.self) { try auditor.execute("SELECT key FROM vigil.signer_key") }
+        let denied = try #require(throws: PostgresError.self) { try auditor.execute("SELECT blind_index FROM vault.signatures") }
         #expect(denied.sqlState?.code == "42501")
         #expect(try writer.eventCount() == 1)
     }

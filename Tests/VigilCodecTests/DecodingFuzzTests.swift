@@ -126,10 +126,10 @@ struct PayloadDecoderAgreementTests {
         let events: [VigilEvent] = everyEvent + [
             .gathering(.held(GatheringHeld(gatheringId: "g-1", reportedAttendance: -3, notes: odd, recordedAt: now))),
             .petition(.imported(SignaturesImported(
-                petitionId: "p-1", channel: .online, signerRefs: ["ab", "cd", odd], byCountry: ["KR": 2, "US": 1, "ZZ": 0],
+                petitionId: odd, channel: .online, count: 3, byCountry: ["KR": 2, "US": 1, "ZZ": 0],
                 duplicatesSkipped: 4, recordedAt: now))),
             .petition(.imported(SignaturesImported(
-                petitionId: "", channel: .paper, signerRefs: [], byCountry: ["": 1], duplicatesSkipped: 0, recordedAt: now))),
+                petitionId: "", channel: .paper, count: -1, byCountry: ["": 1], duplicatesSkipped: 0, recordedAt: now))),
             .campaign(.statementIssued(StatementIssued(
                 campaignId: "c-1", statementId: "s-1", issuedOn: LocalDate(year: 2017, month: 9, day: 22), title: odd,
                 demands: [odd, ""], claims: [Claim(text: odd, source: "https://example.org/a?b=1&c=%22")], recordedAt: now))),

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilCodec
+import VigilEncoding
 @testable import VigilDomain
 
 @Suite("The event codec: events to stored payloads and back")
@@ -11,7 +12,9 @@ struct EventCodecTests {
         for event in everyEvent {
             let encoded = try EventCodec.encode(event)
             #expect(encoded.type == event.eventType)
-            #expect(encoded.schemaVersion == 1)
+            // Two shapes changed when people moved to the vault; every other type is at its first.
+            let changed = [SignatureRecorded.eventType, SignaturesImported.eventType].contains(encoded.type)
+            #expect(encoded.schemaVersion == (changed ? 2 : 1))
             #expect(try EventCodec.decode(type: encoded.type, data: encoded.data) == event)
         }
         let registered = MissionEvent.registered(washington)
@@ -59,5 +62,34 @@ struct EventCodecTests {
         #expect(String(decoding: try EventCodec.json(Report()), as: UTF8.self) == #"{"at":"2004-12-20T12:00:00Z","zebra":1}"#)
         #expect(String(decoding: try EventCodec.json(Report(), pretty: true), as: UTF8.self).contains("\n  \"at\" : \"2004-12-20T12:00:00Z\""))
         #expect(String(decoding: try EventCodec.json(["a/b"]), as: UTF8.self) == #"["a/b"]"#)
+    }
+}
+
+@Suite("Upcasting: the old shapes of events, read as today's")
+struct UpcastTests {
+    /// Payloads exactly as Vigil wrote them before the vault (version 1), keyed references and all.
+    static let signedV1 =
+        #"{"channel": "online", "country": "KR", "petitionId": "stop-2024", "recordedAt": "2026-11-23T07:17:34Z", "signerRef": "3f1d6c0c1e8a4b0fa4d1d2f0a8f35e0e2b7c9d1a4e6f8a0b2c4d6e8f0a1b3c5d"}"#
+    static let importedV1 =
+        #"{"byCountry": {"KR": 2, "ZZ": 1}, "channel": "paper", "duplicatesSkipped": 4, "petitionId": "stop-2024", "recordedAt": "2026-11-23T07:17:34Z", "signerRefs": ["aa", "bb", "cc"]}"#
+
+    @Test("version 1 of SignatureRecorded and SignaturesImported reads as version 2, without the references")
+    func versionOne() throws {
+        let when = try #require(Timestamp.parse("2026-11-23T07:17:34Z"))
+        let signed = try EventCodec.decode(type: "SignatureRecorded", schemaVersion: 1, data: UpcastTests.signedV1)
+        #expect(signed == .petition(.signed(SignatureRecorded(petitionId: "stop-2024", subjectId: nil, country: "KR", channel: .online, recordedAt: when))))
+        let imported = try EventCodec.decode(type: "SignaturesImported", schemaVersion: 1, data: UpcastTests.importedV1)
+        #expect(imported == .petition(.imported(SignaturesImported(
+            petitionId: "stop-2024", channel: .paper, count: 3, byCountry: ["KR": 2, "ZZ": 1], duplicatesSkipped: 4, recordedAt: when))))
+        // Read as the new shape without upcasting, the old payload does not decode: the version matters.
+        #expect(throws: DomainError.self) { try EventCodec.decode(type: "SignaturesImported", schemaVersion: 2, data: UpcastTests.importedV1) }
+    }
+
+    @Test("a version from the future, or 0, is an error naming the type and what to do; unchanged types read any version 1")
+    func unknownVersions() throws {
+        let future = try #require(throws: DomainError.self) { try EventCodec.decode(type: "SignatureRecorded", schemaVersion: 3, data: UpcastTests.signedV1) }
+        #expect("\(future)".contains("upgrade Vigil"))
+        #expect(throws: DomainError.self) { try EventCodec.decode(type: "SignatureRecorded", schemaVersion: 0, data: UpcastTests.signedV1) }
+        #expect(throws: DomainError.self) { try EventCodec.decode(type: "PetitionOpened", schemaVersion: 2, data: "{}") }
     }
 }

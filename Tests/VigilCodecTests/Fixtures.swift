@@ -61,13 +61,14 @@ let everyEvent: [VigilEvent] = {
         .petition(.revised(PetitionRevised(petitionId: "p-1", version: 2, content: drafted.content, revisedAt: now))),
         .petition(.opened(PetitionOpened(petitionId: "p-1", openedAt: now))),
         .petition(.signed(SignatureRecorded(
-            petitionId: "p-1", signerRef: String(repeating: "ab", count: 32), country: "KR", channel: .online, recordedAt: now))),
+            petitionId: "p-1", subjectId: "6f1c2b9e-0d7a-4f0e-9a51-3d1f0c8e2a77", country: "KR", channel: .online, recordedAt: now))),
         .petition(.counted(SignaturesCounted(
             petitionId: "p-1", channel: .paper, byCountry: ["KR": 3], total: 3, batchRef: nil, recordedAt: now))),
         .petition(.imported(SignaturesImported(
-            petitionId: "p-1", channel: .online, signerRefs: ["ab", "cd"], byCountry: ["KR": 2, "ZZ": 0], duplicatesSkipped: 4,
+            petitionId: "p-1", channel: .online, count: 2, byCountry: ["KR": 2, "ZZ": 0], duplicatesSkipped: 4,
             recordedAt: now))),
         .petition(.closed(PetitionClosed(petitionId: "p-1", closedAt: now))),
+        .erasure(.erased(SubjectErased(subjectId: "6f1c2b9e-0d7a-4f0e-9a51-3d1f0c8e2a77", kind: .signer, erasedAt: now))),
         .petition(.deliveryAttempted(DeliveryAttempted(
             petitionId: "p-1", deliveryId: "d-1", missionId: "m", gatheringId: nil, version: 1, outcome: .nobodyCameOut,
             receivedBy: nil, attemptedAt: now, timeZone: "Asia/Seoul", localTime: local, notes: nil, recordedAt: now))),

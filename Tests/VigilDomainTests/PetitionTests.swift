@@ -6,7 +6,7 @@ let drafted = PetitionDrafted(
     petitionId: "stop-2024", campaignId: nil, kind: .petition,
     content: PetitionText(title: "Stop repatriation", addressee: "President Xi Jinping", text: "Stop.", demands: []), draftedAt: now)
 let opened = PetitionEvent.opened(PetitionOpened(petitionId: "stop-2024", openedAt: now))
-let ref = String(repeating: "ab", count: 32)
+let subject = "6f1c2b9e-0d7a-4f0e-9a51-3d1f0c8e2a77"
 
 func petition(_ command: PetitionCommand, _ events: [PetitionEvent], mission: [MissionEvent] = [.registered(washington)],
               gathering: [GatheringEvent] = []) throws -> [PetitionEvent] {
@@ -28,8 +28,8 @@ struct PetitionTests {
         #expect(try petition(.draft(draft), []) == [.drafted(drafted)])
         #expect(throws: DomainError.self) { try petition(.draft(draft), [.drafted(drafted)]) }
         #expect(try petition(.open(petitionId: "stop-2024"), [.drafted(drafted)]) == [opened])
-        let signed = try petition(.sign(RecordSignature(petitionId: "stop-2024", signerRef: ref, country: "kr")), [.drafted(drafted), opened])
-        #expect(signed == [.signed(SignatureRecorded(petitionId: "stop-2024", signerRef: ref, country: "KR", channel: .online, recordedAt: now))])
+        let signed = try petition(.sign(RecordSignature(petitionId: "stop-2024", subjectId: subject, country: "kr")), [.drafted(drafted), opened])
+        #expect(signed == [.signed(SignatureRecorded(petitionId: "stop-2024", subjectId: subject, country: "KR", channel: .online, recordedAt: now))])
         let counted = try petition(.count(CountSignatures(petitionId: "stop-2024", channel: .paper, byCountry: ["KR=800", "us=120", "ZZ=3"])), [.drafted(drafted), opened])
         guard case .counted(let c)? = counted.first else { Issue.record("none"); return }
         #expect(c.byCountry == ["KR": 800, "US": 120, "ZZ": 3] && c.total == 923)
@@ -37,19 +37,22 @@ struct PetitionTests {
         #expect(history.reduce(PetitionState(), PetitionState.evolve).signatures == 924)
         let closed = try petition(.close(petitionId: "stop-2024"), history)
         #expect(throws: DomainError.self) {
-            try petition(.sign(RecordSignature(petitionId: "stop-2024", signerRef: String(repeating: "cd", count: 32))), history + closed)
+            try petition(.sign(RecordSignature(petitionId: "stop-2024", subjectId: UUID().uuidString)), history + closed)
         }
     }
 
-    @Test("the same signer counts once, and a signature without a reference is refused")
+    @Test("a signature needs the subject the vault made; an identity alone is refused, and so is anything but a UUID")
     func signers() throws {
-        let signed = PetitionEvent.signed(SignatureRecorded(petitionId: "stop-2024", signerRef: ref, country: nil, channel: .online, recordedAt: now))
-        #expect(throws: DomainError.self) { try petition(.sign(RecordSignature(petitionId: "stop-2024", signerRef: ref)), [.drafted(drafted), opened, signed]) }
-        // An identity alone is not enough: the service must have turned it into a reference.
+        // An identity alone is not enough: the service must have sealed it in the vault.
         #expect(throws: DomainError.self) {
             try petition(.sign(RecordSignature(petitionId: "stop-2024", identity: .email("a@example.org"))), [.drafted(drafted), opened])
         }
-        #expect(throws: DomainError.self) { try petition(.sign(RecordSignature(petitionId: "stop-2024", signerRef: ref)), [.drafted(drafted)]) }
+        #expect(throws: DomainError.self) { try petition(.sign(RecordSignature(petitionId: "stop-2024", subjectId: "a@example.org")), [.drafted(drafted), opened]) }
+        #expect(throws: DomainError.self) { try petition(.sign(RecordSignature(petitionId: "stop-2024", subjectId: subject)), [.drafted(drafted)]) }
+        // The event holds the subject id, lower-cased, and nothing of the identity given with it.
+        let events = try petition(
+            .sign(RecordSignature(petitionId: "stop-2024", identity: .email("a@example.org"), subjectId: subject.uppercased())), [.drafted(drafted), opened])
+        #expect(events == [.signed(SignatureRecorded(petitionId: "stop-2024", subjectId: subject, country: nil, channel: .online, recordedAt: now))])
     }
 
     @Test("identities normalise: case, spacing and width do not make a second person; the country does")
@@ -169,26 +172,24 @@ struct RecurrenceTests {
     }
 }
 
-@Suite("Imports: batches of keyed references")
+@Suite("Imports: batches counted by country")
 struct ImportTests {
-    @Test("a batch leaves out people who signed already, in the petition or earlier in the batch, and counts them")
-    func deduplicates() throws {
-        let signed = PetitionEvent.signed(SignatureRecorded(petitionId: "stop-2024", signerRef: ref, country: nil, channel: .online, recordedAt: now))
-        let other = String(repeating: "cd", count: 32)
-        let batch = ImportSignatures(petitionId: "stop-2024", channel: .paper, signers: [(ref, "KR"), (other, "kr"), (other, "KR"), (String(repeating: "ef", count: 32), nil)])
-        let events = try petition(.importBatch(batch), [.drafted(drafted), opened, signed])
+    @Test("a batch records the vault's counts of new signers by country and how many it skipped; none new is refused")
+    func counts() throws {
+        let batch = ImportSignatures(petitionId: "stop-2024", channel: .paper, byCountry: ["KR": 2, "kr": 1, "ZZ": 1, "US": 0], duplicatesSkipped: 3)
+        let events = try petition(.importBatch(batch), [.drafted(drafted), opened])
         guard case .imported(let e)? = events.first else { Issue.record("nothing imported"); return }
-        #expect(e.signerRefs == [other, String(repeating: "ef", count: 32)])
-        #expect(e.byCountry == ["KR": 1, "ZZ": 1])
-        #expect(e.duplicatesSkipped == 2)
-        let state = ([.drafted(drafted), opened, signed] + events).reduce(PetitionState(), PetitionState.evolve)
-        #expect(state.signatures == 3)
+        #expect(e.count == 4)
+        #expect(e.byCountry == ["KR": 3, "ZZ": 1])
+        #expect(e.duplicatesSkipped == 3)
+        let state = ([.drafted(drafted), opened] + events).reduce(PetitionState(), PetitionState.evolve)
+        #expect(state.signatures == 4)
         // A batch of people who all signed already appends nothing.
         #expect(throws: DomainError.self) {
-            try petition(.importBatch(ImportSignatures(petitionId: "stop-2024", channel: .paper, signers: [(ref, nil)])), [.drafted(drafted), opened, signed])
+            try petition(.importBatch(ImportSignatures(petitionId: "stop-2024", channel: .paper, byCountry: [:], duplicatesSkipped: 5)), [.drafted(drafted), opened])
         }
         #expect(throws: DomainError.self) {
-            try petition(.importBatch(ImportSignatures(petitionId: "stop-2024", channel: .paper, signers: [("not-a-ref", nil)])), [.drafted(drafted), opened])
+            try petition(.importBatch(ImportSignatures(petitionId: "stop-2024", channel: .paper, byCountry: ["XX": 1], duplicatesSkipped: 0)), [.drafted(drafted), opened])
         }
         #expect(throws: DomainError.self) { try petition(.importBatch(batch), [.drafted(drafted)]) }
     }
@@ -238,28 +239,15 @@ struct SignerNormalisationTests {
     }
 }
 
-@Suite("Signer keys: a reference's 32 bytes")
-struct SignerKeyTests {
-    @Test("64 hex digits parse, either case the same; anything else is refused")
-    func parsing() {
-        let hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
-        #expect(SignerKey(hex: hex) != nil)
-        #expect(SignerKey(hex: hex) == SignerKey(hex: hex.uppercased()))
-        #expect(SignerKey(hex: hex) != SignerKey(hex: String(hex.dropLast()) + "0"))
-        #expect(SignerKey(hex: String(hex.dropFirst()) + "f") != SignerKey(hex: hex))
-        for bad in ["", String(hex.dropLast()), hex + "0", String(hex.dropLast()) + "g", String(hex.dropLast(2)) + "é"] {
-            #expect(SignerKey(hex: bad) == nil, "\(bad)")
-        }
-    }
-
-    @Test("a petition counts each key once, whether signed alone or imported")
-    func dedupe() {
-        let a = String(repeating: "a", count: 64)
-        let b = String(repeating: "b", count: 64)
+@Suite("A petition's state: counts, not signers")
+struct PetitionCountTests {
+    @Test("signatures, counted batches and imports add up; the state holds no signer")
+    func adds() {
         var state = PetitionState()
-        PetitionState.apply(&state, .signed(SignatureRecorded(petitionId: "p-1", signerRef: a, country: nil, channel: .online, recordedAt: now)))
-        PetitionState.apply(&state, .imported(SignaturesImported(
-            petitionId: "p-1", channel: .paper, signerRefs: [a.uppercased(), b], byCountry: [:], duplicatesSkipped: 0, recordedAt: now)))
-        #expect(state.signerRefs == [SignerKey(hex: a)!, SignerKey(hex: b)!])
+        PetitionState.apply(&state, .signed(SignatureRecorded(petitionId: "p-1", subjectId: UUID().uuidString, country: nil, channel: .online, recordedAt: now)))
+        PetitionState.apply(&state, .signed(SignatureRecorded(petitionId: "p-1", subjectId: nil, country: "KR", channel: .online, recordedAt: now)))
+        PetitionState.apply(&state, .imported(SignaturesImported(petitionId: "p-1", channel: .paper, count: 7, byCountry: ["KR": 7], duplicatesSkipped: 2, recordedAt: now)))
+        #expect(state.signatures == 9)
+        #expect(Mirror(reflecting: state).children.allSatisfy { $0.label != "signerRefs" })
     }
 }

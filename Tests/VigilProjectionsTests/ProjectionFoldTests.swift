@@ -66,7 +66,7 @@ struct ProjectionFoldTests {
             .campaign(.endorsed(EndorsementRecorded(campaignId: "c-1", endorsementId: "e-1", endorser: "X", office: "Y", recordedAt: t0))),
             .campaign(.endorsementWithdrawn(EndorsementWithdrawn(campaignId: "c-1", endorsementId: "e-1", reason: nil, withdrawnAt: t0))),
             events[11],
-            .petition(.signed(SignatureRecorded(petitionId: "p-1", signerRef: "r", country: "KR", channel: .online, recordedAt: t0))),
+            .petition(.signed(SignatureRecorded(petitionId: "p-1", subjectId: "6f1c2b9e-0d7a-4f0e-9a51-3d1f0c8e2a77", country: "KR", channel: .online, recordedAt: t0))),
             .petition(.counted(SignaturesCounted(petitionId: "p-1", channel: .paper, byCountry: ["KR": 800, "US": 120], total: 920, batchRef: nil, recordedAt: t0))),
         ]))
         #expect(model.campaigns["c-1"]?.endorsements == 1 && model.campaigns["c-1"]?.endorsementsWithdrawn == 1)

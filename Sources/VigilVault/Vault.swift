@@ -1,0 +1,351 @@
+import Crypto
+import Foundation
+import PostgresClient
+import VigilEncoding
+
+/// What the vault keeps about one signer of one petition: the identity as it was given, to write back to
+/// them if they agreed to hear back. Sealed under the subject's data key; never in the log.
+public struct SignerRecord: Sendable, Equatable, Codable {
+    public var email: String?
+    public var name: String?
+    public var country: String?
+
+    public init(email: String? = nil, name: String? = nil, country: String? = nil) {
+        self.email = email
+        self.name = name
+        self.country = country
+    }
+}
+
+/// One signer of an import, ready for the vault: its blind index, what to seal, whether they agreed to
+/// hear back, and the country its batch event counts it under.
+public struct NewSigner: Sendable {
+    public var blindIndex: [UInt8]
+    public var record: SignerRecord
+    public var consent: Bool
+    public var country: String?
+
+    public init(blindIndex: [UInt8], record: SignerRecord, consent: Bool, country: String?) {
+        self.blindIndex = blindIndex
+        self.record = record
+        self.consent = consent
+        self.country = country
+    }
+}
+
+/// The vault's tables (schema `vault`), over one connection acting as an organiser: sealing, looking up,
+/// erasing and re-wrapping subjects. Only this type writes SQL for the vault, as only the event store does
+/// for the log. Its writes join the caller's transaction, so a subject and the event that refers to it
+/// commit together or not at all.
+public struct Vault {
+    let connection: Connection
+    let master: MasterKey
+
+    /// Seals new subjects under `master`.
+    public var sealer: SubjectSealer { SubjectSealer(master: master) }
+
+    /// The vault over `connection`, opening and sealing with `master`.
+    public init(connection: Connection, master: MasterKey) {
+        self.connection = connection
+        self.master = master
+    }
+
+    // MARK: The master key
+
+    /// Refuses a master key other than the one the vault's keys are wrapped by, and records `master` as
+    /// that key when the vault has none yet. Reads it under a share lock: a rotation running meanwhile
+    /// finishes first, and then this key is refused. Call it inside the transaction that seals.
+    public func requireCurrentKey() throws {
+        try connection.query("INSERT INTO vault.master_key (id, master_key_id) VALUES (1, \(master.id)) ON CONFLICT (id) DO NOTHING")
+        let current = try connection.query("SELECT master_key_id FROM vault.master_key WHERE id = 1 FOR SHARE").first?.string("master_key_id")
+        guard current == master.id else { throw VaultError.wrongMasterKey(given: master.id, expected: [current ?? "none"]) }
+    }
+
+    /// The id of the master key the vault's keys are wrapped by; nil before anything was sealed.
+    public static func currentKeyId(_ connection: Connection) throws -> String? {
+        try connection.query("SELECT master_key_id FROM vault.master_key WHERE id = 1").first?.string("master_key_id")
+    }
+
+    // MARK: Petitions' blind-index keys
+
+    /// The blind-index key of `petitionId`, made (and wrapped) on first use. Two sessions making it at
+    /// once keep the first one committed.
+    public func indexer(for petitionId: String) throws -> BlindIndexer {
+        if let indexer = try existingIndexer(for: petitionId) { return indexer }
+        let wrapped = master.wrap(Sealing.newKey(), .petitionKey, owner: petitionId)
+        try connection.query(
+            """
+            INSERT INTO vault.petition_keys (petition_id, master_key_id, wrapped_key)
+            VALUES (\(petitionId), \(master.id), \(PostgresBytes(wrapped))::bytea) ON CONFLICT (petition_id) DO NOTHING
+            """)
+        guard let indexer = try existingIndexer(for: petitionId) else { throw VaultError.damaged(what: "the petition key of \(petitionId)") }
+        return indexer
+    }
+
+    /// The blind-index key of `petitionId`, or nil when it has none yet (nobody signed it through the vault).
+    func existingIndexer(for petitionId: String) throws -> BlindIndexer? {
+        let rows = try connection.query("SELECT master_key_id, wrapped_key FROM vault.petition_keys WHERE petition_id = \(petitionId)")
+        guard let row = rows.first else { return nil }
+        try requireWrapped(by: try row.string("master_key_id"))
+        return BlindIndexer(key: try master.unwrap(try row.bytes("wrapped_key"), .petitionKey, owner: petitionId))
+    }
+
+    /// Every petition's blind-index key: an erasure by identity looks for the person in each.
+    public func allIndexers() throws -> [(petitionId: String, indexer: BlindIndexer)] {
+        try connection.query("SELECT petition_id, master_key_id, wrapped_key FROM vault.petition_keys ORDER BY petition_id").map { row in
+            let petition = try row.string("petition_id")
+            try requireWrapped(by: try row.string("master_key_id"))
+            return (petition, BlindIndexer(key: try master.unwrap(try row.bytes("wrapped_key"), .petitionKey, owner: petition)))
+        }
+    }
+
+    func requireWrapped(by id: String) throws {
+        guard id == master.id else { throw VaultError.wrongMasterKey(given: master.id, expected: [id]) }
+    }
+
+    // MARK: Subjects
+
+    /// Opens a subject's fields.
+    func open(_ id: UUID, keyId: String, wrappedKey: [UInt8], sealed: [UInt8]) throws -> [UInt8] {
+        try requireWrapped(by: keyId)
+        let owner = id.uuidString.lowercased()
+        let dataKey = try master.unwrap(wrappedKey, .dataKey, owner: owner)
+        return try Sealing.open(sealed, key: dataKey, .fields, owner: owner, what: "subject \(owner)")
+    }
+
+    /// Records one signature of `petitionId`: the subject's row and its blind index. Returns the new
+    /// subject's id, or nil when the blind index is there already (the person signed before; nothing is
+    /// written). Uniqueness is the database's: of two sessions signing one person at once, the second
+    /// waits for the first and then finds it.
+    public func addSigner(petitionId: String, blindIndex: [UInt8], record: SignerRecord, consent: Bool) throws -> UUID? {
+        let subject = sealer.sealed(try JSONEncoder.sorted.encode(record).bytes)
+        let rows = try connection.query(
+            """
+            WITH signature AS (
+                INSERT INTO vault.signatures (petition_id, blind_index, subject_id, consent)
+                VALUES (\(petitionId), \(PostgresBytes(blindIndex))::bytea, \(subject.id)::uuid, \(consent))
+                ON CONFLICT (petition_id, blind_index) DO NOTHING RETURNING subject_id)
+            INSERT INTO vault.subjects (subject_id, kind, master_key_id, wrapped_key, sealed)
+            SELECT subject_id, 'signer', \(master.id), \(PostgresBytes(subject.wrappedKey))::bytea, \(PostgresBytes(subject.sealed))::bytea
+              FROM signature RETURNING subject_id
+            """)
+        return rows.isEmpty ? nil : subject.id
+    }
+
+    /// Records a batch of signatures of `petitionId` in one COPY and two statements: the signers whose
+    /// blind index is new (in the petition and in the batch) get a subject; the others are skipped.
+    /// Returns how many were added by country ("ZZ" where unknown).
+    public func addSigners(petitionId: String, _ signers: [NewSigner]) throws -> [String: Int] {
+        try addSealed(
+            petitionId: petitionId,
+            signers.map { sealer.sealedRow(blindIndex: $0.blindIndex, record: $0.record, consent: $0.consent, country: $0.country) })
+    }
+
+    /// `addSigners` for rows already sealed (`subject_id, blind_index, consent, country, wrapped_key,
+    /// sealed`, in COPY text): an import seals on every core while the database takes the last batch.
+    public func addSealed(petitionId: String, _ rows: [[String?]]) throws -> [String: Int] {
+        try connection.execute(
+            """
+            CREATE TEMP TABLE IF NOT EXISTS vault_import (
+                subject_id uuid, blind_index bytea, consent boolean, country text, wrapped_key bytea, sealed bytea
+            ) ON COMMIT DELETE ROWS
+            """)
+        try connection.execute("TRUNCATE vault_import")
+        try connection.copyIn("COPY vault_import FROM STDIN", rows: rows)
+        let counts = try connection.query(
+            """
+            WITH signature AS (
+                INSERT INTO vault.signatures (petition_id, blind_index, subject_id, consent)
+                SELECT \(petitionId), blind_index, subject_id, consent FROM vault_import
+                ON CONFLICT (petition_id, blind_index) DO NOTHING RETURNING subject_id),
+            subject AS (
+                INSERT INTO vault.subjects (subject_id, kind, master_key_id, wrapped_key, sealed)
+                SELECT i.subject_id, 'signer', \(master.id), i.wrapped_key, i.sealed
+                  FROM vault_import i JOIN signature USING (subject_id) RETURNING subject_id)
+            SELECT i.country, count(*) AS n FROM vault_import i JOIN subject USING (subject_id) GROUP BY i.country
+            """)
+        var byCountry: [String: Int] = [:]
+        for row in counts { byCountry[try row.string("country")] = try row.int("n") }
+        return byCountry
+    }
+
+    /// Seals one organiser's value (a note, a reason) as a subject of its own; returns its id, which the
+    /// event holds instead of the value.
+    public func sealText(_ text: String) throws -> UUID {
+        let subject = sealer.sealed(Array(text.utf8))
+        try connection.query(
+            """
+            INSERT INTO vault.subjects (subject_id, kind, master_key_id, wrapped_key, sealed)
+            VALUES (\(subject.id), 'text', \(master.id), \(PostgresBytes(subject.wrappedKey))::bytea, \(PostgresBytes(subject.sealed))::bytea)
+            """)
+        return subject.id
+    }
+
+    /// The values sealed under `ids` by `sealText`; an id that is not there (erased, or never a text)
+    /// is missing from the answer.
+    public func texts(_ ids: [UUID]) throws -> [UUID: String] {
+        guard !ids.isEmpty else { return [:] }
+        var out: [UUID: String] = [:]
+        let rows = try connection.query(
+            """
+            SELECT subject_id, master_key_id, wrapped_key, sealed FROM vault.subjects
+             WHERE kind = 'text' AND subject_id = ANY(\(ids.map { $0.uuidString.lowercased() })::uuid[])
+            """)
+        for row in rows {
+            let id = try row.uuid("subject_id")
+            let bytes = try open(id, keyId: try row.string("master_key_id"), wrappedKey: try row.bytes("wrapped_key"), sealed: try row.bytes("sealed"))
+            out[id] = String(decoding: bytes, as: UTF8.self)
+        }
+        return out
+    }
+
+    /// The signers of `petitionId` who agreed to hear back, opened, oldest first.
+    public func consentingSigners(petitionId: String) throws -> [SignerRecord] {
+        let rows = try connection.query(
+            """
+            SELECT s.subject_id, s.master_key_id, s.wrapped_key, s.sealed
+              FROM vault.signatures g JOIN vault.subjects s USING (subject_id)
+             WHERE g.petition_id = \(petitionId) AND g.consent
+             ORDER BY s.created_at, s.subject_id
+            """)
+        return try rows.map { row in
+            let id = try row.uuid("subject_id")
+            let bytes = try open(id, keyId: try row.string("master_key_id"), wrappedKey: try row.bytes("wrapped_key"), sealed: try row.bytes("sealed"))
+            return try JSONDecoder().decode(SignerRecord.self, from: Data(bytes))
+        }
+    }
+
+    // MARK: Erasure
+
+    /// The subjects a person is in the vault as: their signature of each petition whose blind index of
+    /// `normalised` (the identity as `SignerIdentity.normalised()` writes it) is on record.
+    public func signerSubjects(normalised: String) throws -> [(petitionId: String, subject: UUID)] {
+        var found: [(String, UUID)] = []
+        for (petition, indexer) in try allIndexers() {
+            let index = indexer.makeHasher().index(normalised)
+            let rows = try connection.query(
+                "SELECT subject_id FROM vault.signatures WHERE petition_id = \(petition) AND blind_index = \(PostgresBytes(index))::bytea")
+            for row in rows { found.append((petition, try row.uuid("subject_id"))) }
+        }
+        return found
+    }
+
+    /// What kind of subject `id` is ("signer" or "text"), and for a signer the petition; nil when the
+    /// vault has no such subject.
+    public static func subject(_ id: UUID, _ connection: Connection) throws -> (kind: String, petitionId: String?)? {
+        let rows = try connection.query(
+            """
+            SELECT s.kind, g.petition_id FROM vault.subjects s LEFT JOIN vault.signatures g USING (subject_id)
+             WHERE s.subject_id = \(id)::uuid
+            """)
+        guard let row = rows.first else { return nil }
+        return (try row.string("kind"), try row.text("petition_id"))
+    }
+
+    /// Deletes a subject: its sealed fields, its wrapped data key and (for a signer) its blind index.
+    /// Returns false when it was not there. Needs no master key: forgetting opens nothing.
+    @discardableResult
+    public static func erase(_ id: UUID, _ connection: Connection) throws -> Bool {
+        try connection.query("DELETE FROM vault.subjects WHERE subject_id = \(id)::uuid RETURNING subject_id").count == 1
+    }
+
+    // MARK: Rotation
+
+    /// Re-wraps every data key and petition key from the vault's master key to `new`, in one transaction
+    /// the caller runs, without opening or touching a sealed value; then records `new` as the vault's key.
+    /// Sealing commands wait for it (they read the key under a share lock) and then need `new`. Returns
+    /// how many keys were re-wrapped; `progress` hears the count so far.
+    public func rotate(to new: MasterKey, progress: ((Int) -> Void)? = nil) throws -> Int {
+        let current = try connection.query("SELECT master_key_id FROM vault.master_key WHERE id = 1 FOR UPDATE").first?.string("master_key_id")
+        if current == new.id { return 0 }  // done already: a retry of a rotation that committed
+        guard current == nil || current == master.id else {
+            throw VaultError.wrongMasterKey(given: master.id, expected: [current ?? "none"])
+        }
+        var done = 0
+        for row in try connection.query("SELECT petition_id, master_key_id, wrapped_key FROM vault.petition_keys") {
+            let petition = try row.string("petition_id")
+            try requireWrapped(by: try row.string("master_key_id"))
+            let key = try master.unwrap(try row.bytes("wrapped_key"), .petitionKey, owner: petition).withUnsafeBytes { Array($0) }
+            try connection.query(
+                """
+                UPDATE vault.petition_keys SET master_key_id = \(new.id), wrapped_key = \(PostgresBytes(new.wrap(key, .petitionKey, owner: petition)))::bytea
+                 WHERE petition_id = \(petition)
+                """)
+            done += 1
+        }
+        try connection.execute("CREATE TEMP TABLE IF NOT EXISTS vault_rewrap (subject_id uuid, wrapped_key bytea) ON COMMIT DROP")
+        var after = "00000000-0000-0000-0000-000000000000"
+        while true {
+            let rows = try connection.query(
+                """
+                SELECT subject_id, master_key_id, wrapped_key FROM vault.subjects
+                 WHERE subject_id > \(after)::uuid ORDER BY subject_id LIMIT 10000
+                """)
+            guard let last = rows.last else { break }
+            after = try last.uuid("subject_id").uuidString.lowercased()
+            let rewrapped = try rows.map { row -> [String?] in
+                let id = try row.uuid("subject_id")
+                let owner = id.uuidString.lowercased()
+                try requireWrapped(by: try row.string("master_key_id"))
+                let key = try master.unwrap(try row.bytes("wrapped_key"), .dataKey, owner: owner).withUnsafeBytes { Array($0) }
+                return [owner, "\\x" + Hex.encode(new.wrap(key, .dataKey, owner: owner))]
+            }
+            try connection.execute("TRUNCATE vault_rewrap")
+            try connection.copyIn("COPY vault_rewrap FROM STDIN", rows: rewrapped)
+            try connection.query(
+                """
+                UPDATE vault.subjects s SET master_key_id = \(new.id), wrapped_key = r.wrapped_key
+                  FROM vault_rewrap r WHERE s.subject_id = r.subject_id
+                """)
+            done += rows.count
+            progress?(done)
+        }
+        try connection.query(
+            """
+            INSERT INTO vault.master_key (id, master_key_id) VALUES (1, \(new.id))
+            ON CONFLICT (id) DO UPDATE SET master_key_id = excluded.master_key_id, since = now()
+            """)
+        return done
+    }
+}
+
+extension JSONEncoder {
+    /// Sorted keys, so that a record seals the same way every time.
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}
+
+extension Data {
+    var bytes: [UInt8] { Array(self) }
+}
+
+/// Seals new subjects under a master key, without a connection: an import seals on every core at once.
+public struct SubjectSealer: Sendable {
+    let master: MasterKey
+
+    /// A new subject's row: a random id, its fields sealed under a new data key, that key wrapped.
+    public func sealed(_ fields: [UInt8]) -> (id: UUID, wrappedKey: [UInt8], sealed: [UInt8]) {
+        let id = UUID()
+        let owner = id.uuidString.lowercased()
+        let dataKey = Sealing.newKey()
+        return (
+            id, master.wrap(dataKey, .dataKey, owner: owner),
+            Sealing.seal(fields, key: SymmetricKey(data: dataKey), .fields, owner: owner)
+        )
+    }
+
+    /// One signer sealed as a new subject, as the row `addSealed` copies in. Safe to call from many
+    /// threads at once.
+    public func sealedRow(blindIndex: [UInt8], record: SignerRecord, consent: Bool, country: String?) -> [String?] {
+        // A record of strings always encodes.
+        let subject = self.sealed(try! JSONEncoder.sorted.encode(record).bytes)
+        return [
+            subject.id.uuidString.lowercased(), "\\x" + Hex.encode(blindIndex), consent ? "t" : "f",
+            country ?? "ZZ", "\\x" + Hex.encode(subject.wrappedKey), "\\x" + Hex.encode(subject.sealed),
+        ]
+    }
+
+}

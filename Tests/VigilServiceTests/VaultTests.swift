@@ -1,0 +1,240 @@
+import EventStore
+import Foundation
+import PostgresClient
+import Testing
+import VigilDomain
+import VigilService
+import VigilTestSupport
+import VigilVault
+
+/// The vault through the front door, on a real server: people are sealed there and never reach the log,
+/// the database keeps a person from signing twice, and an erasure leaves nothing of them in a dump of
+/// the whole database while every figure and the hash chain stay as they were.
+@Suite("The vault: signers sealed, deduplicated by the database, erasable")
+struct VaultTests {
+    let database: String
+    let key = MasterKey()
+    init() throws { database = try TestDatabase.create("vault") }
+
+    func service(_ key: MasterKey? = nil) -> VigilService { VigilService(conninfo: "dbname=\(database)", masterKey: key ?? self.key) }
+    func owner() throws -> Connection { try TestDatabase.connect(database) }
+
+    func openPetition(_ id: String, _ service: VigilService) throws {
+        _ = try service.handle(.campaign(.launch(LaunchCampaign(
+            campaignId: "c-\(id)", title: "Stop forced repatriation", cause: "Repatriation", coalition: "Coalition",
+            addressee: "The President", demands: ["Stop it"]))))
+        _ = try service.handle(.petition(.draft(DraftPetition(petitionId: id, campaignId: "c-\(id)", title: "T", addressee: "A", text: "Stop."))))
+        _ = try service.handle(.petition(.open(petitionId: id)))
+    }
+
+    func sign(_ id: String, _ identity: SignerIdentity, country: String?, consent: Bool = false, _ service: VigilService) throws -> CommandOutcome {
+        try service.handle(.petition(.sign(RecordSignature(petitionId: id, identity: identity, consent: consent, country: country))))
+    }
+
+    func count(_ sql: PostgresQuery) throws -> Int { try owner().query(sql)[0].int("n") }
+
+    /// The whole database as `pg_dump` writes it: every schema, data and definitions.
+    func dump() throws -> String {
+        let bin = try #require(
+            (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql"))?.sorted().last.map { "/usr/lib/postgresql/\($0)/bin/pg_dump" })
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: bin)
+        process.arguments = ["--no-owner", "--dbname", database]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "pg_dump failed")
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    @Test("a signature: the event holds a random subject id; the identity, its normalised form and any hash of it are nowhere in the log")
+    func signatureHoldsSubjectOnly() throws {
+        let service = service()
+        try openPetition("sealed", service)
+        let outcome = try sign("sealed", .email("Kim.Hidden@Example.org"), country: "KR", service)
+        let data = try #require(outcome.events.first?.data)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any])
+        #expect(Set(object.keys) == ["petitionId", "subjectId", "country", "channel", "recordedAt"])
+        let subject = try #require(object["subjectId"] as? String)
+        let owner = try owner()
+        let row = try owner.query("SELECT encode(blind_index, 'hex') AS idx FROM vault.signatures WHERE subject_id = \(subject)::uuid")
+        let index = try row[0].string("idx")
+        // Nothing in the log's tables (events, their metadata, the commands and their fingerprints).
+        for needle in ["kim.hidden", "Kim.Hidden", "example.org", index] {
+            #expect(try count("SELECT count(*) AS n FROM vigil.events WHERE data::text ILIKE '%' || \(needle) || '%' OR metadata::text ILIKE '%' || \(needle) || '%'") == 0)
+            #expect(try count("SELECT count(*) AS n FROM vigil.commands c WHERE c::text ILIKE '%' || \(needle) || '%'") == 0)
+        }
+        // The old global signer key is gone: no table holds a key in clear.
+        #expect(try owner.query("SELECT to_regclass('vigil.signer_key') IS NULL AS gone")[0].bool("gone"))
+    }
+
+    @Test("the same person signs once: refused by the database's unique blind index, nothing appended, nothing sealed")
+    func secondSignatureRefused() throws {
+        let service = service()
+        try openPetition("once", service)
+        _ = try sign("once", .name("Lee  Young-hee", country: "KR"), country: "KR", service)
+        let before = try count("SELECT count(*) AS n FROM vigil.events")
+        #expect(throws: DomainError.self) { _ = try sign("once", .name("lee young-hee", country: "kr"), country: "KR", service) }
+        #expect(try count("SELECT count(*) AS n FROM vigil.events") == before)
+        #expect(try count("SELECT count(*) AS n FROM vault.subjects") == 1)
+        // Another petition has its own key: the same person signs it, under an unrelated blind index.
+        try openPetition("other", service)
+        _ = try sign("other", .name("Lee Young-hee", country: "KR"), country: "KR", service)
+        #expect(try count("SELECT count(DISTINCT blind_index) AS n FROM vault.signatures") == 2)
+    }
+
+    @Test("two sessions signing one person at once: exactly one signature")
+    func concurrentSignatures() throws {
+        let setup = service()
+        try openPetition("race", setup)
+        let results = Locked<[Bool]>([])
+        try onThreads(4) { _ in
+            let ok = (try? sign("race", .email("racer@example.org"), country: nil, service())) != nil
+            results.withLock { $0.append(ok) }
+        }
+        #expect(results.withLock { $0.filter { $0 }.count } == 1)
+        #expect(try count("SELECT count(*) AS n FROM vigil.events WHERE event_type = 'SignatureRecorded'") == 1)
+        #expect(try count("SELECT count(*) AS n FROM vault.signatures") == 1)
+    }
+
+    @Test("no master key, or the wrong one: a clear error naming what is missing, nothing appended, nothing sealed")
+    func masterKeyRequired() throws {
+        try openPetition("keyed", service())
+        let before = try count("SELECT count(*) AS n FROM vigil.events")
+        // The vault is sealed with `key` from the first seal on.
+        _ = try sign("keyed", .email("first@example.org"), country: nil, service())
+        let withoutKey = VigilService(conninfo: "dbname=\(database)")
+        let missing = try #require(throws: VigilError.self) {
+            _ = try sign("keyed", .email("second@example.org"), country: nil, withoutKey)
+        }
+        // (The test process has no VIGIL_MASTER_KEY: scripts/test does not set one.)
+        #expect(missing.kind == .keyMissing)
+        #expect(missing.message.contains("VIGIL_MASTER_KEY_FILE"))
+        let wrong = try #require(throws: VigilError.self) { _ = try sign("keyed", .email("second@example.org"), country: nil, service(MasterKey())) }
+        #expect(wrong.kind == .keyMissing)
+        #expect(wrong.message.contains(key.id))
+        #expect(try count("SELECT count(*) AS n FROM vigil.events") == before + 1)
+        #expect(try count("SELECT count(*) AS n FROM vault.subjects") == 1)
+    }
+
+    @Test("consent: only those who agreed are exported, opened; the reporter and auditor roles cannot read the vault at all")
+    func consentExport() throws {
+        let service = service()
+        try openPetition("hear", service)
+        _ = try sign("hear", .email("yes@example.org"), country: "KR", consent: true, service)
+        _ = try sign("hear", .email("no@example.org"), country: "KR", consent: false, service)
+        _ = try sign("hear", .name("Park Ji-woo", country: "KR"), country: "KR", consent: true, service)
+        let exported = try service.consentingSigners("hear")
+        #expect(exported == [SignerRecord(email: "yes@example.org", country: "KR"), SignerRecord(name: "Park Ji-woo", country: "KR")])
+        for role in ["vigil_reporter", "vigil_auditor", "vigil_projector"] {
+            let connection = try TestDatabase.connect(database, as: role)
+            for table in ["vault.subjects", "vault.signatures", "vault.petition_keys", "vault.master_key"] {
+                #expect(throws: PostgresError.self, "\(role) read \(table)") { try connection.query("SELECT 1 FROM \(unescaped: table) LIMIT 1") }
+            }
+        }
+        // The organiser's role reads only ciphertext and wrapped keys: nothing in clear.
+        let writer = try TestDatabase.connect(database, as: "vigil_writer")
+        let sealed = try writer.query("SELECT sealed, wrapped_key FROM vault.subjects")
+        for row in sealed {
+            #expect(!String(decoding: try row.bytes("sealed"), as: UTF8.self).contains("example.org"))
+        }
+        #expect(throws: PostgresError.self) { try writer.query("UPDATE vault.subjects SET sealed = '\\x00'") }
+        #expect(throws: PostgresError.self) { try writer.query("UPDATE vault.signatures SET consent = true") }
+    }
+
+    @Test("erasure: the dump of every schema holds neither the e-mail, the name, their blind index nor the ciphertext; figures and the chain stay")
+    func erasureLeavesNothing() throws {
+        let service = service()
+        try openPetition("forget", service)
+        let email = "Erase.Me@example.org"
+        let name = "Choi Secretname"
+        let first = try sign("forget", .email(email), country: "KR", consent: true, service)
+        _ = try sign("forget", .name(name, country: "KR"), country: "KR", consent: true, service)
+        _ = try sign("forget", .email("stays@example.org"), country: "US", service)
+        try openPetition("forget-too", service)
+        _ = try sign("forget-too", .email(email.lowercased()), country: "KR", service)
+
+        let owner = try owner()
+        func traces() throws -> [String] {
+            try owner.query(
+                """
+                SELECT encode(g.blind_index, 'hex') AS idx, encode(s.sealed, 'hex') AS sealed, encode(s.wrapped_key, 'hex') AS wrapped
+                  FROM vault.signatures g JOIN vault.subjects s USING (subject_id)
+                 WHERE g.subject_id <> (SELECT subject_id FROM vault.signatures g2 JOIN vault.subjects USING (subject_id)
+                                         WHERE g2.petition_id = 'forget' ORDER BY created_at DESC, subject_id LIMIT 1)
+                """
+            ).flatMap { [try $0.string("idx"), try $0.string("sealed"), try $0.string("wrapped")] }
+        }
+        let before = try traces()
+        #expect(before.count == 9)  // three subjects to erase: two signatures of the e-mail, one of the name
+        let dumpBefore = try dump()
+        // The search can fail: before the erasure the dump holds every trace.
+        for trace in before { #expect(dumpBefore.contains(trace)) }
+        let figures = try service.campaignsReport("c-forget").rows.first?.signatures
+        let subject = try #require(first.events.first.flatMap { try? JSONSerialization.jsonObject(with: Data($0.data.utf8)) as? [String: Any] }?["subjectId"] as? String)
+
+        let byEmail = try service.erase(.identity(.email(email)))
+        #expect(byEmail.erased.count == 2)
+        #expect(byEmail.erased.contains { $0.subjectId == subject && $0.position != nil })
+        let byName = try service.erase(.identity(.name(name.uppercased(), country: "kr")))
+        #expect(byName.erased.count == 1)
+
+        let dumpAfter = try dump()
+        for needle in [email, email.lowercased(), name, name.lowercased(), "choi secretname"] + before {
+            #expect(!dumpAfter.contains(needle), "the dump still holds \(needle.prefix(12))…")
+        }
+        #expect(dumpAfter.contains("stays") == false)  // sealed, never in clear, before or after
+        // Each erasure is an event by subject id only.
+        let erasures = try owner.query("SELECT data FROM vigil.events WHERE event_type = 'SubjectErased' ORDER BY global_position")
+        #expect(erasures.count == 3)
+        for row in erasures {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(try row.string("data").utf8)) as? [String: Any])
+            #expect(Set(object.keys) == ["subjectId", "kind", "erasedAt"])
+        }
+        // The figures are as they were, the chain and the guards hold, and the person is gone for good.
+        #expect(try service.campaignsReport("c-forget").rows.first?.signatures == figures)
+        let verified = try service.verify()
+        #expect(verified.holds, "\(String(describing: verified.firstBreak)) \(verified.guards.filter { !$0.holds })")
+        #expect(try service.consentingSigners("forget").isEmpty)
+        let again = try #require(throws: VigilError.self) { _ = try service.erase(.identity(.email(email))) }
+        #expect(again.kind == .notFound)
+        #expect(!again.message.contains("Erase.Me"))
+        // By subject id, again: said to be done, nothing appended.
+        let bySubject = try service.erase(.subject(subject))
+        #expect(bySubject.erased.map(\.position) == [nil])
+        #expect(try count("SELECT count(*) AS n FROM vigil.events WHERE event_type = 'SubjectErased'") == 3)
+        let unknown = try #require(throws: VigilError.self) { _ = try service.erase(.subject(UUID().uuidString)) }
+        #expect(unknown.kind == .notFound)
+        // Erased, the person may sign again: the vault no longer knows them.
+        _ = try sign("forget", .email(email), country: "KR", service)
+    }
+
+    @Test("rotation re-wraps every key without touching a sealed value; then only the new key opens the vault")
+    func rotation() throws {
+        let service = service()
+        try openPetition("rotate", service)
+        _ = try sign("rotate", .email("kept@example.org"), country: "KR", consent: true, service)
+        let sealedBefore = try owner().query("SELECT encode(sealed, 'hex') AS s, encode(wrapped_key, 'hex') AS w FROM vault.subjects")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-rotate-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let newPath = folder.appendingPathComponent("new.key").path
+        let newId = try VigilService.makeMasterKey(at: newPath)
+        let outcome = try service.rotateMasterKey(to: newPath)
+        #expect(outcome.rewrapped == 2)  // the petition's key and the signer's data key
+        #expect(outcome.to == newId)
+        let sealedAfter = try owner().query("SELECT encode(sealed, 'hex') AS s, encode(wrapped_key, 'hex') AS w FROM vault.subjects")
+        #expect(try sealedAfter[0].string("s") == sealedBefore[0].string("s"))
+        #expect(try sealedAfter[0].string("w") != sealedBefore[0].string("w"))
+        // A retry of the finished rotation re-wraps nothing.
+        #expect(try service.rotateMasterKey(to: newPath).rewrapped == 0)
+        let newKey = try MasterKey.load(from: newPath)
+        #expect(try self.service(newKey).consentingSigners("rotate") == [SignerRecord(email: "kept@example.org", country: "KR")])
+        let old = try #require(throws: VigilError.self) { _ = try sign("rotate", .email("late@example.org"), country: nil, self.service()) }
+        #expect(old.kind == .keyMissing)
+        _ = try sign("rotate", .email("late@example.org"), country: nil, self.service(newKey))
+    }
+}

@@ -1,0 +1,88 @@
+import Crypto
+import Foundation
+import Testing
+@testable import VigilVault
+
+/// The vault's keys without a database: sealing binds a value to its row, key files are private, and no
+/// key is ever printed.
+@Suite("Master keys and sealing")
+struct MasterKeyTests {
+    func folder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-keys-\(UUID())")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test("a value sealed for one subject opens for it alone, under its own data key only")
+    func sealingBindsTheOwner() throws {
+        let master = MasterKey()
+        let sealer = SubjectSealer(master: master)
+        let subject = sealer.sealed(Array("{\"email\":\"a@example.org\"}".utf8))
+        let owner = subject.id.uuidString.lowercased()
+        let dataKey = try master.unwrap(subject.wrappedKey, .dataKey, owner: owner)
+        #expect(try Sealing.open(subject.sealed, key: dataKey, .fields, owner: owner, what: "x") == Array("{\"email\":\"a@example.org\"}".utf8))
+        // Moved to another row, read as another purpose, under another master key, or altered: it does not open.
+        #expect(throws: VaultError.self) { try master.unwrap(subject.wrappedKey, .dataKey, owner: UUID().uuidString.lowercased()) }
+        #expect(throws: VaultError.self) { try master.unwrap(subject.wrappedKey, .petitionKey, owner: owner) }
+        #expect(throws: VaultError.self) { try MasterKey().unwrap(subject.wrappedKey, .dataKey, owner: owner) }
+        var altered = subject.sealed
+        altered[altered.count / 2] ^= 1
+        #expect(throws: VaultError.self) { try Sealing.open(altered, key: dataKey, .fields, owner: owner, what: "x") }
+        // Two subjects never share a data key or a nonce: the same fields seal differently.
+        let twin = sealer.sealed(Array("{\"email\":\"a@example.org\"}".utf8))
+        #expect(twin.sealed != subject.sealed && twin.wrappedKey != subject.wrappedKey)
+        #expect(!String(decoding: subject.sealed, as: UTF8.self).contains("example.org"))
+    }
+
+    @Test("blind indexes: the same identity the same under one petition's key, unrelated under another's")
+    func blindIndexes() {
+        let one = BlindIndexer(key: SymmetricKey(size: .bits256)).makeHasher()
+        let two = BlindIndexer(key: SymmetricKey(size: .bits256)).makeHasher()
+        #expect(one.index("email:a@example.org") == one.index("email:a@example.org"))
+        #expect(one.index("email:a@example.org") != one.index("email:b@example.org"))
+        #expect(one.index("email:a@example.org") != two.index("email:a@example.org"))
+        #expect(one.index("email:a@example.org").count == 32)
+    }
+
+    @Test("a key file is made 0600, never overwritten, loads back, and is refused when others may read it")
+    func keyFiles() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("master.key").path
+        let made = try MasterKey.generate(to: path)
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(try MasterKey.load(from: path).id == made.id)
+        #expect(throws: VaultError.self) { try MasterKey.generate(to: path) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        let open = try #require(throws: VaultError.self) { try MasterKey.load(from: path) }
+        #expect("\(open)".contains("chmod 600"))
+        let missing = try #require(throws: VaultError.self) { try MasterKey.load(from: dir.appendingPathComponent("none").path) }
+        #expect("\(missing)".contains("does not exist"))
+        let junk = dir.appendingPathComponent("junk.key").path
+        FileManager.default.createFile(atPath: junk, contents: Data("not a key\n".utf8), attributes: [.posixPermissions: 0o600])
+        #expect(throws: VaultError.self) { try MasterKey.load(from: junk) }
+    }
+
+    @Test("the environment: a key in base64, or a file; a malformed one is an error that does not quote it; none is nil")
+    func environment() throws {
+        let key = Data(repeating: 7, count: 32).base64EncodedString()
+        #expect(try MasterKey.fromEnvironment(["VIGIL_MASTER_KEY": key])?.id == MasterKey.decode(key)?.id)
+        #expect(try MasterKey.fromEnvironment([:]) == nil)
+        let bad = try #require(throws: VaultError.self) { try MasterKey.fromEnvironment(["VIGIL_MASTER_KEY": "c2VjcmV0"]) }
+        #expect(!"\(bad)".contains("c2VjcmV0"))
+        let missing = VaultError.masterKeyMissing(doing: "signing a petition")
+        #expect("\(missing)".contains("VIGIL_MASTER_KEY_FILE") && "\(missing)".contains("vigil keys init"))
+    }
+
+    @Test("printing a key shows its id only")
+    func neverPrinted() throws {
+        let key = try #require(MasterKey.decode(Data(repeating: 0xAB, count: 32).base64EncodedString()))
+        let secret = Data(repeating: 0xAB, count: 32).base64EncodedString()
+        var dumped = ""
+        dump(key, to: &dumped)
+        for text in ["\(key)", String(reflecting: key), dumped] {
+            #expect(!text.contains(secret) && !text.contains("abababab") && text.contains(key.id))
+        }
+    }
+}
