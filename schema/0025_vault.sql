@@ -17,14 +17,15 @@ CREATE TABLE vault.master_key (
     since         timestamptz NOT NULL DEFAULT now()
 );
 
--- One row per subject: a signer of one petition ('signer'), or one organiser's value that an event refers
--- to instead of holding it ('text': a note, a reason, who received a petition).
+-- One row per subject: a signer of one petition ('signer'), or one value an event refers to instead of
+-- holding it: an organiser's free text ('organiser': a note, a reason) or a person's name or description
+-- ('restricted': who organised a gathering, who took a petition).
 --   master_key_id  which master key wrapped data_key (16 hex digits derived from the key, never the key)
 --   wrapped_key    the subject's data key, sealed under the master key, the subject id authenticated
 --   sealed         the personal fields (JSON), sealed under the data key, the subject id authenticated
 CREATE TABLE vault.subjects (
     subject_id    uuid        PRIMARY KEY,
-    kind          text        NOT NULL CHECK (kind IN ('signer', 'text')),
+    kind          text        NOT NULL CHECK (kind IN ('signer', 'organiser', 'restricted')),
     master_key_id text        NOT NULL CHECK (master_key_id ~ '^[0-9a-f]{16}$'),
     wrapped_key   bytea       NOT NULL,
     sealed        bytea       NOT NULL,

@@ -136,3 +136,30 @@ struct JSONPayload: PayloadDecoding {
         return try EventCodec.decoder.decode(P.self, from: Data(text.utf8))
     }
 }
+
+extension EventCodec {
+    /// `event` with every value of a field that `EventFields` classes as sealed (organiser or
+    /// restricted) replaced by what `seal` returns for it (a reference to the vault): a string as it is,
+    /// and every string inside an array or an object. Null values, numbers and public fields stay. An
+    /// event with nothing to seal is returned as it is, and `seal` is not called.
+    public static func sealingFields(_ event: EncodedEvent, _ seal: (String, FieldClass) throws -> String) throws -> EncodedEvent {
+        let fields = EventFields.sealed(event.type)
+        guard !fields.isEmpty,
+            var object = try JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any],
+            fields.keys.contains(where: { object[$0].map { !($0 is NSNull) } ?? false })
+        else { return event }
+        func walk(_ value: Any, _ fieldClass: FieldClass) throws -> Any {
+            switch value {
+            case let text as String: return try seal(text, fieldClass)
+            case let array as [Any]: return try array.map { try walk($0, fieldClass) }
+            case let object as [String: Any]: return try object.mapValues { try walk($0, fieldClass) }
+            default: return value
+            }
+        }
+        for (key, fieldClass) in fields.sorted(by: { $0.key < $1.key }) {
+            if let value = object[key] { object[key] = try walk(value, fieldClass) }
+        }
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return EncodedEvent(type: event.type, schemaVersion: event.schemaVersion, data: String(decoding: data, as: UTF8.self))
+    }
+}

@@ -4,8 +4,10 @@ import Foundation
 public enum SubjectKind: String, Codable, Sendable, CaseIterable {
     /// A signer of one petition.
     case signer
-    /// An organiser's value that an event refers to instead of holding it.
-    case text
+    /// An organiser's free text that an event refers to instead of holding it (`FieldClass.organiser`).
+    case organiser
+    /// A person's name or description that an event refers to (`FieldClass.restricted`).
+    case restricted
 }
 
 /// A subject was erased from the vault: its sealed fields, its data key and (for a signer) its blind

@@ -5,6 +5,7 @@ import PostgresClient
 import VigilCodec
 import VigilDomain
 import VigilProjections
+import VigilVault
 
 /// A command of any aggregate, as a front end hands it over.
 public enum VigilCommand: Sendable, Equatable {
@@ -199,9 +200,11 @@ extension VigilService {
         do {
             return try RetryPolicy.run { attempt in
                 guard !transactional else {
-                    return try session.connection.withTransaction { try appendDecision(try decide(attempt), commandId, metadata, fingerprint, session) }
+                    return try session.connection.withTransaction {
+                        try appendDecision(try decide(attempt), commandId, metadata, fingerprint, session, inTransaction: true)
+                    }
                 }
-                return try appendDecision(try decide(attempt), commandId, metadata, fingerprint, session)
+                return try appendDecision(try decide(attempt), commandId, metadata, fingerprint, session, inTransaction: false)
             }
         } catch EventStoreError.duplicateCommand {
             return (try firstOutcome(of: commandId, session), [])
@@ -215,13 +218,38 @@ extension VigilService {
         }
     }
 
-    /// Encodes a decision's events and appends them under `commandId`.
+    /// Encodes a decision's events and appends them under `commandId`. A value of a sealed field (an
+    /// organiser's note, a person's name) goes into the vault, in the append's transaction, and the
+    /// event holds a reference to it.
     func appendDecision<E: DomainEvent>(
-        _ decision: Decision<E>, _ commandId: String, _ metadata: EventMetadata, _ fingerprint: [UInt8], _ session: Session
+        _ decision: Decision<E>, _ commandId: String, _ metadata: EventMetadata, _ fingerprint: [UInt8], _ session: Session,
+        inTransaction: Bool
     ) throws -> (outcome: CommandOutcome, events: [E]) {
-        let newEvents = try decision.events.map {
-            let encoded = try EventCodec.encode($0)
-            return NewEvent(id: UUID(), type: encoded.type, schemaVersion: encoded.schemaVersion, data: encoded.data)
+        let encoded = try decision.events.map { try EventCodec.encode($0) }
+        let toSeal = encoded.contains { !EventFields.sealed($0.type).isEmpty }
+        guard inTransaction || !toSeal else {
+            return try session.connection.withTransaction {
+                try appendEncoded(decision, encoded, commandId, metadata, fingerprint, session)
+            }
+        }
+        return try appendEncoded(decision, encoded, commandId, metadata, fingerprint, session)
+    }
+
+    /// Seals what the events must not hold, and appends them.
+    private func appendEncoded<E: DomainEvent>(
+        _ decision: Decision<E>, _ encoded: [EncodedEvent], _ commandId: String, _ metadata: EventMetadata, _ fingerprint: [UInt8],
+        _ session: Session
+    ) throws -> (outcome: CommandOutcome, events: [E]) {
+        var vault: Vault?
+        let newEvents = try encoded.map { event in
+            let sealed = try EventCodec.sealingFields(event) { value, fieldClass in
+                if vault == nil {
+                    vault = Vault(connection: session.connection, master: try requireMasterKey(doing: "recording an organiser's note or a person's name"))
+                    try vault!.requireCurrentKey()
+                }
+                return EventFields.reference(try vault!.sealText(value, kind: fieldClass.rawValue).uuidString.lowercased())
+            }
+            return NewEvent(id: UUID(), type: sealed.type, schemaVersion: sealed.schemaVersion, data: sealed.data)
         }
         let result = try session.store.append(
             to: decision.stream, expected: decision.version == 0 ? .noStream : .exact(decision.version),

@@ -68,7 +68,7 @@ extension VigilService {
     /// `VIGIL_MASTER_KEY_FILE`); its absence is an error naming what needs it and what to set.
     func requireMasterKey(doing: String) throws -> MasterKey {
         if let masterKey { return masterKey }
-        guard let key = try MasterKey.fromEnvironment() else { throw VaultError.masterKeyMissing(doing: doing) }
+        guard let key = try MasterKey.fromEnvironment(environment) else { throw VaultError.masterKeyMissing(doing: doing) }
         masterKey = key
         return key
     }

@@ -115,7 +115,7 @@ extension VigilService {
     public func vaultKeyStatus() throws -> VaultKeyStatus {
         try guarded {
             let connection = try session(.writer).connection
-            let given = try masterKey ?? MasterKey.fromEnvironment()
+            let given = try masterKey ?? MasterKey.fromEnvironment(environment)
             let counts = try connection.query(
                 "SELECT (SELECT count(*) FROM vault.subjects) AS subjects, (SELECT count(*) FROM vault.petition_keys) AS petitions")
             return VaultKeyStatus(
@@ -140,5 +140,45 @@ extension VigilService {
             let count = try connection.withTransaction { try Vault(connection: connection, master: old).rotate(to: new, progress: progress) }
             return RotationOutcome(from: old.id, to: new.id, rewrapped: count)
         }
+    }
+}
+
+/// Which sealed values an organiser asks to see opened.
+public enum RevealLevel: String, Sendable, CaseIterable {
+    /// Organisers' notes and reasons.
+    case organiser
+    /// Those, and people's names and descriptions (who organised, who took a petition).
+    case restricted
+}
+
+extension VigilService {
+    /// `text` (a replayed state, an event's payload) with every reference to a sealed value opened from
+    /// the vault: for an organiser (the writer role) holding the master key. A value erased since, or of
+    /// a class not asked for, shows as `[erased]` or stays a reference.
+    public func reveal(_ text: String, level: RevealLevel) throws -> String {
+        try guarded {
+            let pattern = #/vault:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/#
+            let ids = Set(text.matches(of: pattern).compactMap { UUID(uuidString: String($0.output.1)) })
+            guard !ids.isEmpty else { return text }
+            let master = try requireMasterKey(doing: "opening sealed values")
+            let connection = try session(.writer).connection
+            let kinds = level == .restricted ? ["organiser", "restricted"] : ["organiser"]
+            let opened = try Vault(connection: connection, master: master).texts(Array(ids), kinds: kinds)
+            let existing = Set(
+                try connection.query("SELECT subject_id FROM vault.subjects WHERE subject_id = ANY(\(ids.map { $0.uuidString.lowercased() })::uuid[])")
+                    .map { try $0.uuid("subject_id") })
+            return text.replacing(pattern) { match in
+                guard let id = UUID(uuidString: String(match.output.1)) else { return String(match.output.0) }
+                if let value = opened[id] { return VigilService.jsonEscaped(value) }
+                return existing.contains(id) ? String(match.output.0) : "[erased]"
+            }
+        }
+    }
+
+    /// `value` escaped to stand inside a JSON string.
+    static func jsonEscaped(_ value: String) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: [value], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
+        let array = String(decoding: data, as: UTF8.self)
+        return String(array.dropFirst(2).dropLast(2))
     }
 }

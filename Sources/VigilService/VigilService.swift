@@ -66,13 +66,16 @@ public final class VigilService {
     /// The vault's master key: given here, or read from the environment by the first use case that seals
     /// or opens a subject (`VIGIL_MASTER_KEY`, `VIGIL_MASTER_KEY_FILE`). The others never read it.
     var masterKey: MasterKey?
+    /// Where a missing master key is looked for.
+    let environment: [String: String]
 
     /// A service over the database `conninfo` names (nil: `VIGIL_DATABASE_URL`, else libpq's `PG*`
-    /// variables), sealing with `masterKey` (nil: the environment's, when a use case needs it). Nothing
+    /// variables), sealing with `masterKey` (nil: `environment`'s, when a use case needs it). Nothing
     /// connects until a use case needs it.
-    public init(conninfo: String? = nil, masterKey: MasterKey? = nil) {
-        self.conninfo = conninfo ?? ProcessInfo.processInfo.environment["VIGIL_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    public init(conninfo: String? = nil, masterKey: MasterKey? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.conninfo = conninfo ?? environment["VIGIL_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
         self.masterKey = masterKey
+        self.environment = environment
     }
 
     /// The session acting in `role`, opened on first use.

@@ -169,27 +169,27 @@ public struct Vault {
         return byCountry
     }
 
-    /// Seals one organiser's value (a note, a reason) as a subject of its own; returns its id, which the
-    /// event holds instead of the value.
-    public func sealText(_ text: String) throws -> UUID {
+    /// Seals one value an event refers to instead of holding it (`kind` is "organiser" or
+    /// "restricted"), as a subject of its own; returns its id.
+    public func sealText(_ text: String, kind: String) throws -> UUID {
         let subject = sealer.sealed(Array(text.utf8))
         try connection.query(
             """
             INSERT INTO vault.subjects (subject_id, kind, master_key_id, wrapped_key, sealed)
-            VALUES (\(subject.id), 'text', \(master.id), \(PostgresBytes(subject.wrappedKey))::bytea, \(PostgresBytes(subject.sealed))::bytea)
+            VALUES (\(subject.id), \(kind), \(master.id), \(PostgresBytes(subject.wrappedKey))::bytea, \(PostgresBytes(subject.sealed))::bytea)
             """)
         return subject.id
     }
 
-    /// The values sealed under `ids` by `sealText`; an id that is not there (erased, or never a text)
-    /// is missing from the answer.
-    public func texts(_ ids: [UUID]) throws -> [UUID: String] {
+    /// The values sealed under `ids` by `sealText`, of the kinds given; an id that is not there (erased,
+    /// or of another kind) is missing from the answer.
+    public func texts(_ ids: [UUID], kinds: [String]) throws -> [UUID: String] {
         guard !ids.isEmpty else { return [:] }
         var out: [UUID: String] = [:]
         let rows = try connection.query(
             """
             SELECT subject_id, master_key_id, wrapped_key, sealed FROM vault.subjects
-             WHERE kind = 'text' AND subject_id = ANY(\(ids.map { $0.uuidString.lowercased() })::uuid[])
+             WHERE kind = ANY(\(kinds)::text[]) AND subject_id = ANY(\(ids.map { $0.uuidString.lowercased() })::uuid[])
             """)
         for row in rows {
             let id = try row.uuid("subject_id")

@@ -77,6 +77,11 @@ struct AuditCommand: ParsableCommand {
         var asOf: String?
         @Option(help: "As of this log position (inclusive).")
         var position: Int64?
+        @Option(
+            help: ArgumentHelp(
+                "Open sealed values from the vault: organiser (notes, reasons) or restricted (also people's names). Organisers only; needs the master key.",
+                valueName: "level"))
+        var reveal: RevealLevel?
 
         func validate() throws {
             guard (asOf == nil) != (position == nil) else { throw ValidationError("give --as-of TIME or --position N") }
@@ -85,8 +90,10 @@ struct AuditCommand: ParsableCommand {
         func run() throws {
             try CLI.run {
                 let asOf = try self.asOf.map { try AuditTime.parse($0, field: "--as-of", endOfDay: true) }
-                let state = try VigilService().replay(kind, id: id, asOf: asOf, position: position)
-                print(String(decoding: try state.json(), as: UTF8.self))
+                let service = VigilService()
+                let state = try service.replay(kind, id: id, asOf: asOf, position: position)
+                let text = String(decoding: try state.json(), as: UTF8.self)
+                print(try reveal.map { try service.reveal(text, level: $0) } ?? text)
             }
         }
     }

@@ -77,6 +77,7 @@ extension SignatureChannel: ChoiceArgument {}
 extension DeliveryOutcome: ChoiceArgument {}
 extension CoalitionRole: ChoiceArgument {}
 extension ReplayKind: ChoiceArgument {}
+extension RevealLevel: ChoiceArgument {}
 
 extension Weekday: ExpressibleByArgument {
     /// A day's name or its first three letters or more, in any case.

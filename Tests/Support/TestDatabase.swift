@@ -15,9 +15,11 @@ public enum TestDatabase {
 
     static let prefix = ProcessInfo.processInfo.environment["VIGIL_TEST_DATABASE_PREFIX"] ?? "vigil_test_local"
 
-    /// The vault's master key for this test run (32 random bytes, base64): every `vigil` the tests run
-    /// gets it as `VIGIL_MASTER_KEY` unless a test takes it away, and service tests seal with it.
+    /// The vault's master key for this test run (scripts/test's `VIGIL_MASTER_KEY`, else 32 random bytes,
+    /// base64): every `vigil` the tests run gets it unless a test takes it away, and so does every service
+    /// the tests make in this process.
     public static let masterKey: String = {
+        if let given = ProcessInfo.processInfo.environment["VIGIL_MASTER_KEY"], !given.isEmpty { return given }
         var generator = SystemRandomNumberGenerator()
         return Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }).base64EncodedString()
     }()

@@ -93,3 +93,44 @@ struct UpcastTests {
         #expect(throws: DomainError.self) { try EventCodec.decode(type: "PetitionOpened", schemaVersion: 2, data: "{}") }
     }
 }
+
+@Suite("Field classes: every field of every event is public, organiser or restricted, declared once")
+struct FieldClassTests {
+    @Test("every stored type is declared, and every field its payload writes has a class")
+    func everyFieldClassed() throws {
+        #expect(Set(EventFields.classes.keys) == Set(VigilEvent.storedTypes.keys))
+        for event in everyEvent {
+            let encoded = try EventCodec.encode(event)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(encoded.data.utf8)) as? [String: Any])
+            let declared = Set(EventFields.classes[encoded.type]?.keys.map { $0 } ?? [])
+            #expect(Set(object.keys).isSubset(of: declared), "\(encoded.type): \(Set(object.keys).subtracting(declared)) unclassed")
+        }
+        // Free text that may name people is never public.
+        for (type, field) in [("GatheringHeld", "notes"), ("DeliveryAttempted", "receivedBy"), ("GatheringScheduled", "organiser"),
+                              ("EndorsementRecorded", "endorser"), ("StatementIssued", "claims"), ("GatheringCancelled", "reason")] {
+            #expect(EventFields.classes[type]?[field]?.isSealed == true, "\(type).\(field)")
+        }
+    }
+
+    @Test("sealing replaces every sealed value, strings inside arrays and objects too, and leaves the rest")
+    func sealing() throws {
+        let statement = VigilEvent.campaign(.statementIssued(StatementIssued(
+            campaignId: "c-1", statementId: "s-1", issuedOn: LocalDate(year: 2017, month: 9, day: 22), title: "Public title",
+            demands: ["Stop"], claims: [Claim(text: "Kim said so", source: "https://example.org")], recordedAt: now)))
+        var seen: [String] = []
+        let sealed = try EventCodec.sealingFields(try EventCodec.encode(statement)) { value, fieldClass in
+            seen.append(value)
+            #expect(fieldClass == .organiser)
+            return "vault:00000000-0000-0000-0000-00000000000\(seen.count)"
+        }
+        #expect(Set(seen) == ["Kim said so", "https://example.org"])
+        #expect(!sealed.data.contains("Kim said so") && sealed.data.contains("Public title"))
+        let decoded = try EventCodec.decode(type: sealed.type, data: sealed.data)
+        guard case .campaign(.statementIssued(let s)) = decoded else { Issue.record("not a statement"); return }
+        #expect(s.claims.map(\.text).allSatisfy { EventFields.subject(ofReference: $0) != nil })
+        // Nothing to seal (a null note): the event is as it was, and nothing is sealed.
+        let held = VigilEvent.gathering(.held(GatheringHeld(gatheringId: "g-1", reportedAttendance: 3, notes: nil, recordedAt: now)))
+        let plain = try EventCodec.encode(held)
+        #expect(try EventCodec.sealingFields(plain) { _, _ in Issue.record("sealed a null"); return "" } == plain)
+    }
+}

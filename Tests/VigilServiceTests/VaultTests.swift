@@ -106,11 +106,10 @@ struct VaultTests {
         let before = try count("SELECT count(*) AS n FROM vigil.events")
         // The vault is sealed with `key` from the first seal on.
         _ = try sign("keyed", .email("first@example.org"), country: nil, service())
-        let withoutKey = VigilService(conninfo: "dbname=\(database)")
+        let withoutKey = VigilService(conninfo: "dbname=\(database)", environment: [:])
         let missing = try #require(throws: VigilError.self) {
             _ = try sign("keyed", .email("second@example.org"), country: nil, withoutKey)
         }
-        // (The test process has no VIGIL_MASTER_KEY: scripts/test does not set one.)
         #expect(missing.kind == .keyMissing)
         #expect(missing.message.contains("VIGIL_MASTER_KEY_FILE"))
         let wrong = try #require(throws: VigilError.self) { _ = try sign("keyed", .email("second@example.org"), country: nil, service(MasterKey())) }
@@ -236,5 +235,48 @@ struct VaultTests {
         let old = try #require(throws: VigilError.self) { _ = try sign("rotate", .email("late@example.org"), country: nil, self.service()) }
         #expect(old.kind == .keyMissing)
         _ = try sign("rotate", .email("late@example.org"), country: nil, self.service(newKey))
+    }
+}
+
+@Suite("Organisers' notes and people's names: sealed in the vault, referenced from the log")
+struct SealedFieldTests {
+    let database: String
+    init() throws { database = try TestDatabase.create("sealed") }
+
+    @Test("a note and an organiser's name go to the vault; the log holds references; an organiser opens them; an erasure forgets one")
+    func notesSealed() throws {
+        let key = MasterKey()
+        let service = VigilService(conninfo: "dbname=\(database)", masterKey: key)
+        _ = try service.handle(.mission(.register(RegisterMission(
+            missionId: "prc-embassy-seoul", name: "Embassy of the PRC", sendingState: "CN", kind: .embassy, city: "Seoul",
+            country: "KR", timeZone: "Asia/Seoul"))))
+        _ = try service.handle(.gathering(.schedule(ScheduleGathering(
+            gatheringId: "seoul-vigil", missionId: "prc-embassy-seoul", kind: .vigil, localStart: "2026-11-01 18:00",
+            organiser: "Park Organiser"))))
+        let held = try service.handle(.gathering(.recordHeld(RecordGatheringHeld(gatheringId: "seoul-vigil", reportedAttendance: 40, notes: "Kim Witness spoke"))))
+        let data = try #require(held.events.first?.data)
+        #expect(!data.contains("Kim Witness"))
+        let owner = try TestDatabase.connect(database)
+        #expect(try owner.query("SELECT count(*) AS n FROM vigil.events WHERE data::text ILIKE '%witness%' OR data::text ILIKE '%park organiser%'")[0].int("n") == 0)
+        #expect(try owner.query("SELECT kind, count(*) AS n FROM vault.subjects GROUP BY kind ORDER BY kind").map { try $0.string("kind") } == ["organiser", "restricted"])
+
+        let replayed = String(decoding: try service.replay(.gathering, id: "seoul-vigil", position: Int64.max).json(), as: UTF8.self)
+        #expect(!replayed.contains("Kim Witness"))
+        let organiserView = try service.reveal(replayed, level: .organiser)
+        #expect(organiserView.contains("Kim Witness spoke") && !organiserView.contains("Park Organiser"))
+        #expect(try service.reveal(replayed, level: .restricted).contains("Park Organiser"))
+        // Without the master key nothing opens, and the error says what is missing.
+        let locked = try #require(throws: VigilError.self) {
+            _ = try VigilService(conninfo: "dbname=\(database)", environment: [:]).reveal(replayed, level: .organiser)
+        }
+        #expect(locked.kind == .keyMissing)
+
+        // The note is erased by its subject id: gone from the vault, the figures and the chain as they were.
+        let reference = try #require(try JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any])["notes"] as? String
+        let subject = try #require(reference.flatMap(EventFields.subject(ofReference:)))
+        let erased = try service.erase(.subject(subject))
+        #expect(erased.erased.map(\.kind) == [.organiser])
+        #expect(try service.reveal(replayed, level: .organiser).contains("[erased]"))
+        #expect(try service.verify().holds)
     }
 }

@@ -145,3 +145,17 @@ vigil_build() {
     fi
     printf '%s\n' "$bin"
 }
+
+# The vault's master key (it never enters the database): VIGIL_MASTER_KEY or VIGIL_MASTER_KEY_FILE when
+# either is set, else .vigil/master.key in the project, made with `vigil keys init` on first use.
+vigil_master_key() {
+    local bin=$1
+    [ -n "${VIGIL_MASTER_KEY:-}" ] && return 0
+    if [ -z "${VIGIL_MASTER_KEY_FILE:-}" ]; then
+        export VIGIL_MASTER_KEY_FILE="$VIGIL_ROOT/.vigil/master.key"
+    fi
+    if [ ! -e "$VIGIL_MASTER_KEY_FILE" ]; then
+        mkdir -p "$(dirname "$VIGIL_MASTER_KEY_FILE")"
+        "$bin" keys init --out "$VIGIL_MASTER_KEY_FILE" >&2
+    fi
+}
