@@ -216,7 +216,9 @@ public enum Reports {
             """
             SELECT \(unescaped: CampaignRow.columns.map { "c." + $0.name }.joined(separator: ", ")), \(unescaped: Figures.sums),
                    count(DISTINCT a.mission_id) AS missions_reached,
-                   count(DISTINCT (m.city, m.country)) AS cities_reached,
+                   -- Without a mission the LEFT JOINs leave one row of NULLs, and a row value of NULLs is
+                   -- still counted: only registered missions' cities count.
+                   count(DISTINCT (m.city, m.country)) FILTER (WHERE m.mission_id IS NOT NULL) AS cities_reached,
                    count(DISTINCT m.country) AS countries_reached,
                    coalesce(array_to_string(array_agg(DISTINCT m.country ORDER BY m.country), ','), '') AS countries
               FROM vigil_read.campaigns c
