@@ -125,3 +125,70 @@ public enum SmallCounts {
         }
     }
 }
+
+// The reporter's view of each report's rows, from the rows as the queries return them (exact).
+extension SmallCounts {
+    /// Missions as the reporter sees them: attendance of 1 to 4 at a mission is hidden. `oneCampaign`: the
+    /// rows are every mission of one campaign, whose attendance the campaign report shows, so expected and
+    /// reported attendance are each a breakdown of that total (cells taken in the order of mission ids).
+    public static func reporterView(_ rows: [MissionReportRow], oneCampaign: Bool) -> [MissionReportRow] {
+        var rows = rows
+        let order = rows.indices.sorted { rows[$0].mission.missionId < rows[$1].mission.missionId }
+        hide(&rows, order: order, totalShown: oneCampaign, \.figures.attendanceExpected)
+        hide(&rows, order: order, totalShown: oneCampaign, \.figures.attendanceReported)
+        return rows
+    }
+
+    /// A day of action as the reporter sees it: each gathering's attendance is a breakdown of the campaign's,
+    /// which the campaign report shows (cells in the order of mission and gathering ids, so that with one
+    /// gathering a mission the same cells are withheld as in the campaign's missions report).
+    public static func reporterView(_ rows: [DayRow]) -> [DayRow] {
+        var rows = rows
+        let order = rows.indices.sorted { (rows[$0].missionId, rows[$0].gatheringId) < (rows[$1].missionId, rows[$1].gatheringId) }
+        hide(&rows, order: order, totalShown: true, \.attendanceExpected)
+        let reported = breakdown(order.map { rows[$0].attendanceReported?.exact ?? 0 }, totalShown: true).cells
+        for (i, count) in zip(order, reported) where rows[i].attendanceReported != nil { rows[i].attendanceReported = count }
+        return rows
+    }
+
+    /// A campaign as the reporter sees it. Its signatures online and on paper, and by country, are two
+    /// breakdowns of the total shown beside them. `gatherings` and `missions` are the campaign's rows in the
+    /// day and missions reports (exact), which break its attendance down: where either could hide its small
+    /// counts only by hiding the total, the campaign's total is withheld.
+    public static func reporterView(_ row: CampaignReportRow, gatherings: [DayRow], missions: [MissionReportRow]) -> CampaignReportRow {
+        var row = row
+        let gatherings = gatherings.sorted { ($0.missionId, $0.gatheringId) < ($1.missionId, $1.gatheringId) }
+        let missions = missions.sorted { $0.mission.missionId < $1.mission.missionId }
+        row.figures.attendanceExpected = total(
+            row.figures.attendanceExpected,
+            brokenDownAs: [gatherings.map { $0.attendanceExpected.exact ?? 0 }, missions.map { $0.figures.attendanceExpected.exact ?? 0 }])
+        row.figures.attendanceReported = total(
+            row.figures.attendanceReported,
+            brokenDownAs: [gatherings.map { $0.attendanceReported?.exact ?? 0 }, missions.map { $0.figures.attendanceReported.exact ?? 0 }])
+
+        let s = row.signatures
+        let countries = s.byCountry.keys.sorted()
+        let channels = breakdown([s.online.exact ?? 0, s.paper.exact ?? 0], totalShown: true)
+        let byCountry = breakdown(countries.map { s.byCountry[$0]?.exact ?? 0 }, totalShown: true)
+        row.signatures = CampaignReportRow.Signatures(
+            // One total for both breakdowns: withheld if either needed it withheld.
+            total: byCountry.total == .withheld ? .withheld : channels.total,
+            online: channels.cells[0], paper: channels.cells[1],
+            byCountry: Dictionary(uniqueKeysWithValues: zip(countries, byCountry.cells)))
+        return row
+    }
+
+    /// A total that other reports break down: withheld where one of `breakdowns` needs it withheld, else
+    /// hidden only when it is 1 to 4 itself.
+    static func total(_ count: DisclosedCount, brokenDownAs breakdowns: [[Int64]]) -> DisclosedCount {
+        guard let n = count.exact else { return count }
+        if breakdowns.contains(where: { breakdown($0, totalShown: true).total == .withheld }) { return .withheld }
+        return disclose(n)
+    }
+
+    /// Applies `breakdown` to one count of every row, taking the rows in `order`.
+    static func hide<Row>(_ rows: inout [Row], order: [Int], totalShown: Bool, _ field: WritableKeyPath<Row, DisclosedCount>) {
+        let cells = breakdown(order.map { rows[$0][keyPath: field].exact ?? 0 }, totalShown: totalShown).cells
+        for (i, count) in zip(order, cells) { rows[i][keyPath: field] = count }
+    }
+}

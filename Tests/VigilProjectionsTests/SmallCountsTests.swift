@@ -1,7 +1,9 @@
 import Foundation
 import Testing
+import VigilCodec
 @testable import VigilDomain
 @testable import VigilProjections
+import VigilTestSupport
 
 /// The rule that hides small counts in the reporter's view, without a database.
 @Suite("Small counts: the reporter's view")
@@ -112,31 +114,108 @@ struct SmallCountsTests {
     @Test("JSON: an exact count is a number, as before; a hidden one is \"<5\" or \"withheld\"; and back")
     func json() throws {
         let counts: [String: DisclosedCount] = ["JP": .withheld, "KR": .fewerThanFive, "US": 120]
-        let text = String(decoding: try JSONEncoder.sorted.encode(counts), as: UTF8.self)
+        let text = String(decoding: try EventCodec.json(counts), as: UTF8.self)
         #expect(text == #"{"JP":"withheld","KR":"<5","US":120}"#)
         #expect(try JSONDecoder().decode([String: DisclosedCount].self, from: Data(text.utf8)) == counts)
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(DisclosedCount.self, from: Data(#""few""#.utf8)) }
         #expect(DisclosedCount.fewerThanFive.description == "<5" && DisclosedCount.exact(7).description == "7")
     }
-}
 
-/// A small deterministic generator, so a failure can be reproduced from its seed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+    @Test("a campaign's signatures: by country and online/paper are breakdowns of the total; attendance 1 to 4 is hidden")
+    func campaignRow() {
+        var row = SmallCountsTests.campaign(byCountry: ["KR": 3, "US": 120, "JP": 7], online: 8, paper: 122)
+        row.figures.attendanceExpected = 3
+        row.figures.attendanceReported = 40
+        let seen = SmallCounts.reporterView(row, gatherings: [], missions: [])
+        #expect(seen.signatures.byCountry == ["KR": .fewerThanFive, "JP": .withheld, "US": .exact(120)])
+        #expect(seen.signatures.total == .exact(130))
+        #expect(seen.signatures.online == .exact(8) && seen.signatures.paper == .exact(122))
+        #expect(seen.figures.attendanceExpected == .fewerThanFive)
+        #expect(seen.figures.attendanceReported == .exact(40))
+        // Everything else is as it was.
+        #expect(seen.figures.gatheringsHeld == row.figures.gatheringsHeld && seen.campaign == row.campaign)
+
+        let small = SmallCounts.reporterView(
+            SmallCountsTests.campaign(byCountry: ["KR": 2], online: 2, paper: 0), gatherings: [], missions: [])
+        #expect(small.signatures.total == .fewerThanFive && small.signatures.online == .fewerThanFive)
+        #expect(small.signatures.paper == .exact(0) && small.signatures.byCountry == ["KR": .fewerThanFive])
     }
-}
 
-extension JSONEncoder {
-    /// An encoder with sorted keys, so that the text can be compared.
-    static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return encoder
+    @Test("the organiser's figures add up: by country and online/paper to the total, missions to the campaign")
+    func organiserAddsUp() {
+        let row = SmallCountsTests.campaign(byCountry: ["KR": 3, "US": 120, "JP": 7], online: 8, paper: 122)
+        let s = row.signatures
+        #expect(s.byCountry.values.reduce(DisclosedCount.exact(0), +) == s.total)
+        #expect(s.online + s.paper == s.total)
+        var a = Figures(), b = Figures()
+        a.attendanceReported = 3
+        b.attendanceReported = 40
+        #expect((a + b).attendanceReported == .exact(43))
+        // A hidden count has no sum a reader could trust: adding it gives withheld, never a number.
+        #expect(DisclosedCount.fewerThanFive + .exact(40) == .withheld)
+    }
+
+    @Test("a day of action: attendance by gathering is a breakdown of the campaign's; a gathering not held stays blank")
+    func dayRows() {
+        let rows = [
+            SmallCountsTests.day("g-seoul", mission: "m-seoul", expected: 40, reported: 35),
+            SmallCountsTests.day("g-busan", mission: "m-busan", expected: 10, reported: 1),
+            SmallCountsTests.day("g-tokyo", mission: "m-tokyo", expected: 3, reported: nil),
+        ]
+        let seen = SmallCounts.reporterView(rows)
+        #expect(seen.map(\.gatheringId) == rows.map(\.gatheringId))
+        #expect(seen.map(\.attendanceExpected) == [.exact(40), .withheld, .fewerThanFive])
+        #expect(seen.map(\.attendanceReported) == [.withheld, .fewerThanFive, nil])
+    }
+
+    @Test("the campaign's attendance is withheld when its gatherings could hide their small counts only by hiding it")
+    func campaignTotalFromDay() {
+        var row = SmallCountsTests.campaign(byCountry: [:], online: 0, paper: 0)
+        row.figures.attendanceReported = 8
+        row.figures.attendanceExpected = 30
+        let gatherings = [
+            SmallCountsTests.day("g-1", mission: "m-1", expected: 15, reported: 4),
+            SmallCountsTests.day("g-2", mission: "m-2", expected: 15, reported: 4),
+        ]
+        let seen = SmallCounts.reporterView(row, gatherings: gatherings, missions: [])
+        #expect(seen.figures.attendanceReported == .withheld)
+        #expect(seen.figures.attendanceExpected == .exact(30))
+    }
+
+    @Test("missions: attendance 1 to 4 at a mission is <5; for one campaign's missions it is a breakdown of its total")
+    func missionRows() {
+        let rows = [("m-b", Int64(3)), ("m-a", 9), ("m-c", 50)].map { SmallCountsTests.mission($0.0, reported: $0.1) }
+        #expect(SmallCounts.reporterView(rows, oneCampaign: false).map(\.figures.attendanceReported) == [.fewerThanFive, .exact(9), .exact(50)])
+        #expect(SmallCounts.reporterView(rows, oneCampaign: true).map(\.figures.attendanceReported) == [.fewerThanFive, .withheld, .exact(50)])
+    }
+
+    static func campaign(byCountry: [String: Int64], online: Int64, paper: Int64) -> CampaignReportRow {
+        let launched = CampaignLaunched(
+            campaignId: "c-1", title: "T", cause: "C", coalition: "Co", addressee: "A", demands: [], annualDay: nil, launchedAt: t0)
+        var figures = Figures()
+        figures.gatheringsHeld = 2
+        return CampaignReportRow(
+            campaign: CampaignRow(launched), figures: figures, missionsReached: 0, citiesReached: 0, countriesReached: 0,
+            countries: [], endorsementsCurrent: 0,
+            signatures: .init(
+                total: .exact(online + paper), online: .exact(online), paper: .exact(paper),
+                byCountry: byCountry.mapValues { .exact($0) }))
+    }
+
+    static func day(_ id: String, mission: String, expected: Int64, reported: Int64?) -> DayRow {
+        DayRow(
+            gatheringId: id, missionId: mission, city: "City", country: "KR", kind: "vigil", status: reported == nil ? "scheduled" : "held",
+            timeZone: "Asia/Seoul", localStart: "2024-12-22 12:00", startsAtUTC: t0, venue: nil,
+            attendanceExpected: .exact(expected), attendanceReported: reported.map { .exact($0) })
+    }
+
+    static func mission(_ id: String, reported: Int64) -> MissionReportRow {
+        var figures = Figures()
+        figures.attendanceReported = .exact(reported)
+        let event = MissionRegistered(
+            missionId: id, name: id, sendingState: "CN", kind: .embassy, city: "Seoul", country: "KR", timeZone: "Asia/Seoul",
+            address: nil, registeredAt: t0)
+        return MissionReportRow(
+            mission: MissionRow(event), figures: figures, byKind: [], campaigns: [], firstHeldLocal: nil, lastHeldLocal: nil)
     }
 }
