@@ -18,6 +18,7 @@ public enum DisclosedCount: Sendable, Hashable, Codable, CustomStringConvertible
     /// The text of a withheld count.
     public static let withheldText = "withheld"
 
+    /// An exact count, written as a number.
     public init(integerLiteral value: Int64) { self = .exact(value) }
 
     /// The exact count, or nil when it is hidden.
@@ -41,6 +42,7 @@ public enum DisclosedCount: Sendable, Hashable, Codable, CustomStringConvertible
         return .exact(a + b)
     }
 
+    /// A number when exact, else the text `"<5"` or `"withheld"`.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
@@ -49,6 +51,7 @@ public enum DisclosedCount: Sendable, Hashable, Codable, CustomStringConvertible
         }
     }
 
+    /// Reads what `encode(to:)` writes; any other text is an error that names it.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let n = try? container.decode(Int64.self) {
