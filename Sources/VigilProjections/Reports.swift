@@ -3,15 +3,16 @@ import PostgresClient
 import VigilDomain
 
 /// The figures that belong to missions, summed over activity cells: the same sums for a mission, a
-/// campaign or a country, so they always add up.
+/// campaign or a country, so they always add up. Attendance counts people, so the reporter's view may hide
+/// it (`SmallCounts`); the other figures count gatherings, deliveries, readings and outlets.
 public struct Figures: Codable, Equatable, Sendable {
     public var gatheringsScheduled: Int64 = 0
     public var gatheringsHeld: Int64 = 0
     public var gatheringsCancelled: Int64 = 0
     public var gatheringsNotHeld: Int64 = 0
     public var weeklyHeld: Int64 = 0
-    public var attendanceExpected: Int64 = 0
-    public var attendanceReported: Int64 = 0
+    public var attendanceExpected: DisclosedCount = 0
+    public var attendanceReported: DisclosedCount = 0
     public var deliveriesAccepted: Int64 = 0
     public var deliveriesRefused: Int64 = 0
     public var deliveriesBlocked: Int64 = 0
@@ -40,8 +41,8 @@ public struct Figures: Codable, Equatable, Sendable {
         gatheringsCancelled = try row.int64("gatherings_cancelled")
         gatheringsNotHeld = try row.int64("gatherings_not_held")
         weeklyHeld = try row.int64("weekly_held")
-        attendanceExpected = try row.int64("attendance_expected")
-        attendanceReported = try row.int64("attendance_reported")
+        attendanceExpected = .exact(try row.int64("attendance_expected"))
+        attendanceReported = .exact(try row.int64("attendance_reported"))
         deliveriesAccepted = try row.int64("deliveries_accepted")
         deliveriesRefused = try row.int64("deliveries_refused")
         deliveriesBlocked = try row.int64("deliveries_blocked")
@@ -52,7 +53,7 @@ public struct Figures: Codable, Equatable, Sendable {
         noShows = try row.int64("no_shows")
     }
 
-    /// Adds another set of figures to these.
+    /// Adds another set of figures to these (a hidden count makes its sum withheld).
     public static func + (a: Figures, b: Figures) -> Figures {
         var sum = Figures()
         sum.gatheringsScheduled = a.gatheringsScheduled + b.gatheringsScheduled
@@ -96,11 +97,12 @@ public struct MissionReportRow: Codable, Equatable, Sendable {
 
 /// A campaign in a report.
 public struct CampaignReportRow: Codable, Equatable, Sendable {
+    /// The campaign's signatures: the total, online and on paper, and by country (ISO 3166; ZZ unknown).
     public struct Signatures: Codable, Equatable, Sendable {
-        public var total: Int64
-        public var online: Int64
-        public var paper: Int64
-        public var byCountry: [String: Int64]
+        public var total: DisclosedCount
+        public var online: DisclosedCount
+        public var paper: DisclosedCount
+        public var byCountry: [String: DisclosedCount]
     }
 
     public var campaign: CampaignRow
@@ -125,8 +127,9 @@ public struct DayRow: Codable, Equatable, Sendable {
     public var localStart: String
     public var startsAtUTC: Date
     public var venue: String?
-    public var attendanceExpected: Int
-    public var attendanceReported: Int?
+    public var attendanceExpected: DisclosedCount
+    /// Nil until the gathering is recorded as held with a count.
+    public var attendanceReported: DisclosedCount?
 }
 
 /// How far a projection is behind the log, and how many events it set aside.
@@ -216,7 +219,9 @@ public enum Reports {
             """
             SELECT \(unescaped: CampaignRow.columns.map { "c." + $0.name }.joined(separator: ", ")), \(unescaped: Figures.sums),
                    count(DISTINCT a.mission_id) AS missions_reached,
-                   count(DISTINCT (m.city, m.country)) AS cities_reached,
+                   -- Without a mission the LEFT JOINs leave one row of NULLs, and a row value of NULLs is
+                   -- still counted: only registered missions' cities count.
+                   count(DISTINCT (m.city, m.country)) FILTER (WHERE m.mission_id IS NOT NULL) AS cities_reached,
                    count(DISTINCT m.country) AS countries_reached,
                    coalesce(array_to_string(array_agg(DISTINCT m.country ORDER BY m.country), ','), '') AS countries
               FROM vigil_read.campaigns c
@@ -232,12 +237,13 @@ public enum Reports {
         {
             let campaign = try row.string("campaign_id")
             var s = signatures[campaign] ?? .init(total: 0, online: 0, paper: 0, byCountry: [:])
-            let online = try row.int64("online")
-            let paper = try row.int64("paper")
-            s.online += online
-            s.paper += paper
-            s.total += online + paper
-            s.byCountry[try row.string("country"), default: 0] += online + paper
+            let online = DisclosedCount.exact(try row.int64("online"))
+            let paper = DisclosedCount.exact(try row.int64("paper"))
+            s.online = s.online + online
+            s.paper = s.paper + paper
+            s.total = s.total + online + paper
+            let country = try row.string("country")
+            s.byCountry[country] = (s.byCountry[country] ?? 0) + online + paper
             signatures[campaign] = s
         }
         return try rows.map { row in
@@ -268,8 +274,8 @@ public enum Reports {
                 city: try row.string("city"), country: try row.string("country"), kind: try row.string("kind"),
                 status: try row.string("status"), timeZone: try row.string("time_zone"),
                 localStart: readable(try row.string("local_start")), startsAtUTC: try row.date("starts_at"),
-                venue: try row.text("venue"), attendanceExpected: try row.int("attendance_expected"),
-                attendanceReported: try row.optionalInt64("attendance_reported").map(Int.init))
+                venue: try row.text("venue"), attendanceExpected: .exact(try row.int64("attendance_expected")),
+                attendanceReported: try row.optionalInt64("attendance_reported").map(DisclosedCount.exact))
         }
     }
 

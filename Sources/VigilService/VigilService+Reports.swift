@@ -9,6 +9,17 @@ import VigilProjections
 public struct Report<Rows: Sendable>: Sendable {
     public var rows: Rows
     public var lag: [ProjectionLag]
+    /// Whose view the rows are: the reporter's, with small counts hidden, or the organiser's, exact.
+    public var view: ReportView
+}
+
+/// Whose view of the figures a report gives.
+public enum ReportView: String, Sendable, CaseIterable {
+    /// The reporter's view, the default, for anyone who may read reports (`vigil_reporter`): counts of
+    /// people of 1 to 4 are "<5", and a count beside one may be withheld (`SmallCounts`).
+    case reporter
+    /// The organiser's view (`vigil_writer`): every figure exact, and they add up.
+    case organiser
 }
 
 /// What a follower of the log has to say while it runs.
@@ -25,46 +36,76 @@ extension VigilService {
     public static func json<T: Encodable>(_ value: T) throws -> Data { try EventCodec.json(value) }
 
     /// One row per mission, optionally only in `country` (ISO 3166) or only `campaign`'s activity.
-    public func missionsReport(country: String? = nil, campaign: String? = nil) throws -> Report<[MissionReportRow]> {
-        try guarded {
-            let country = try country.map { try Check.country($0, field: "country") }
-            let campaign = try campaign.map { try Check.id($0, field: "campaign") }
-            let connection = try session(.reporter).connection
-            return Report(rows: try Reports.missions(country: country, campaign: campaign, connection: connection), lag: try Reports.lag(connection: connection))
+    public func missionsReport(country: String? = nil, campaign: String? = nil, view: ReportView = .reporter) throws
+        -> Report<[MissionReportRow]>
+    {
+        let country = try country.map { try Check.country($0, field: "country") }
+        let campaign = try campaign.map { try Check.id($0, field: "campaign") }
+        // A campaign's missions are one breakdown of its figures, whichever country is asked for: the
+        // reporter's view is worked out over all of them, then the country's are kept.
+        var report = try report(view) { connection in
+            try Reports.missions(country: campaign == nil ? country : nil, campaign: campaign, connection: connection)
+        } reporterView: { rows, _ in
+            SmallCounts.reporterView(rows, oneCampaign: campaign != nil)
         }
+        if let country { report.rows.removeAll { $0.mission.country != country } }
+        return report
     }
 
     /// One mission in full.
-    public func missionReport(_ id: String) throws -> Report<MissionReportRow> {
-        try guarded {
-            let id = try Check.id(id, field: "mission id")
-            let connection = try session(.reporter).connection
+    public func missionReport(_ id: String, view: ReportView = .reporter) throws -> Report<MissionReportRow> {
+        let id = try Check.id(id, field: "mission id")
+        return try report(view) { connection in
             guard let row = try Reports.mission(id, connection: connection) else { throw DomainError.notFound(kind: "mission", id: id) }
-            return Report(rows: row, lag: try Reports.lag(connection: connection))
+            return row
+        } reporterView: { row, _ in
+            SmallCounts.reporterView([row], oneCampaign: false)[0]
         }
     }
 
     /// Every campaign, or the one `id` names.
-    public func campaignsReport(_ id: String? = nil) throws -> Report<[CampaignReportRow]> {
-        try guarded {
-            let id = try id.map { try Check.id($0, field: "campaign id") }
-            let connection = try session(.reporter).connection
+    public func campaignsReport(_ id: String? = nil, view: ReportView = .reporter) throws -> Report<[CampaignReportRow]> {
+        let id = try id.map { try Check.id($0, field: "campaign id") }
+        return try report(view) { connection in
             let rows = try Reports.campaigns(id, connection: connection)
             if let id, rows.isEmpty { throw DomainError.notFound(kind: "campaign", id: id) }
-            return Report(rows: rows, lag: try Reports.lag(connection: connection))
+            return rows
+        } reporterView: { rows, connection in
+            // The day and missions reports break each campaign's attendance down.
+            try rows.map { row in
+                let id = row.campaign.campaignId
+                return SmallCounts.reporterView(
+                    row, gatherings: try Reports.day(id, connection: connection),
+                    missions: try Reports.missions(campaign: id, connection: connection))
+            }
         }
     }
 
     /// A campaign's day of action: every gathering in the order it starts.
-    public func dayReport(_ campaign: String) throws -> Report<[DayRow]> {
-        try guarded {
-            let id = try Check.id(campaign, field: "campaign id")
-            let connection = try session(.reporter).connection
+    public func dayReport(_ campaign: String, view: ReportView = .reporter) throws -> Report<[DayRow]> {
+        let id = try Check.id(campaign, field: "campaign id")
+        return try report(view) { connection in
             let rows = try Reports.day(id, connection: connection)
             if rows.isEmpty, try Reports.campaigns(id, connection: connection).isEmpty {
                 throw DomainError.notFound(kind: "campaign", id: id)
             }
-            return Report(rows: rows, lag: try Reports.lag(connection: connection))
+            return rows
+        } reporterView: { rows, _ in
+            SmallCounts.reporterView(rows)
+        }
+    }
+
+    /// Every report goes through here: the organiser's view reads as vigil_writer and is returned exact;
+    /// the reporter's view reads as vigil_reporter and is returned only through `reporterView`, which
+    /// hides small counts (`SmallCounts`) and may read more on the same connection.
+    func report<Rows>(
+        _ view: ReportView, query: (Connection) throws -> Rows, reporterView: (Rows, Connection) throws -> Rows
+    ) throws -> Report<Rows> {
+        try guarded {
+            let connection = try session(view == .organiser ? .writer : .reporter).connection
+            let exact = try query(connection)
+            let rows = view == .organiser ? exact : try reporterView(exact, connection)
+            return Report(rows: rows, lag: try Reports.lag(connection: connection), view: view)
         }
     }
 

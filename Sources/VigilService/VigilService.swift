@@ -187,3 +187,7 @@ public typealias ProjectionLag = VigilProjections.ProjectionLag
 public typealias RebuildProgress = VigilProjections.RebuildProgress
 /// An event no projection could read, set aside with the reason.
 public typealias QuarantinedEvent = VigilProjections.QuarantinedEvent
+/// A count of people in a report: exact, or hidden in the reporter's view ("<5", "withheld").
+public typealias DisclosedCount = VigilProjections.DisclosedCount
+/// The rule that hides small counts in the reporter's view.
+public typealias SmallCounts = VigilProjections.SmallCounts

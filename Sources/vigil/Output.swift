@@ -60,9 +60,19 @@ enum Output {
             printRows(headers, rows.map(cells), format: .csv)
             if lag.contains(where: { $0.eventsBehind > 0 || $0.quarantined > 0 }) { FileHandle.standardError.write(Data("vigil: \(lagText(lag))\n".utf8)) }
         case .table:
-            printRows(headers, rows.map(cells), format: .table)
+            let table = rows.map(cells)
+            printRows(headers, table, format: .table)
             printLag(lag)
+            printHiddenLegend(table.flatMap { $0 })
         }
+    }
+
+    /// Says what "<5" and "withheld" mean, below a table in which one of `cells` is either.
+    static func printHiddenLegend(_ cells: [String]) {
+        let hidden = [DisclosedCount.fewerThanFiveText, DisclosedCount.withheldText]
+        guard cells.contains(where: hidden.contains) else { return }
+        print("(<5: 1 to 4 people, hidden so that nobody is singled out; withheld: hidden so that a <5 cannot be worked out"
+            + " from a total; organisers see every figure with --exact)")
     }
 
     static func printLag(_ lag: [ProjectionLag]) {

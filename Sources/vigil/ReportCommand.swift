@@ -8,7 +8,12 @@ struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Report from the read models: per mission, per campaign, per day of action.",
-        discussion: "Reports read the projections only, and say how far behind the log they are.",
+        discussion: """
+            Reports read the projections only, and say how far behind the log they are. They show the reporter's \
+            view: a count of 1 to 4 people (attendance, signatures) is shown as <5, and a count beside it may be \
+            withheld so that it cannot be worked out from a total. --exact shows the organiser's view, every \
+            figure exact; it needs the vigil_writer role.
+            """,
         subcommands: [Missions.self, Mission.self, Campaign.self, Day.self]
     )
 
@@ -22,24 +27,24 @@ struct ReportCommand: ParsableCommand {
         var country: String?
         @Option(help: "Only this campaign's activity, at the missions it reached.")
         var campaign: String?
-        @Option(help: "table, json or csv.")
-        var format: OutputFormat = .table
+        @OptionGroup var options: ReportOptions
 
         func run() throws {
             try CLI.run {
-                let report = try VigilService().missionsReport(country: country, campaign: campaign)
+                let report = try VigilService().missionsReport(country: country, campaign: campaign, view: options.view)
                 try Output.report(
-                    report.rows, lag: report.lag, format: format,
+                    report.rows, lag: report.lag, format: options.format,
                     headers: ["mission", "kind", "city", "country", "status", "scheduled", "held", "cancelled", "not held",
                               "weekly held", "expected", "reported", "accepted", "refused", "blocked", "nobody out",
                               "readings", "names", "coverage", "no-shows", "first held (local)", "last held (local)"]
                 ) { row in
                     let f = row.figures
+                    let gatherings = [f.gatheringsScheduled, f.gatheringsHeld, f.gatheringsCancelled, f.gatheringsNotHeld, f.weeklyHeld]
+                    let rest = [f.deliveriesAccepted, f.deliveriesRefused, f.deliveriesBlocked, f.deliveriesNobodyCameOut, f.readings,
+                                f.namesRead, f.coverage, f.noShows]
                     return [row.mission.missionId, row.mission.kind, row.mission.city, row.mission.country, row.mission.status]
-                        + [f.gatheringsScheduled, f.gatheringsHeld, f.gatheringsCancelled, f.gatheringsNotHeld, f.weeklyHeld,
-                           f.attendanceExpected, f.attendanceReported, f.deliveriesAccepted, f.deliveriesRefused,
-                           f.deliveriesBlocked, f.deliveriesNobodyCameOut, f.readings, f.namesRead, f.coverage, f.noShows].map(String.init)
-                        + [row.firstHeldLocal ?? "", row.lastHeldLocal ?? ""]
+                        + gatherings.map(String.init) + [f.attendanceExpected.description, f.attendanceReported.description]
+                        + rest.map(String.init) + [row.firstHeldLocal ?? "", row.lastHeldLocal ?? ""]
                 }
             }
         }
@@ -53,14 +58,13 @@ struct ReportCommand: ParsableCommand {
 
         @Argument(help: "The mission's id.")
         var id: String
-        @Option(help: "table, json or csv.")
-        var format: OutputFormat = .table
+        @OptionGroup var options: ReportOptions
 
         func run() throws {
             try CLI.run {
-                let report = try VigilService().missionReport(id)
+                let report = try VigilService().missionReport(id, view: options.view)
                 let (row, lag) = (report.rows, report.lag)
-                if format == .table {
+                if options.format == .table {
                     let m = row.mission
                     print("\(m.name) (\(m.missionId))")
                     print("\(m.kind), \(m.city), \(m.country); zone \(m.timeZone); \(m.status)")
@@ -71,8 +75,9 @@ struct ReportCommand: ParsableCommand {
                         [$0.kind, String($0.scheduled), String($0.held), String($0.cancelled), String($0.notHeld)]
                     }, format: .table)
                     Output.printLag(lag)
+                    Output.printHiddenLegend([row.figures.attendanceExpected, row.figures.attendanceReported].map(\.description))
                 } else {
-                    try Output.report([row], lag: lag, format: format, headers: ["mission", "scheduled", "held"]) {
+                    try Output.report([row], lag: lag, format: options.format, headers: ["mission", "scheduled", "held"]) {
                         [$0.mission.missionId, String($0.figures.gatheringsScheduled), String($0.figures.gatheringsHeld)]
                     }
                 }
@@ -88,25 +93,26 @@ struct ReportCommand: ParsableCommand {
 
         @Argument(help: "The campaign's id (default: every campaign).")
         var id: String?
-        @Option(help: "table, json or csv.")
-        var format: OutputFormat = .table
+        @OptionGroup var options: ReportOptions
 
         func run() throws {
             try CLI.run {
-                let report = try VigilService().campaignsReport(id)
+                let report = try VigilService().campaignsReport(id, view: options.view)
                 try Output.report(
-                    report.rows, lag: report.lag, format: format,
+                    report.rows, lag: report.lag, format: options.format,
                     headers: ["campaign", "status", "missions", "cities", "countries", "scheduled", "held", "cancelled",
                               "not held", "expected", "reported", "accepted", "refused", "blocked", "nobody out",
                               "signatures", "online", "paper", "endorsements", "statements", "coverage", "no-shows"]
                 ) { row in
                     let f = row.figures
+                    let gatherings = [f.gatheringsScheduled, f.gatheringsHeld, f.gatheringsCancelled, f.gatheringsNotHeld]
+                    let deliveries = [f.deliveriesAccepted, f.deliveriesRefused, f.deliveriesBlocked, f.deliveriesNobodyCameOut]
+                    let people = [f.attendanceExpected, f.attendanceReported]
+                    let signatures = [row.signatures.total, row.signatures.online, row.signatures.paper]
                     return [row.campaign.campaignId, row.campaign.status, String(row.missionsReached), String(row.citiesReached),
                             String(row.countriesReached)]
-                        + [f.gatheringsScheduled, f.gatheringsHeld, f.gatheringsCancelled, f.gatheringsNotHeld,
-                           f.attendanceExpected, f.attendanceReported, f.deliveriesAccepted, f.deliveriesRefused,
-                           f.deliveriesBlocked, f.deliveriesNobodyCameOut, row.signatures.total, row.signatures.online,
-                           row.signatures.paper].map(String.init)
+                        + gatherings.map(String.init) + people.map(\.description) + deliveries.map(String.init)
+                        + signatures.map(\.description)
                         + [String(row.endorsementsCurrent), String(row.campaign.statements), String(f.coverage), String(f.noShows)]
                 }
             }
@@ -121,22 +127,33 @@ struct ReportCommand: ParsableCommand {
 
         @Argument(help: "The campaign's id.")
         var id: String
-        @Option(help: "table, json or csv.")
-        var format: OutputFormat = .table
+        @OptionGroup var options: ReportOptions
 
         func run() throws {
             try CLI.run {
-                let report = try VigilService().dayReport(id)
+                let report = try VigilService().dayReport(id, view: options.view)
                 try Output.report(
-                    report.rows, lag: report.lag, format: format,
+                    report.rows, lag: report.lag, format: options.format,
                     headers: ["starts (UTC)", "local date and time", "zone", "city", "country", "mission", "gathering", "kind",
                               "status", "expected", "reported"]
                 ) { row in
                     [Output.utc(row.startsAtUTC), row.localStart, row.timeZone, row.city, row.country, row.missionId,
-                     row.gatheringId, row.kind, row.status, String(row.attendanceExpected),
-                     row.attendanceReported.map(String.init) ?? ""]
+                     row.gatheringId, row.kind, row.status, row.attendanceExpected.description,
+                     row.attendanceReported?.description ?? ""]
                 }
             }
         }
     }
+}
+
+/// Options every report takes: the output format, and whose view of the figures.
+struct ReportOptions: ParsableArguments {
+    @Option(help: "table, json or csv.")
+    var format: OutputFormat = .table
+
+    @Flag(help: "The organiser's view: every figure exact, counts of 1 to 4 included; needs the vigil_writer role.")
+    var exact = false
+
+    /// The view the service is asked for.
+    var view: ReportView { exact ? .organiser : .reporter }
 }

@@ -74,7 +74,7 @@ struct DemoCommand: ParsableCommand {
             try VigilService().catchUpProjections()
         }
         var report = try ReportCommand.Missions.parse([])
-        report.format = format
+        report.options.format = format
         try report.run()
     }
 }
