@@ -31,10 +31,10 @@ struct StoredTypeTests {
         let tables: [[String: any EventPayload.Type]] = [
             CampaignEvent.storedTypes.mapValues(\.payload), MissionEvent.storedTypes.mapValues(\.payload),
             GatheringEvent.storedTypes.mapValues(\.payload), RecurrenceEvent.storedTypes.mapValues(\.payload),
-            PetitionEvent.storedTypes.mapValues(\.payload),
+            PetitionEvent.storedTypes.mapValues(\.payload), ErasureEvent.storedTypes.mapValues(\.payload),
         ]
         #expect(VigilEvent.storedTypes.count == tables.map(\.count).reduce(0, +))
-        #expect(VigilEvent.storedTypes.count == 30)
+        #expect(VigilEvent.storedTypes.count == 31)
         for table in tables {
             for (name, payload) in table { #expect(payload.eventType == name) }
         }
