@@ -148,8 +148,28 @@ extension VigilService {
     /// The fingerprint of a command's content, stored with its id: the same id sent again with other
     /// content is refused rather than answered with the first command's events. A signature's identity
     /// is turned into its keyed reference before this, so no personal data is fingerprinted.
+    ///
+    /// Values of fields named as a sealed field of any event (notes, reasons, who organised, …) are left
+    /// out: they go to the vault, where they can be erased, and an unkeyed hash of them kept for ever in
+    /// `vigil.commands` could be tested against a guess. The same key sent again with only such a value
+    /// changed is taken for the same command.
     static func fingerprint(_ command: some Sendable) -> [UInt8] {
-        Array(SHA256.hash(data: Data(String(reflecting: command).utf8)))
+        Array(SHA256.hash(data: Data(redacted(command).utf8)))
+    }
+
+    /// Every field name that is sealed in some event.
+    static let sealedNames: Set<String> = Set(EventFields.classes.values.flatMap { $0.filter { $0.value.isSealed }.keys })
+
+    /// `value` written out as `String(reflecting:)` would, field by field, with sealed fields' values
+    /// replaced by a mark.
+    static func redacted(_ value: Any) -> String {
+        let mirror = Mirror(reflecting: value)
+        guard !mirror.children.isEmpty else { return String(reflecting: value) }
+        let fields = mirror.children.map { child -> String in
+            let label = child.label ?? "_"
+            return sealedNames.contains(label) ? "\(label): <sealed>" : "\(label): \(redacted(child.value))"
+        }
+        return "\(mirror.subjectType)(\(fields.joined(separator: ", ")))"
     }
 
     /// Loads, decides and appends one command of aggregate `D` through the pipeline.

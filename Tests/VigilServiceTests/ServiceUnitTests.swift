@@ -52,6 +52,21 @@ struct ServiceUnitTests {
         #expect(calls == 1)
     }
 
+    @Test("a command's fingerprint leaves out values the vault seals: no hash of a note or a name is kept in the log")
+    func fingerprintRedacts() {
+        func held(_ attendance: Int, _ notes: String?) -> [UInt8] {
+            VigilService.fingerprint(VigilCommand.gathering(.recordHeld(RecordGatheringHeld(gatheringId: "g-1", reportedAttendance: attendance, notes: notes))))
+        }
+        #expect(held(40, "Kim Witness spoke") == held(40, "something else"))
+        #expect(held(40, "Kim Witness spoke") != held(41, "Kim Witness spoke"))
+        #expect(!VigilService.redacted(RecordGatheringHeld(gatheringId: "g-1", reportedAttendance: 1, notes: "Kim Witness")).contains("Kim"))
+        #expect(VigilService.redacted(RecordGatheringHeld(gatheringId: "g-1", reportedAttendance: 1, notes: nil)).contains("g-1"))
+        let schedule = { (organiser: String) in
+            VigilService.fingerprint(ScheduleGathering(gatheringId: "g-1", missionId: "m-1", kind: .vigil, localStart: "2026-12-22 18:00", organiser: organiser))
+        }
+        #expect(schedule("Park") == schedule("Lee"))
+    }
+
     @Test("one rule for the actor: the label given, else $VIGIL_ACTOR, else cli:$USER, else cli")
     func actorRule() throws {
         #expect(try VigilService.actor("organiser:seoul", environment: ["VIGIL_ACTOR": "x", "USER": "u"]) == "organiser:seoul")
