@@ -55,13 +55,28 @@ CREATE TABLE vault.signatures (
 );
 CREATE INDEX signatures_consent ON vault.signatures (petition_id) WHERE consent;
 
--- Organisers (vigil_writer) seal, look up, erase and re-wrap; nobody else reads the vault at all. Nobody
--- may change a sealed value or a blind index: a subject is written once and then only forgotten.
+-- No statistics on what identifies a subject: ANALYZE would copy sample values (ids, wrapped keys,
+-- ciphertext, blind indexes) into pg_statistic, where an erasure never reaches them. It must be set before
+-- the first ANALYZE: a later SET STATISTICS 0 does not remove what was collected.
+ALTER TABLE vault.subjects
+    ALTER COLUMN subject_id SET STATISTICS 0,
+    ALTER COLUMN wrapped_key SET STATISTICS 0,
+    ALTER COLUMN sealed SET STATISTICS 0;
+ALTER TABLE vault.signatures
+    ALTER COLUMN blind_index SET STATISTICS 0,
+    ALTER COLUMN subject_id SET STATISTICS 0;
+ALTER TABLE vault.petition_keys ALTER COLUMN wrapped_key SET STATISTICS 0;
+
+-- Organisers (vigil_writer) seal, look up and erase; nobody else reads the vault at all. Nobody but the
+-- owner may change a row: a subject is written once and then only forgotten, and only whole (deleting
+-- a subject deletes its signature; a signature alone cannot be deleted, so it cannot be pointed at
+-- another subject). Re-wrapping keys (vigil keys rotate) is the owner's. UPDATE of `since` alone lets a
+-- sealing command read the key under a share lock without being able to change it.
 GRANT USAGE ON SCHEMA vault TO vigil_writer;
-GRANT SELECT, INSERT, DELETE ON vault.subjects, vault.signatures TO vigil_writer;
-GRANT SELECT, INSERT ON vault.petition_keys TO vigil_writer;
-GRANT UPDATE (master_key_id, wrapped_key) ON vault.subjects, vault.petition_keys TO vigil_writer;
-GRANT SELECT, INSERT, UPDATE ON vault.master_key TO vigil_writer;
+GRANT SELECT, INSERT, DELETE ON vault.subjects TO vigil_writer;
+GRANT SELECT, INSERT ON vault.signatures, vault.petition_keys TO vigil_writer;
+GRANT SELECT, INSERT ON vault.master_key TO vigil_writer;
+GRANT UPDATE (since) ON vault.master_key TO vigil_writer;
 
 -- The one global signer key of 0009 is destroyed: it sat beside the references it keyed, readable by
 -- every organiser, and let anyone holding it test a list of suspects against every petition. The events

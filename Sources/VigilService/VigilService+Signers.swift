@@ -98,8 +98,12 @@ extension VigilService {
         let master = try requireMasterKey(doing: "signing a petition")
         var content = command
         content.identity = nil
+        // The fingerprint holds no identity and no consent: the vault keeps whether someone agreed to hear
+        // back, and an unkeyed hash of a yes or no is no secret.
+        var fingerprinted = content
+        fingerprinted.consent = false
         return try pipeline(
-            commandId: commandId, fingerprint: VigilService.fingerprint(PetitionCommand.sign(content)), actor: context.actor, client: client,
+            commandId: commandId, fingerprint: VigilService.fingerprint(PetitionCommand.sign(fingerprinted)), actor: context.actor, client: client,
             session, transactional: true
         ) { _ in
             let vault = Vault(connection: session.connection, master: master)
@@ -172,7 +176,8 @@ extension VigilService {
                         guard state.drafted != nil else { throw DomainError.notFound(kind: "petition", id: id) }
                         try PetitionState.requireOpen(state, id: id)
                         if indexer == nil { indexer = try vault.indexer(for: id) }
-                        let added = try vault.addSealed(petitionId: id, VigilService.sealed(batch, indexer: indexer!, sealer: vault.sealer))
+                        let added = try vault.addSealed(
+                            petitionId: id, VigilService.sealed(batch, petitionId: id, indexer: indexer!, sealer: vault.sealer))
                         let command = ImportSignatures(
                             petitionId: id, channel: request.channel, byCountry: added, duplicatesSkipped: batch.count - added.values.reduce(0, +))
                         let events = try PetitionState.decide(.importBatch(command), PetitionContext(petition: state), context)
@@ -208,7 +213,7 @@ extension VigilService {
 
     /// A batch's rows for the vault, in COPY text: each signer's blind index and sealed record, made on
     /// every core (a signer costs an HMAC and two AES-GCM seals).
-    static func sealed(_ signers: [CheckedSigner], indexer: BlindIndexer, sealer: SubjectSealer) -> [[String?]] {
+    static func sealed(_ signers: [CheckedSigner], petitionId: String, indexer: BlindIndexer, sealer: SubjectSealer) -> [[String?]] {
         let chunks = min(ProcessInfo.processInfo.activeProcessorCount, max(1, signers.count / 512))
         let size = (signers.count + chunks - 1) / chunks
         let parts = SealedParts(count: chunks)
@@ -218,7 +223,7 @@ extension VigilService {
             var rows: [[String?]] = []
             rows.reserveCapacity(range.count)
             for signer in signers[range] {
-                rows.append(sealer.sealedRow(blindIndex: hasher.index(signer.normalised), record: signer.record, consent: signer.consent, country: signer.country))
+                rows.append(sealer.sealedRow(petitionId: petitionId, blindIndex: hasher.index(signer.normalised), record: signer.record, consent: signer.consent, country: signer.country))
             }
             parts.set(chunk, rows)
         }
@@ -241,15 +246,24 @@ extension VigilService {
         return count
     }
 
-    /// One row of a signer file, checked.
+    /// One row of a signer file, checked. Errors name the row and the column, never a cell's value: a
+    /// misplaced column may hold a signer's name or phone number.
     static func checked(_ row: SignerRow, path: String) throws -> CheckedSigner {
+        func fail(_ words: String) -> VigilError { VigilError(.invalidInput, "\(path), row \(row.row): \(words)") }
+        let country: String?
+        do { country = try row.country.map { try Check.country($0, field: "country") } } catch {
+            throw fail("country: is not an ISO 3166 country code; use two letters such as KR, US or CN")
+        }
+        let consent: Bool
+        do { consent = try Check.consent(row.consent, field: "consent") } catch {
+            throw fail("consent: is neither yes nor no; write yes or no (or leave it empty for no)")
+        }
         do {
-            let country = try row.country.map { try Check.country($0, field: "country") }
             return CheckedSigner(
-                normalised: try row.identity.normalised(), record: VigilService.record(row.identity, country: country),
-                consent: try Check.consent(row.consent, field: "consent"), country: country)
+                normalised: try row.identity.normalised(), record: VigilService.record(row.identity, country: country), consent: consent,
+                country: country)
         } catch let error as DomainError {
-            throw VigilError(.invalidInput, "\(path), row \(row.row): \(error)")
+            throw fail("\(error)")
         }
     }
 

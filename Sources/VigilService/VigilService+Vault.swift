@@ -125,14 +125,16 @@ extension VigilService {
     }
 
     /// Re-wraps every data key and petition key of the vault from the master key given (the vault's
-    /// current one) to the key in `newKeyPath`, in one transaction, without opening a sealed value.
+    /// current one) to the key in `newKeyPath`, in one transaction, without opening a sealed value. Needs
+    /// the vault's owner (the login that migrates).
     /// Retrying after it committed re-wraps nothing. Afterwards only the new key opens the vault; the old
     /// one can be destroyed, and with it every copy of the old wrapped keys (backups, the WAL).
     public func rotateMasterKey(to newKeyPath: String, progress: ((Int) -> Void)? = nil) throws -> RotationOutcome {
         try guarded {
             let new = try MasterKey.load(from: newKeyPath)
             let old = try requireMasterKey(doing: "rotating the master key")
-            let connection = try session(.writer).connection
+            // The owner's: organisers may seal and erase, never re-wrap (or overwrite) a key.
+            let connection = try session(.owner).connection
             if try Vault.currentKeyId(connection) == new.id { return RotationOutcome(from: old.id, to: new.id, rewrapped: 0) }
             guard old.id != new.id else {
                 throw VigilError(.invalidInput, "the new key \(newKeyPath) is the key in use; make a new one with vigil keys init --out FILE")

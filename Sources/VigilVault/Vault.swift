@@ -105,12 +105,13 @@ public struct Vault {
 
     // MARK: Subjects
 
-    /// Opens a subject's fields.
-    func open(_ id: UUID, keyId: String, wrappedKey: [UInt8], sealed: [UInt8]) throws -> [UInt8] {
+    /// Opens a subject's fields, sealed with `binding` (what the row says about it: its kind, and a
+    /// signer's petition, blind index and consent). A row changed or moved since does not open.
+    func open(_ id: UUID, binding: String, keyId: String, wrappedKey: [UInt8], sealed: [UInt8]) throws -> [UInt8] {
         try requireWrapped(by: keyId)
         let owner = id.uuidString.lowercased()
         let dataKey = try master.unwrap(wrappedKey, .dataKey, owner: owner)
-        return try Sealing.open(sealed, key: dataKey, .fields, owner: owner, what: "subject \(owner)")
+        return try Sealing.open(sealed, key: dataKey, .fields, owner: owner + "\u{0}" + binding, what: "subject \(owner)")
     }
 
     /// Records one signature of `petitionId`: the subject's row and its blind index. Returns the new
@@ -118,7 +119,8 @@ public struct Vault {
     /// written). Uniqueness is the database's: of two sessions signing one person at once, the second
     /// waits for the first and then finds it.
     public func addSigner(petitionId: String, blindIndex: [UInt8], record: SignerRecord, consent: Bool) throws -> UUID? {
-        let subject = sealer.sealed(try JSONEncoder.sorted.encode(record).bytes)
+        let subject = sealer.sealed(
+            try JSONEncoder.sorted.encode(record).bytes, binding: SubjectSealer.signerBinding(petitionId, blindIndex, consent))
         let rows = try connection.query(
             """
             WITH signature AS (
@@ -138,7 +140,7 @@ public struct Vault {
     public func addSigners(petitionId: String, _ signers: [NewSigner]) throws -> [String: Int] {
         try addSealed(
             petitionId: petitionId,
-            signers.map { sealer.sealedRow(blindIndex: $0.blindIndex, record: $0.record, consent: $0.consent, country: $0.country) })
+            signers.map { sealer.sealedRow(petitionId: petitionId, blindIndex: $0.blindIndex, record: $0.record, consent: $0.consent, country: $0.country) })
     }
 
     /// `addSigners` for rows already sealed (`subject_id, blind_index, consent, country, wrapped_key,
@@ -172,7 +174,7 @@ public struct Vault {
     /// Seals one value an event refers to instead of holding it (`kind` is "organiser" or
     /// "restricted"), as a subject of its own; returns its id.
     public func sealText(_ text: String, kind: String) throws -> UUID {
-        let subject = sealer.sealed(Array(text.utf8))
+        let subject = sealer.sealed(Array(text.utf8), binding: kind)
         try connection.query(
             """
             INSERT INTO vault.subjects (subject_id, kind, master_key_id, wrapped_key, sealed)
@@ -188,12 +190,12 @@ public struct Vault {
         var out: [UUID: String] = [:]
         let rows = try connection.query(
             """
-            SELECT subject_id, master_key_id, wrapped_key, sealed FROM vault.subjects
+            SELECT subject_id, kind, master_key_id, wrapped_key, sealed FROM vault.subjects
              WHERE kind = ANY(\(kinds)::text[]) AND subject_id = ANY(\(ids.map { $0.uuidString.lowercased() })::uuid[])
             """)
         for row in rows {
             let id = try row.uuid("subject_id")
-            let bytes = try open(id, keyId: try row.string("master_key_id"), wrappedKey: try row.bytes("wrapped_key"), sealed: try row.bytes("sealed"))
+            let bytes = try open(id, binding: try row.string("kind"), keyId: try row.string("master_key_id"), wrappedKey: try row.bytes("wrapped_key"), sealed: try row.bytes("sealed"))
             out[id] = String(decoding: bytes, as: UTF8.self)
         }
         return out
@@ -203,14 +205,16 @@ public struct Vault {
     public func consentingSigners(petitionId: String) throws -> [SignerRecord] {
         let rows = try connection.query(
             """
-            SELECT s.subject_id, s.master_key_id, s.wrapped_key, s.sealed
+            SELECT s.subject_id, s.kind, g.blind_index, g.consent, s.master_key_id, s.wrapped_key, s.sealed
               FROM vault.signatures g JOIN vault.subjects s USING (subject_id)
              WHERE g.petition_id = \(petitionId) AND g.consent
              ORDER BY s.created_at, s.subject_id
             """)
         return try rows.map { row in
             let id = try row.uuid("subject_id")
-            let bytes = try open(id, keyId: try row.string("master_key_id"), wrappedKey: try row.bytes("wrapped_key"), sealed: try row.bytes("sealed"))
+            guard try row.string("kind") == "signer" else { throw VaultError.damaged(what: "subject \(id.uuidString.lowercased())") }
+            let binding = SubjectSealer.signerBinding(petitionId, try row.bytes("blind_index"), try row.bool("consent"))
+            let bytes = try open(id, binding: binding, keyId: try row.string("master_key_id"), wrappedKey: try row.bytes("wrapped_key"), sealed: try row.bytes("sealed"))
             return try JSONDecoder().decode(SignerRecord.self, from: Data(bytes))
         }
     }
@@ -256,6 +260,8 @@ public struct Vault {
     /// Sealing commands wait for it (they read the key under a share lock) and then need `new`. Returns
     /// how many keys were re-wrapped; `progress` hears the count so far.
     public func rotate(to new: MasterKey, progress: ((Int) -> Void)? = nil) throws -> Int {
+        // Before anything was sealed there is no row to lock: the table is, so a first seal waits too.
+        try connection.execute("LOCK TABLE vault.master_key IN EXCLUSIVE MODE")
         let current = try connection.query("SELECT master_key_id FROM vault.master_key WHERE id = 1 FOR UPDATE").first?.string("master_key_id")
         if current == new.id { return 0 }  // done already: a retry of a rotation that committed
         guard current == nil || current == master.id else {
@@ -326,22 +332,30 @@ extension Data {
 public struct SubjectSealer: Sendable {
     let master: MasterKey
 
-    /// A new subject's row: a random id, its fields sealed under a new data key, that key wrapped.
-    public func sealed(_ fields: [UInt8]) -> (id: UUID, wrappedKey: [UInt8], sealed: [UInt8]) {
+    /// A new subject's row: a random id, its fields sealed under a new data key with `binding` (what its
+    /// row says about it) authenticated, that key wrapped.
+    public func sealed(_ fields: [UInt8], binding: String) -> (id: UUID, wrappedKey: [UInt8], sealed: [UInt8]) {
         let id = UUID()
         let owner = id.uuidString.lowercased()
         let dataKey = Sealing.newKey()
         return (
             id, master.wrap(dataKey, .dataKey, owner: owner),
-            Sealing.seal(fields, key: SymmetricKey(data: dataKey), .fields, owner: owner)
+            Sealing.seal(fields, key: SymmetricKey(data: dataKey), .fields, owner: owner + "\u{0}" + binding)
         )
+    }
+
+    /// What a signer's sealed record is bound to: its kind, petition, blind index and consent. A signature
+    /// row pointed at another subject, or its consent changed, no longer opens.
+    public static func signerBinding(_ petitionId: String, _ blindIndex: [UInt8], _ consent: Bool) -> String {
+        "signer\u{0}\(petitionId)\u{0}\(Hex.encode(blindIndex))\u{0}\(consent)"
     }
 
     /// One signer sealed as a new subject, as the row `addSealed` copies in. Safe to call from many
     /// threads at once.
-    public func sealedRow(blindIndex: [UInt8], record: SignerRecord, consent: Bool, country: String?) -> [String?] {
+    public func sealedRow(petitionId: String, blindIndex: [UInt8], record: SignerRecord, consent: Bool, country: String?) -> [String?] {
         // A record of strings always encodes.
-        let subject = self.sealed(try! JSONEncoder.sorted.encode(record).bytes)
+        let subject = self.sealed(
+            try! JSONEncoder.sorted.encode(record).bytes, binding: SubjectSealer.signerBinding(petitionId, blindIndex, consent))
         return [
             subject.id.uuidString.lowercased(), "\\x" + Hex.encode(blindIndex), consent ? "t" : "f",
             country ?? "ZZ", "\\x" + Hex.encode(subject.wrappedKey), "\\x" + Hex.encode(subject.sealed),

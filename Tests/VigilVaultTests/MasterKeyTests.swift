@@ -17,19 +17,21 @@ struct MasterKeyTests {
     func sealingBindsTheOwner() throws {
         let master = MasterKey()
         let sealer = SubjectSealer(master: master)
-        let subject = sealer.sealed(Array("{\"email\":\"a@example.org\"}".utf8))
+        let subject = sealer.sealed(Array("{\"email\":\"a@example.org\"}".utf8), binding: "organiser")
         let owner = subject.id.uuidString.lowercased()
         let dataKey = try master.unwrap(subject.wrappedKey, .dataKey, owner: owner)
-        #expect(try Sealing.open(subject.sealed, key: dataKey, .fields, owner: owner, what: "x") == Array("{\"email\":\"a@example.org\"}".utf8))
+        #expect(try Sealing.open(subject.sealed, key: dataKey, .fields, owner: owner + "\u{0}organiser", what: "x") == Array("{\"email\":\"a@example.org\"}".utf8))
+        // Read as another kind (a restricted name re-filed as an organiser's note), it does not open.
+        #expect(throws: VaultError.self) { try Sealing.open(subject.sealed, key: dataKey, .fields, owner: owner + "\u{0}restricted", what: "x") }
         // Moved to another row, read as another purpose, under another master key, or altered: it does not open.
         #expect(throws: VaultError.self) { try master.unwrap(subject.wrappedKey, .dataKey, owner: UUID().uuidString.lowercased()) }
         #expect(throws: VaultError.self) { try master.unwrap(subject.wrappedKey, .petitionKey, owner: owner) }
         #expect(throws: VaultError.self) { try MasterKey().unwrap(subject.wrappedKey, .dataKey, owner: owner) }
         var altered = subject.sealed
         altered[altered.count / 2] ^= 1
-        #expect(throws: VaultError.self) { try Sealing.open(altered, key: dataKey, .fields, owner: owner, what: "x") }
+        #expect(throws: VaultError.self) { try Sealing.open(altered, key: dataKey, .fields, owner: owner + "\u{0}organiser", what: "x") }
         // Two subjects never share a data key or a nonce: the same fields seal differently.
-        let twin = sealer.sealed(Array("{\"email\":\"a@example.org\"}".utf8))
+        let twin = sealer.sealed(Array("{\"email\":\"a@example.org\"}".utf8), binding: "organiser")
         #expect(twin.sealed != subject.sealed && twin.wrappedKey != subject.wrappedKey)
         #expect(!String(decoding: subject.sealed, as: UTF8.self).contains("example.org"))
     }
