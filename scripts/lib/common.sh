@@ -147,12 +147,13 @@ vigil_build() {
 }
 
 # The vault's master key (it never enters the database): VIGIL_MASTER_KEY or VIGIL_MASTER_KEY_FILE when
-# either is set, else .vigil/master.key in the project, made with `vigil keys init` on first use.
+# either is set, else ~/.config/vigil/master.key, made with `vigil keys init` on first use. Not under
+# .vigil/, beside the cluster's files: one copy of that folder would carry the data and its key.
 vigil_master_key() {
     local bin=$1
     [ -n "${VIGIL_MASTER_KEY:-}" ] && return 0
     if [ -z "${VIGIL_MASTER_KEY_FILE:-}" ]; then
-        export VIGIL_MASTER_KEY_FILE="$VIGIL_ROOT/.vigil/master.key"
+        export VIGIL_MASTER_KEY_FILE="${XDG_CONFIG_HOME:-$HOME/.config}/vigil/master.key"
     fi
     if [ ! -e "$VIGIL_MASTER_KEY_FILE" ]; then
         mkdir -p "$(dirname "$VIGIL_MASTER_KEY_FILE")"
