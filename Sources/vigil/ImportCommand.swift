@@ -44,6 +44,11 @@ extension PetitionCommandGroup {
                     ImportRequest(petitionId: id, channel: channel, file: file, batchSize: batch, command: CommandRequest(key: idempotencyKey)),
                     progress: progress.show)
                 for warning in summary.warnings { FileHandle.standardError.write(Data("vigil: \(warning)\n".utf8)) }
+                // For scripts/bench: where the time went, on stderr, only when asked.
+                if let asked = ProcessInfo.processInfo.environment["VIGIL_IMPORT_TIMINGS"], !asked.isEmpty {
+                    let steps = summary.timings.steps.map { "\($0.name) \(String(format: "%.2f", $0.seconds)) s" }
+                    FileHandle.standardError.write(Data("import timings: \(steps.joined(separator: ", "))\n".utf8))
+                }
                 if format == .json {
                     Output.printJSON(try Output.jsonValue(summary))
                 } else {
