@@ -71,7 +71,9 @@ public struct ImportRequest: Sendable, Equatable {
     public var batchSize: Int
     public var command: CommandRequest
 
-    public init(petitionId: String, channel: SignatureChannel, file: String, batchSize: Int = 10_000, command: CommandRequest) {
+    public init(
+        petitionId: String, channel: SignatureChannel, file: String, batchSize: Int = ImportRequest.defaultBatch, command: CommandRequest
+    ) {
         self.petitionId = petitionId
         self.channel = channel
         self.file = file
@@ -81,6 +83,10 @@ public struct ImportRequest: Sendable, Equatable {
 
     /// The largest batch: a batch is one transaction in the vault.
     public static let maximumBatch = 100_000
+    /// Signers per batch unless told: each batch is an event in the petition's stream, which every later
+    /// command on the petition reads, so a million signers make 20 events, not the 100 of batches of
+    /// 10,000; a batch holds its new blind indexes (and so a signer of the same person) for a few seconds.
+    public static let defaultBatch = 50_000
 }
 
 /// One signer of a file, checked: what the blind index is made of, what the vault seals, and whether they
@@ -241,9 +247,9 @@ extension VigilService {
                     ) { _ in
                         let vault = Vault(connection: session.connection, master: master)
                         try vault.requireCurrentKey()
-                        let (state, version) = try load(PetitionState.self, id, session)
-                        guard state.drafted != nil else { throw DomainError.notFound(kind: "petition", id: id) }
-                        try PetitionState.requireOpen(state, id: id)
+                        // The vault first, the petition last: the petition is read a moment before the
+                        // append, so that a signature recorded meanwhile rarely makes the batch lose the
+                        // race and run again. If the petition was closed meanwhile, the batch rolls back.
                         var step = ContinuousClock.now
                         try vault.stageSealed(rows)
                         let copying = seconds(since: step)
@@ -252,6 +258,9 @@ extension VigilService {
                         let inserting = seconds(since: step)
                         (timings.copying, timings.inserting) = (timings.copying + copying, timings.inserting + inserting)
                         vaultSeconds += copying + inserting
+                        let (state, version) = try load(PetitionState.self, id, session)
+                        guard state.drafted != nil else { throw DomainError.notFound(kind: "petition", id: id) }
+                        try PetitionState.requireOpen(state, id: id)
                         let command = ImportSignatures(
                             petitionId: id, channel: request.channel, byCountry: added, duplicatesSkipped: batch.count - added.values.reduce(0, +))
                         let events = try PetitionState.decide(.importBatch(command), PetitionContext(petition: state), context)

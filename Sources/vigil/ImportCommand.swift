@@ -24,8 +24,8 @@ extension PetitionCommandGroup {
         var file: String
         @Option(help: "How the signatures were collected.")
         var channel: SignatureChannel = .online
-        @Option(help: "Signers per batch (1 to 100000).")
-        var batch = 10_000
+        @Option(help: "Signers per batch (1 to 100000), each one transaction and one event.")
+        var batch = ImportRequest.defaultBatch
         @Option(
             name: .customLong("idempotency-key"),
             help: "A key for this import: running it again with the same key skips the batches done without reading them again.")
