@@ -10,7 +10,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil-bench",
         abstract: "Benchmarks of Vigil against raw PostgreSQL in the same run.",
-        subcommands: [Append.self, Writers.self, HotStream.self, Generate.self, Rebuild.self, Decode.self, Lag.self]
+        subcommands: [Append.self, Writers.self, HotStream.self, Generate.self, Rebuild.self, Decode.self, Lag.self, Sign.self]
     )
 
     struct Append: ParsableCommand {

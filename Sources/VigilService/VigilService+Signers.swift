@@ -16,8 +16,49 @@ public struct ImportSummary: Sendable, Codable, Equatable {
     /// What went wrong after the batches were committed (the read models not brought up to date): the
     /// import succeeded, and a retry would append nothing. Printed on stderr, not part of the JSON.
     public var warnings: [String] = []
+    /// Where the time went, for a benchmark (`VIGIL_IMPORT_TIMINGS`). Not part of the JSON.
+    public var timings = ImportTimings()
 
     enum CodingKeys: String, CodingKey { case rows, imported, duplicatesSkipped, batchesAppended, batchesAlreadyDone }
+}
+
+/// Where an import's time went, in seconds of wall time, step by step.
+public struct ImportTimings: Sendable, Equatable {
+    /// The first pass: every row of the file read and checked.
+    public var checking = 0.0
+    /// The second pass: the rows read and checked again, a batch at a time.
+    public var reading = 0.0
+    /// Blind indexes, sealing, and the rows in COPY's format.
+    public var sealing = 0.0
+    /// The database's side waiting for the next batch to be sealed. Reading and sealing run on a
+    /// thread of their own beside the database's steps (copying, inserting, appending), so the steps
+    /// add up to more than the total when they overlap.
+    public var waiting = 0.0
+    /// COPY into the session's staging table.
+    public var copying = 0.0
+    /// The INSERTs into the vault's signatures and subjects.
+    public var inserting = 0.0
+    /// The rest of each batch's transaction: the master key's check, loading the petition, deciding,
+    /// appending the event, and the commit (with the vault's deferred check of every signature's subject).
+    public var appending = 0.0
+    /// Bringing the read models up to date at the end.
+    public var catchingUp = 0.0
+    /// The whole import.
+    public var total = 0.0
+
+    public init() {}
+
+    /// The steps by name, in order.
+    public var steps: [(name: String, seconds: Double)] {
+        [("checking", checking), ("reading", reading), ("sealing", sealing), ("waiting", waiting), ("copying", copying), ("inserting", inserting),
+         ("appending", appending), ("catching up", catchingUp), ("total", total)]
+    }
+}
+
+/// Seconds since `start`, on the monotonic clock.
+func seconds(since start: ContinuousClock.Instant) -> Double {
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 }
 
 /// An import of signers from a file into a petition.
@@ -30,7 +71,9 @@ public struct ImportRequest: Sendable, Equatable {
     public var batchSize: Int
     public var command: CommandRequest
 
-    public init(petitionId: String, channel: SignatureChannel, file: String, batchSize: Int = 10_000, command: CommandRequest) {
+    public init(
+        petitionId: String, channel: SignatureChannel, file: String, batchSize: Int = ImportRequest.defaultBatch, command: CommandRequest
+    ) {
         self.petitionId = petitionId
         self.channel = channel
         self.file = file
@@ -40,6 +83,10 @@ public struct ImportRequest: Sendable, Equatable {
 
     /// The largest batch: a batch is one transaction in the vault.
     public static let maximumBatch = 100_000
+    /// Signers per batch unless told: each batch is an event in the petition's stream, which every later
+    /// command on the petition reads, so a million signers make 20 events, not the 100 of batches of
+    /// 10,000; a batch holds its new blind indexes (and so a signer of the same person) for a few seconds.
+    public static let defaultBatch = 50_000
 }
 
 /// One signer of a file, checked: what the blind index is made of, what the vault seals, and whether they
@@ -49,18 +96,6 @@ struct CheckedSigner: Sendable {
     var record: SignerRecord
     var consent: Bool
     var country: String?
-}
-
-/// The rows each thread sealed, gathered under a lock.
-final class SealedParts: @unchecked Sendable {
-    private var parts: [[[String?]]]
-    private let lock = NSLock()
-
-    init(count: Int) { parts = Array(repeating: [], count: count) }
-
-    func set(_ index: Int, _ rows: [[String?]]) { lock.withLock { parts[index] = rows } }
-
-    var joined: [[String?]] { lock.withLock { parts.flatMap { $0 } } }
 }
 
 extension VigilService {
@@ -77,9 +112,19 @@ extension VigilService {
     /// back to someone who agreed to hear back.
     static func record(_ identity: SignerIdentity, country: String?) -> SignerRecord {
         switch identity {
-        case .email(let email): return SignerRecord(email: email.trimmingCharacters(in: .whitespacesAndNewlines), country: country)
-        case .name(let name, let country): return SignerRecord(name: name.trimmingCharacters(in: .whitespacesAndNewlines), country: country)
+        case .email(let email): return SignerRecord(email: trimmed(email), country: country)
+        case .name(let name, _): return SignerRecord(name: trimmed(name), country: country)
         }
+    }
+
+    /// `text` without whitespace and newlines at either end. Most values have none: a first and a last
+    /// byte that are printable ASCII other than a space say so without Foundation's trimming, which took a
+    /// sixth of an import's time.
+    static func trimmed(_ text: String) -> String {
+        if let first = text.utf8.first, let last = text.utf8.last, (0x21...0x7E).contains(first), (0x21...0x7E).contains(last) {
+            return text
+        }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Records one signature: the signer sealed in the vault as a new subject (its blind index unique
@@ -130,8 +175,11 @@ extension VigilService {
     /// into the vault (one subject per signer; a blind index already in the petition, or twice in the
     /// file, is skipped) and one event counting the new signers by country. Importing the same file
     /// again appends nothing: everyone in it has signed. A `--key` names the batches' commands
-    /// (`KEY:n`), so a retry under it skips the batches done without opening the file's rows again.
+    /// (`KEY:n`), so a retry under it skips the batches done without sealing their rows again.
     /// `progress` hears the summary so far and how many rows the file holds.
+    ///
+    /// The next batch is read and sealed on a thread of its own while the database takes the last one
+    /// (`ImportBatches`).
     public func importSignatures(_ request: ImportRequest, progress: ((_ done: ImportSummary, _ rows: Int) -> Void)? = nil) throws -> ImportSummary {
         try guarded {
             let id = try Check.id(request.petitionId, field: "petition id")
@@ -140,44 +188,83 @@ extension VigilService {
             }
             let actor = try VigilService.actor(request.command.actor)
             let master = try requireMasterKey(doing: "importing signers")
+            let started = ContinuousClock.now
+            var timings = ImportTimings()
             // First pass: every row checked, nothing kept. Second: a batch at a time.
             let total = try checkSigners(request.file)
-            var reader = try SignerFile(path: request.file).makeReader()
+            timings.checking = seconds(since: started)
             let session = try session(.writer)
             let importKey = request.command.key ?? "import:\(id):\(UUID().uuidString.lowercased())"
+            // No identity goes into a batch's fingerprint: the petition, the batch's place and size.
+            let batchCount = (total + request.batchSize - 1) / request.batchSize
+            func fingerprint(_ number: Int) -> [UInt8] {
+                VigilService.fingerprint(
+                    "import \(id) \(request.channel) batch \(number) of \(min(request.batchSize, total - number * request.batchSize))")
+            }
+            // The batches an earlier run under this key recorded are not sealed again (each is still
+            // asked about on its turn: another run may record one meanwhile).
+            var done = Set<Int>()
+            if request.command.key != nil {
+                for number in 0..<batchCount where try session.store.wasHandled("\(importKey):\(number)", fingerprint: fingerprint(number)) {
+                    done.insert(number)
+                }
+            }
+            // The petition's blind-index key, made on its first signature, before the first batch is
+            // sealed with it; the petition must be open for that. Not needed when every batch is done.
+            var indexer: BlindIndexer?
+            if done.count < batchCount {
+                indexer = try session.connection.withTransaction {
+                    let vault = Vault(connection: session.connection, master: master)
+                    try vault.requireCurrentKey()
+                    let (state, _) = try load(PetitionState.self, id, session)
+                    guard state.drafted != nil else { throw DomainError.notFound(kind: "petition", id: id) }
+                    try PetitionState.requireOpen(state, id: id)
+                    return try vault.indexer(for: id)
+                }
+            }
+            let batches = try ImportBatches(
+                file: SignerFile(path: request.file), petitionId: id, batchSize: request.batchSize, indexer: indexer, sealer: SubjectSealer(master: master),
+                skipping: done, workers: max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
+            defer { batches.stop() }
 
             var summary = ImportSummary()
             var lastCheckpoint: Checkpoint?
             let context = CommandContext(now: Date(), actor: actor)
-            var indexer: BlindIndexer?
-            var number = 0
-            while summary.rows < total {
-                var batch: [CheckedSigner] = []
-                batch.reserveCapacity(min(request.batchSize, total - summary.rows))
-                while batch.count < request.batchSize, let row = try reader.next() { batch.append(try VigilService.checked(row, path: request.file)) }
-                guard !batch.isEmpty else { break }
-                defer { number += 1 }
-                let commandId = "\(importKey):\(number)"
-                // No identity goes into the fingerprint: the petition, the batch's place and size.
-                let fingerprint = VigilService.fingerprint("import \(id) \(request.channel) batch \(number) of \(batch.count)")
+            while let batch = try batches.next() {
+                let commandId = "\(importKey):\(batch.number)"
+                let fingerprint = fingerprint(batch.number)
                 if try session.store.wasHandled(commandId, fingerprint: fingerprint) {
                     summary.batchesAlreadyDone += 1
                     summary.rows += batch.count
                     progress?(summary, total)
                     continue
                 }
+                guard let rows = batch.rows else {
+                    throw VigilError(.conflict, "batch \(batch.number) of this import was on record when it started and is not now; run the import again")
+                }
+                let transaction = ContinuousClock.now
+                var vaultSeconds = 0.0
+                defer { timings.appending += seconds(since: transaction) - vaultSeconds }
                 do {
                     let (outcome, events) = try pipeline(
                         commandId: commandId, fingerprint: fingerprint, actor: actor, client: "vigil-import", session, transactional: true
                     ) { _ in
                         let vault = Vault(connection: session.connection, master: master)
                         try vault.requireCurrentKey()
+                        // The vault first, the petition last: the petition is read a moment before the
+                        // append, so that a signature recorded meanwhile rarely makes the batch lose the
+                        // race and run again. If the petition was closed meanwhile, the batch rolls back.
+                        var step = ContinuousClock.now
+                        try vault.stageSealed(rows)
+                        let copying = seconds(since: step)
+                        step = ContinuousClock.now
+                        let added = try vault.insertStaged(petitionId: id)
+                        let inserting = seconds(since: step)
+                        (timings.copying, timings.inserting) = (timings.copying + copying, timings.inserting + inserting)
+                        vaultSeconds += copying + inserting
                         let (state, version) = try load(PetitionState.self, id, session)
                         guard state.drafted != nil else { throw DomainError.notFound(kind: "petition", id: id) }
                         try PetitionState.requireOpen(state, id: id)
-                        if indexer == nil { indexer = try vault.indexer(for: id) }
-                        let added = try vault.addSealed(
-                            petitionId: id, VigilService.sealed(batch, petitionId: id, indexer: indexer!, sealer: vault.sealer))
                         let command = ImportSignatures(
                             petitionId: id, channel: request.channel, byCountry: added, duplicatesSkipped: batch.count - added.values.reduce(0, +))
                         let events = try PetitionState.decide(.importBatch(command), PetitionContext(petition: state), context)
@@ -200,34 +287,20 @@ extension VigilService {
                 summary.rows += batch.count
                 progress?(summary, total)
             }
+            (timings.reading, timings.sealing, timings.waiting) = batches.timings
             // The batches are committed: from here a failure is a warning on a success, as for a command.
+            let catchingUp = ContinuousClock.now
             do {
                 _ = try catchUpProjections(through: lastCheckpoint, session)
             } catch {
                 sessions.removeAll()
                 summary.warnings.append(VigilService.readModelsWarning(error))
             }
+            timings.catchingUp = seconds(since: catchingUp)
+            timings.total = seconds(since: started)
+            summary.timings = timings
             return summary
         }
-    }
-
-    /// A batch's rows for the vault, in COPY text: each signer's blind index and sealed record, made on
-    /// every core (a signer costs an HMAC and two AES-GCM seals).
-    static func sealed(_ signers: [CheckedSigner], petitionId: String, indexer: BlindIndexer, sealer: SubjectSealer) -> [[String?]] {
-        let chunks = min(ProcessInfo.processInfo.activeProcessorCount, max(1, signers.count / 512))
-        let size = (signers.count + chunks - 1) / chunks
-        let parts = SealedParts(count: chunks)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let hasher = indexer.makeHasher()
-            let range = (chunk * size)..<min(signers.count, (chunk + 1) * size)
-            var rows: [[String?]] = []
-            rows.reserveCapacity(range.count)
-            for signer in signers[range] {
-                rows.append(sealer.sealedRow(petitionId: petitionId, blindIndex: hasher.index(signer.normalised), record: signer.record, consent: signer.consent, country: signer.country))
-            }
-            parts.set(chunk, rows)
-        }
-        return parts.joined
     }
 
     /// Checks every row of a signer file without keeping any; returns how many signers it holds, or

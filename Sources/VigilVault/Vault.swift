@@ -15,6 +15,30 @@ public struct SignerRecord: Sendable, Equatable, Codable {
         self.name = name
         self.country = country
     }
+
+    /// The record as the vault seals it: JSON with sorted keys and no blanks, byte for byte what
+    /// `JSONEncoder` with `.sortedKeys` and `.withoutEscapingSlashes` writes. Values of printable ASCII
+    /// without a quote or backslash (e-mail addresses, most names, countries) are written here, without
+    /// the encoder's cost; anything else goes through it.
+    func sealedJSON() -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(40 + (email?.utf8.count ?? 0) + (name?.utf8.count ?? 0) + (country?.utf8.count ?? 0))
+        for (key, value) in [("country", country), ("email", email), ("name", name)] {
+            guard let value else { continue }
+            guard value.utf8.allSatisfy({ (0x20...0x7E).contains($0) && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) else {
+                // A record of strings always encodes.
+                return try! JSONEncoder.sorted.encode(self).bytes
+            }
+            if out.count > 1 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: key.utf8)
+            out.append(contentsOf: "\":\"".utf8)
+            out.append(contentsOf: value.utf8)
+            out.append(UInt8(ascii: "\""))
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
 }
 
 /// One signer of an import, ready for the vault: its blind index, what to seal, whether they agreed to
@@ -119,8 +143,7 @@ public struct Vault {
     /// written). Uniqueness is the database's: of two sessions signing one person at once, the second
     /// waits for the first and then finds it.
     public func addSigner(petitionId: String, blindIndex: [UInt8], record: SignerRecord, consent: Bool) throws -> UUID? {
-        let subject = sealer.sealed(
-            try JSONEncoder.sorted.encode(record).bytes, binding: SubjectSealer.signerBinding(petitionId, blindIndex, consent))
+        let subject = sealer.sealed(record.sealedJSON(), binding: SubjectSealer.signerBinding(petitionId, blindIndex, consent))
         let rows = try connection.query(
             """
             WITH signature AS (
@@ -138,14 +161,20 @@ public struct Vault {
     /// blind index is new (in the petition and in the batch) get a subject; the others are skipped.
     /// Returns how many were added by country ("ZZ" where unknown).
     public func addSigners(petitionId: String, _ signers: [NewSigner]) throws -> [String: Int] {
-        try addSealed(
-            petitionId: petitionId,
-            signers.map { sealer.sealedRow(petitionId: petitionId, blindIndex: $0.blindIndex, record: $0.record, consent: $0.consent, country: $0.country) })
+        var rows = BinaryCopyRows()
+        var random = RandomBytes()
+        for signer in signers {
+            sealer.appendSealed(
+                to: &rows, petitionId: petitionId, blindIndex: signer.blindIndex, record: signer.record, consent: signer.consent, country: signer.country, random: &random)
+        }
+        try stageSealed([rows])
+        return try insertStaged(petitionId: petitionId)
     }
 
-    /// `addSigners` for rows already sealed (`subject_id, blind_index, consent, country, wrapped_key,
-    /// sealed`, in COPY text): an import seals on every core while the database takes the last batch.
-    public func addSealed(petitionId: String, _ rows: [[String?]]) throws -> [String: Int] {
+    /// The first half of `addSigners`, for rows sealed already by `SubjectSealer.appendSealed` (an import
+    /// seals the next batch on another core while the database takes this one): the rows copied into
+    /// the session's staging table, emptied first.
+    public func stageSealed(_ rows: [BinaryCopyRows]) throws {
         try connection.execute(
             """
             CREATE TEMP TABLE IF NOT EXISTS vault_import (
@@ -153,7 +182,12 @@ public struct Vault {
             ) ON COMMIT DELETE ROWS
             """)
         try connection.execute("TRUNCATE vault_import")
-        try connection.copyIn("COPY vault_import FROM STDIN", rows: rows)
+        try connection.copyIn("COPY vault_import FROM STDIN WITH (FORMAT binary)", binary: rows)
+    }
+
+    /// The second half of `addSigners`: the staged signers whose blind index is new get a signature and a
+    /// subject; returns how many by country ("ZZ" where unknown).
+    public func insertStaged(petitionId: String) throws -> [String: Int] {
         let counts = try connection.query(
             """
             WITH signature AS (
@@ -332,15 +366,24 @@ extension Data {
 public struct SubjectSealer: Sendable {
     let master: MasterKey
 
+    /// Seals under `master`; `Vault.requireCurrentKey` says whether the vault takes rows wrapped by it.
+    public init(master: MasterKey) { self.master = master }
+
     /// A new subject's row: a random id, its fields sealed under a new data key with `binding` (what its
     /// row says about it) authenticated, that key wrapped.
     public func sealed(_ fields: [UInt8], binding: String) -> (id: UUID, wrappedKey: [UInt8], sealed: [UInt8]) {
-        let id = UUID()
+        var random = RandomBytes(chunk: 72)
+        return sealed(fields, binding: binding, random: &random)
+    }
+
+    /// `sealed`, with the id, the data key and the nonces from `random`.
+    func sealed(_ fields: [UInt8], binding: String, random: inout RandomBytes) -> (id: UUID, wrappedKey: [UInt8], sealed: [UInt8]) {
+        let id = random.uuid()
         let owner = id.uuidString.lowercased()
-        let dataKey = Sealing.newKey()
+        let dataKey = random.take(32)
         return (
-            id, master.wrap(dataKey, .dataKey, owner: owner),
-            Sealing.seal(fields, key: SymmetricKey(data: dataKey), .fields, owner: owner + "\u{0}" + binding)
+            id, master.wrap(dataKey, .dataKey, owner: owner, random: &random),
+            Sealing.seal(fields, key: SymmetricKey(data: dataKey), .fields, owner: owner + "\u{0}" + binding, random: &random)
         )
     }
 
@@ -350,16 +393,20 @@ public struct SubjectSealer: Sendable {
         "signer\u{0}\(petitionId)\u{0}\(Hex.encode(blindIndex))\u{0}\(consent)"
     }
 
-    /// One signer sealed as a new subject, as the row `addSealed` copies in. Safe to call from many
-    /// threads at once.
-    public func sealedRow(petitionId: String, blindIndex: [UInt8], record: SignerRecord, consent: Bool, country: String?) -> [String?] {
-        // A record of strings always encodes.
-        let subject = self.sealed(
-            try! JSONEncoder.sorted.encode(record).bytes, binding: SubjectSealer.signerBinding(petitionId, blindIndex, consent))
-        return [
-            subject.id.uuidString.lowercased(), "\\x" + Hex.encode(blindIndex), consent ? "t" : "f",
-            country ?? "ZZ", "\\x" + Hex.encode(subject.wrappedKey), "\\x" + Hex.encode(subject.sealed),
-        ]
+    /// One signer sealed as a new subject, appended as the row `stageSealed` copies in: subject id,
+    /// blind index, consent, country ("ZZ" where unknown), wrapped data key, sealed record. Safe to call
+    /// from many threads at once, each with rows of its own.
+    public func appendSealed(
+        to rows: inout BinaryCopyRows, petitionId: String, blindIndex: [UInt8], record: SignerRecord, consent: Bool, country: String?,
+        random: inout RandomBytes
+    ) {
+        let subject = sealed(record.sealedJSON(), binding: SubjectSealer.signerBinding(petitionId, blindIndex, consent), random: &random)
+        rows.startRow(fields: 6)
+        rows.append(uuid: subject.id)
+        rows.append(blindIndex)
+        rows.append(bool: consent)
+        rows.append(text: country ?? "ZZ")
+        rows.append(subject.wrappedKey)
+        rows.append(subject.sealed)
     }
-
 }

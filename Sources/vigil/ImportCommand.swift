@@ -24,8 +24,8 @@ extension PetitionCommandGroup {
         var file: String
         @Option(help: "How the signatures were collected.")
         var channel: SignatureChannel = .online
-        @Option(help: "Signers per batch (1 to 100000).")
-        var batch = 10_000
+        @Option(help: "Signers per batch (1 to 100000), each one transaction and one event.")
+        var batch = ImportRequest.defaultBatch
         @Option(
             name: .customLong("idempotency-key"),
             help: "A key for this import: running it again with the same key skips the batches done without reading them again.")
@@ -44,6 +44,11 @@ extension PetitionCommandGroup {
                     ImportRequest(petitionId: id, channel: channel, file: file, batchSize: batch, command: CommandRequest(key: idempotencyKey)),
                     progress: progress.show)
                 for warning in summary.warnings { FileHandle.standardError.write(Data("vigil: \(warning)\n".utf8)) }
+                // For scripts/bench: where the time went, on stderr, only when asked.
+                if let asked = ProcessInfo.processInfo.environment["VIGIL_IMPORT_TIMINGS"], !asked.isEmpty {
+                    let steps = summary.timings.steps.map { "\($0.name) \(String(format: "%.2f", $0.seconds)) s" }
+                    FileHandle.standardError.write(Data("import timings: \(steps.joined(separator: ", "))\n".utf8))
+                }
                 if format == .json {
                     Output.printJSON(try Output.jsonValue(summary))
                 } else {

@@ -105,6 +105,39 @@ struct PostgresClientTests {
         #expect(try db.query("SELECT count(*) AS n FROM t_copy")[0].int("n") == 20_000)
     }
 
+    @Test("COPY in binary: uuid, bytea, boolean, text and NULL arrive as they were, pieces one after another")
+    func copyInBinary() throws {
+        let db = try connect()
+        try db.execute("CREATE TABLE t_copy_binary (id uuid, b bytea, f boolean, s text)")
+        let id = UUID()
+        var first = BinaryCopyRows()
+        first.startRow(fields: 4)
+        first.append(uuid: id)
+        first.append([0, 1, 0xFF, 0x5C, 0x0A] as [UInt8])
+        first.append(bool: true)
+        first.append(text: "행\t\\N")
+        var second = BinaryCopyRows()
+        for i in 0..<3 {
+            second.startRow(fields: 4)
+            second.append(uuid: UUID())
+            second.append([UInt8]())
+            second.append(bool: false)
+            if i == 1 { second.appendNull() } else { second.append(text: "row \(i)") }
+        }
+        #expect(try db.copyIn("COPY t_copy_binary FROM STDIN WITH (FORMAT binary)", binary: [first, second]) == 4)
+        let row = try db.query("SELECT encode(b, 'hex') AS b, f, s FROM t_copy_binary WHERE id = \(id)")[0]
+        #expect(try row.string("b") == "0001ff5c0a")
+        #expect(try row.bool("f"))
+        #expect(try row.string("s") == "행\t\\N")
+        #expect(try db.query("SELECT count(*) AS n FROM t_copy_binary WHERE s IS NULL AND b = ''::bytea")[0].int("n") == 1)
+        // A row with a field too few is refused by the server, and nothing is kept.
+        var short = BinaryCopyRows()
+        short.startRow(fields: 4)
+        short.append(uuid: UUID())
+        #expect(throws: PostgresError.self) { try db.copyIn("COPY t_copy_binary FROM STDIN WITH (FORMAT binary)", binary: [short]) }
+        #expect(try db.query("SELECT count(*) AS n FROM t_copy_binary")[0].int("n") == 4)
+    }
+
     @Test("LISTEN/NOTIFY delivers after commit, and a wait with nothing to hear times out")
     func listenNotify() throws {
         let listener = try connect()

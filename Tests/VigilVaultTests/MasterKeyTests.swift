@@ -87,4 +87,37 @@ struct MasterKeyTests {
             #expect(!text.contains(secret) && !text.contains("abababab") && text.contains(key.id))
         }
     }
+
+    @Test("a record seals as the JSON the encoder writes, byte for byte, plain ASCII or not")
+    func recordJSON() throws {
+        let records = [
+            SignerRecord(email: "a@example.org", country: "KR"), SignerRecord(email: "a/b@example.org"), SignerRecord(name: "Kim Ji-hoon", country: "kr"),
+            SignerRecord(name: "O'Brien, \"Pat\"", country: "IE"), SignerRecord(name: "Back\\slash"), SignerRecord(name: "김지훈", country: "KR"),
+            SignerRecord(name: "tab\there"), SignerRecord(name: " padded "), SignerRecord(email: "x@example.org", name: "Both", country: "US"),
+            SignerRecord(email: "del\u{7F}@example.org"), SignerRecord(),
+        ]
+        for record in records {
+            #expect(record.sealedJSON() == Array(try JSONEncoder.sorted.encode(record)), "\(record)")
+            #expect(try JSONDecoder().decode(SignerRecord.self, from: Data(record.sealedJSON())) == record)
+        }
+    }
+
+    @Test("subjects sealed from random bytes drawn in bulk: distinct version 4 ids, keys and nonces; each opens for its owner")
+    func bulkRandom() throws {
+        let master = MasterKey()
+        let sealer = SubjectSealer(master: master)
+        var random = RandomBytes(chunk: 100)  // runs out and draws again within a few subjects
+        var seen = Set<[UInt8]>()
+        for _ in 0..<20 {
+            let subject = sealer.sealed(Array("{}".utf8), binding: "organiser", random: &random)
+            #expect(subject.id.uuidString.lowercased().dropFirst(14).first == "4")
+            #expect("89ab".contains(subject.id.uuidString.lowercased().dropFirst(19).first ?? "x"))
+            let owner = subject.id.uuidString.lowercased()
+            let dataKey = try master.unwrap(subject.wrappedKey, .dataKey, owner: owner)
+            #expect(try Sealing.open(subject.sealed, key: dataKey, .fields, owner: owner + "\u{0}organiser", what: "x") == Array("{}".utf8))
+            for bytes in [Array(subject.wrappedKey.prefix(12)), Array(subject.sealed.prefix(12)), dataKey.withUnsafeBytes { Array($0) }] {
+                #expect(seen.insert(bytes).inserted)
+            }
+        }
+    }
 }
