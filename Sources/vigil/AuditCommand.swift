@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VigilDomain
+import VigilEncoding
 import VigilService
 
 /// `vigil audit …`: the raw history, the state of anything as it stood, and proof the log was not altered.
@@ -15,7 +16,7 @@ struct AuditCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The raw history: position, time, actor, command id, event type and data.",
             discussion: """
-                Times are UTC: YYYY-MM-DD (the whole day) or YYYY-MM-DD HH:MM.
+                \(AuditTime.help)
                 Example: vigil audit log --campaign dad-2004 --since 2026-01-01 --format json
                 """
         )
@@ -63,9 +64,10 @@ struct AuditCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The state of a campaign, mission, gathering, weekly gathering or petition as it stood then.",
             discussion: """
-                Computed by the domain's own evolve from the log: what Vigil knew at that time (UTC; a bare date means
-                the end of that day) or at that log position.
+                Computed by the domain's own evolve from the log: what Vigil knew at that time or at that log
+                position; with neither, now. \(AuditTime.help)
                 Example: vigil audit replay gathering dad-2004-washington --as-of 2004-12-21
+                Example: vigil audit replay gathering dad-2004-washington --as-of 2026-11-23T07:17:34Z
                 """
         )
 
@@ -84,7 +86,7 @@ struct AuditCommand: ParsableCommand {
         var reveal: RevealLevel?
 
         func validate() throws {
-            guard (asOf == nil) != (position == nil) else { throw ValidationError("give --as-of TIME or --position N") }
+            guard asOf == nil || position == nil else { throw ValidationError("give --as-of TIME or --position N, not both") }
         }
 
         func run() throws {
@@ -262,10 +264,25 @@ enum AnchorOutput {
 }
 
 /// Times auditors type: `YYYY-MM-DD` or `YYYY-MM-DD HH:MM`, in UTC.
+/// The times audits take, in UTC, at three precisions; an "until" or "as of" time includes the whole of
+/// what it names.
 enum AuditTime {
+    /// What the help of a command taking times says.
+    static let help = """
+        Times are UTC: a date (YYYY-MM-DD) is the whole day; a minute (YYYY-MM-DD HH:MM) its sixty seconds; an \
+        instant as vigil audit log prints it (2026-11-23T07:17:34Z, or with an offset) that second. An --until or \
+        --as-of time includes all of what it names, a --since time starts at its beginning.
+        """
+
     static func parse(_ raw: String, field: String, endOfDay: Bool) throws -> Date {
         let utc = TimeZone(identifier: "UTC") ?? .current
         let text = raw.trimmingCharacters(in: .whitespaces)
+        // An instant with seconds and an offset, as audit log and JSON output print it.
+        if text.count >= 19, let instant = Timestamp.parse(text) {
+            // Without a fraction it names a whole second, as a bare date names a whole day.
+            guard endOfDay, !text.contains(".") else { return instant }
+            return Date(timeIntervalSince1970: instant.timeIntervalSince1970.rounded(.down) + 0.999_999)
+        }
         if text.count == 10 {
             let date = try LocalDate.parse(text, field: field)
             let start = try LocalTime.resolve(WallTime(year: date.year, month: date.month, day: date.day, hour: 0, minute: 0), in: utc, fold: nil, field: field).instant

@@ -61,6 +61,36 @@ struct ReadSideTests {
         #expect(verify.stdout.contains("projection activity: equals a replay of the log"))
     }
 
+    @Test("--as-of takes the instant audit log prints (that whole second); with neither --as-of nor --position, now")
+    func asOfWhatAuditLogPrints() throws {
+        usleep(1_100_000)  // so that the gathering was scheduled in an earlier second than it is held
+        let run = try VigilBinary.run(["gathering", "held", "g-scheduled", "--attendance", "20"], database: database)
+        #expect(run.status == 0, "\(run.stderr)")
+        let log = try VigilBinary.run(["audit", "log", "--stream", "gathering-g-scheduled", "--format", "json"], database: database)
+        let lines = log.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let held = try #require(lines.last { ($0["type"] as? String) == "GatheringHeld" })
+        let printed = try #require(held["recordedAt"] as? String)
+        #expect(printed.hasSuffix("Z") && printed.count == 20, "\(printed)")
+        // As of the second it was recorded: held. As of the second before: not yet.
+        let atIt = try VigilBinary.run(["audit", "replay", "gathering", "g-scheduled", "--as-of", printed], database: database)
+        #expect(atIt.status == 0, "\(atIt.stderr)")
+        #expect(atIt.stdout.contains("\"status\" : \"held\""))
+        let instant = try #require(ISO8601DateFormatter().date(from: printed))
+        let before = ISO8601DateFormatter().string(from: instant.addingTimeInterval(-1))
+        let earlier = try VigilBinary.run(["audit", "replay", "gathering", "g-scheduled", "--as-of", before], database: database)
+        #expect(earlier.status == 0, "\(earlier.stderr)")
+        #expect(!earlier.stdout.contains("\"status\" : \"held\""))
+        // Neither: now.
+        let now = try VigilBinary.run(["audit", "replay", "gathering", "g-scheduled"], database: database)
+        #expect(now.status == 0, "\(now.stderr)")
+        #expect(now.stdout.contains("\"status\" : \"held\""))
+        let both = try VigilBinary.run(["audit", "replay", "gathering", "g-scheduled", "--as-of", printed, "--position", "1"], database: database)
+        #expect(both.status == 64)
+        let help = try VigilBinary.run(["audit", "replay", "--help"], database: database)
+        let words = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(words.contains("a date (YYYY-MM-DD) is the whole day") && words.contains("2026-11-23T07:17:34Z"), "\(words)")
+    }
+
     @Test("verify finds an event changed behind the triggers' back, and a read model changed by hand")
     func verifyFindsTampering() throws {
         let owner = try TestDatabase.connect(database)
