@@ -3,6 +3,7 @@ import Foundation
 import PostgresClient
 import VigilCodec
 import VigilDomain
+import VigilEncoding
 import VigilVault
 
 /// Whom to erase: a person, by the identity they signed with (every petition they signed), or one
@@ -116,11 +117,9 @@ extension VigilService {
         try guarded {
             let connection = try session(.writer).connection
             let given = try masterKey ?? MasterKey.fromEnvironment(environment)
-            let counts = try connection.query(
-                "SELECT (SELECT count(*) FROM vault.subjects) AS subjects, (SELECT count(*) FROM vault.petition_keys) AS petitions")
+            let counts = try Vault.counts(connection)
             return VaultKeyStatus(
-                vaultKeyId: try Vault.currentKeyId(connection), givenKeyId: given?.id, subjects: try counts.first?.int("subjects") ?? 0,
-                petitionKeys: try counts.first?.int("petitions") ?? 0)
+                vaultKeyId: try Vault.currentKeyId(connection), givenKeyId: given?.id, subjects: counts.subjects, petitionKeys: counts.petitionKeys)
         }
     }
 
@@ -165,22 +164,13 @@ extension VigilService {
             let master = try requireMasterKey(doing: "opening sealed values")
             let connection = try session(.writer).connection
             let kinds = level == .restricted ? ["organiser", "restricted"] : ["organiser"]
-            let opened = try Vault(connection: connection, master: master).texts(Array(ids), kinds: kinds)
-            let existing = Set(
-                try connection.query("SELECT subject_id FROM vault.subjects WHERE subject_id = ANY(\(ids.map { $0.uuidString.lowercased() })::uuid[])")
-                    .map { try $0.uuid("subject_id") })
+            let (opened, held) = try Vault(connection: connection, master: master).texts(Array(ids), kinds: kinds)
             return text.replacing(pattern) { match in
                 guard let id = UUID(uuidString: String(match.output.1)) else { return String(match.output.0) }
-                if let value = opened[id] { return VigilService.jsonEscaped(value) }
-                return existing.contains(id) ? String(match.output.0) : "[erased]"
+                // Inside a JSON string: the value's literal without its quotes.
+                if let value = opened[id] { return String(JSONText.string(value).dropFirst().dropLast()) }
+                return held.contains(id) ? String(match.output.0) : "[erased]"
             }
         }
-    }
-
-    /// `value` escaped to stand inside a JSON string.
-    static func jsonEscaped(_ value: String) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: [value], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
-        let array = String(decoding: data, as: UTF8.self)
-        return String(array.dropFirst(2).dropLast(2))
     }
 }

@@ -41,22 +41,6 @@ public struct SignerRecord: Sendable, Equatable, Codable {
     }
 }
 
-/// One signer of an import, ready for the vault: its blind index, what to seal, whether they agreed to
-/// hear back, and the country its batch event counts it under.
-public struct NewSigner: Sendable {
-    public var blindIndex: [UInt8]
-    public var record: SignerRecord
-    public var consent: Bool
-    public var country: String?
-
-    public init(blindIndex: [UInt8], record: SignerRecord, consent: Bool, country: String?) {
-        self.blindIndex = blindIndex
-        self.record = record
-        self.consent = consent
-        self.country = country
-    }
-}
-
 /// The vault's tables (schema `vault`), over one connection acting as an organiser: sealing, looking up,
 /// erasing and re-wrapping subjects. Only this type writes SQL for the vault, as only the event store does
 /// for the log. Its writes join the caller's transaction, so a subject and the event that refers to it
@@ -157,23 +141,9 @@ public struct Vault {
         return rows.isEmpty ? nil : subject.id
     }
 
-    /// Records a batch of signatures of `petitionId` in one COPY and two statements: the signers whose
-    /// blind index is new (in the petition and in the batch) get a subject; the others are skipped.
-    /// Returns how many were added by country ("ZZ" where unknown).
-    public func addSigners(petitionId: String, _ signers: [NewSigner]) throws -> [String: Int] {
-        var rows = BinaryCopyRows()
-        var random = RandomBytes()
-        for signer in signers {
-            sealer.appendSealed(
-                to: &rows, petitionId: petitionId, blindIndex: signer.blindIndex, record: signer.record, consent: signer.consent, country: signer.country, random: &random)
-        }
-        try stageSealed([rows])
-        return try insertStaged(petitionId: petitionId)
-    }
-
-    /// The first half of `addSigners`, for rows sealed already by `SubjectSealer.appendSealed` (an import
-    /// seals the next batch on another core while the database takes this one): the rows copied into
-    /// the session's staging table, emptied first.
+    /// The first half of recording a batch of signatures of a petition, for rows sealed already by
+    /// `SubjectSealer.appendSealed` (an import seals the next batch on another core while the database
+    /// takes this one): the rows copied into the session's staging table, emptied first.
     public func stageSealed(_ rows: [BinaryCopyRows]) throws {
         try connection.execute(
             """
@@ -185,8 +155,9 @@ public struct Vault {
         try connection.copyIn("COPY vault_import FROM STDIN WITH (FORMAT binary)", binary: rows)
     }
 
-    /// The second half of `addSigners`: the staged signers whose blind index is new get a signature and a
-    /// subject; returns how many by country ("ZZ" where unknown).
+    /// The second half: the staged signers whose blind index is new (in the petition and in the batch)
+    /// get a signature and a subject, the others are skipped; returns how many were added by country
+    /// ("ZZ" where unknown).
     public func insertStaged(petitionId: String) throws -> [String: Int] {
         let counts = try connection.query(
             """
@@ -217,22 +188,33 @@ public struct Vault {
         return subject.id
     }
 
-    /// The values sealed under `ids` by `sealText`, of the kinds given; an id that is not there (erased,
-    /// or of another kind) is missing from the answer.
-    public func texts(_ ids: [UUID], kinds: [String]) throws -> [UUID: String] {
-        guard !ids.isEmpty else { return [:] }
-        var out: [UUID: String] = [:]
+    /// The values sealed under `ids` by `sealText`, opened where their kind is one of `kinds`, and which
+    /// of `ids` the vault still holds at all (of any kind), in one query. An id not held was erased.
+    public func texts(_ ids: [UUID], kinds: [String]) throws -> (opened: [UUID: String], held: Set<UUID>) {
+        guard !ids.isEmpty else { return ([:], []) }
+        var opened: [UUID: String] = [:]
+        var held = Set<UUID>()
         let rows = try connection.query(
             """
             SELECT subject_id, kind, master_key_id, wrapped_key, sealed FROM vault.subjects
-             WHERE kind = ANY(\(kinds)::text[]) AND subject_id = ANY(\(ids.map { $0.uuidString.lowercased() })::uuid[])
+             WHERE subject_id = ANY(\(ids.map { $0.uuidString.lowercased() })::uuid[])
             """)
         for row in rows {
             let id = try row.uuid("subject_id")
-            let bytes = try open(id, binding: try row.string("kind"), keyId: try row.string("master_key_id"), wrappedKey: try row.bytes("wrapped_key"), sealed: try row.bytes("sealed"))
-            out[id] = String(decoding: bytes, as: UTF8.self)
+            held.insert(id)
+            let kind = try row.string("kind")
+            guard kinds.contains(kind) else { continue }
+            let bytes = try open(id, binding: kind, keyId: try row.string("master_key_id"), wrappedKey: try row.bytes("wrapped_key"), sealed: try row.bytes("sealed"))
+            opened[id] = String(decoding: bytes, as: UTF8.self)
         }
-        return out
+        return (opened, held)
+    }
+
+    /// How many subjects and petition keys the vault holds.
+    public static func counts(_ connection: Connection) throws -> (subjects: Int, petitionKeys: Int) {
+        let row = try connection.query(
+            "SELECT (SELECT count(*) FROM vault.subjects) AS subjects, (SELECT count(*) FROM vault.petition_keys) AS petitions")[0]
+        return (try row.int("subjects"), try row.int("petitions"))
     }
 
     /// The signers of `petitionId` who agreed to hear back, opened, oldest first.

@@ -149,8 +149,12 @@ struct VaultTests {
             let error = try #require(throws: PostgresError.self, "writer: \(sql)") { try writer.query(PostgresQuery(sql: sql)) }
             #expect(error.sqlState?.code == "42501", "writer: \(sql): \(error)")
         }
-        // A signer's record is bound to its row: copied under another kind, it does not open.
+        // A signer's record is bound to its row: even the owner, flipping a consent behind Vigil's back,
+        // gets a record that no longer opens rather than an export of someone who said no.
         #expect(try service.consentingSigners("hear").count == 2)
+        try owner().execute("UPDATE vault.signatures SET consent = true WHERE NOT consent")
+        let tampered = try #require(throws: VigilError.self) { _ = try service.consentingSigners("hear") }
+        #expect(tampered.kind == .tampered)
     }
 
     @Test("erasure: the dump of every schema holds neither the e-mail, the name, their blind index nor the ciphertext; figures and the chain stay")
