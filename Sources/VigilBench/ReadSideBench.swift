@@ -28,8 +28,9 @@ struct EventMix {
     static let now = "2023-11-14T17:00:00Z"
     static let local = #"{"day":14,"hour":12,"minute":0,"month":11,"year":2023}"#
 
-    static func row(_ stream: String, _ version: Int, _ type: String, _ data: String) -> [String?] {
-        [stream, String(version), UUID().uuidString.lowercased(), type, data, "bench", "\\x"]
+    /// A COPY row of one event, in the shape version `schema` of its type (1 unless the type changed).
+    static func row(_ stream: String, _ version: Int, _ type: String, _ data: String, schema: Int = 1) -> [String?] {
+        [stream, String(version), UUID().uuidString.lowercased(), type, String(schema), data, "bench", "\\x", "2"]
     }
 
     static func mission(_ id: String, country: String, city: String) -> String {
@@ -79,7 +80,8 @@ struct EventMix {
             for _ in 0..<2 {
                 versions[c] += 1
                 try emit(row("petition-p\(c)", versions[c], "SignatureRecorded",
-                    #"{"channel":"online","country":"KR","petitionId":"p\#(c)","recordedAt":"\#(now)","signerRef":"\#(String(format: "%064x", emitted))"}"#))
+                    #"{"channel":"online","country":"KR","petitionId":"p\#(c)","recordedAt":"\#(now)","subjectId":"\#(UUID().uuidString.lowercased())"}"#,
+                    schema: SignatureRecorded.schemaVersion))
                 emitted += 1
             }
             g += 1
@@ -106,7 +108,7 @@ extension Bench {
                 guard !chunk.isEmpty else { return }
                 try connection.withTransaction {
                     _ = try connection.copyIn(
-                        "COPY vigil.events (stream_id, stream_version, event_id, event_type, data, actor, hash) FROM STDIN",
+                        "COPY vigil.events (stream_id, stream_version, event_id, event_type, schema_version, data, actor, hash, hash_version) FROM STDIN",
                         rows: chunk)
                 }
                 written += chunk.count

@@ -146,8 +146,8 @@ extension VigilService {
     }
 
     /// The fingerprint of a command's content, stored with its id: the same id sent again with other
-    /// content is refused rather than answered with the first command's events. A signature's identity
-    /// is turned into its keyed reference before this, so no personal data is fingerprinted.
+    /// content is refused rather than answered with the first command's events. A signature is
+    /// fingerprinted without its identity and consent (see `sign`), so no personal data is.
     ///
     /// Values of fields named as a sealed field of any event (notes, reasons, who organised, …) are left
     /// out: they go to the vault, where they can be erased, and an unkeyed hash of them kept for ever in
