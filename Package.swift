@@ -12,6 +12,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         // The C module over libpq. Only PostgresClient imports it, and it does so `internal`,
@@ -54,11 +56,21 @@ let package = Package(
                 "VigilVault", .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The web report server and the static site: pages, JSON and OpenAPI over the service's report calls,
+        // read-only, as the reporter role. Hummingbird for HTTP; the service's blocking calls run off its event loop.
+        .target(
+            name: "VigilWeb",
+            dependencies: [
+                "VigilService", "VigilDomain", "VigilEncoding", "VigilProjections", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "vigil",
             // A front end: it parses, calls the service, renders. It never imports the store or the client.
             dependencies: [
-                "VigilService", "VigilDomain", "VigilEncoding", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "VigilService", "VigilDomain", "VigilEncoding", "VigilWeb",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Benchmarks against raw PostgreSQL doing the same rows in the same run (scripts/bench).
@@ -88,6 +100,14 @@ let package = Package(
             name: "VigilProjectionsTests",
             dependencies: [
                 "VigilProjections", "VigilDomain", "VigilCodec", "VigilService", "EventStore", "PostgresClient", "VigilTestSupport",
+            ]
+        ),
+        // The web server driven in-process (Hummingbird's test client) and in a real headless browser.
+        .testTarget(
+            name: "VigilWebTests",
+            dependencies: [
+                "VigilWeb", "VigilService", "VigilTestSupport", "PostgresClient", "EventStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(

@@ -38,10 +38,11 @@ public enum EventFields {
         // Missions are public places; why one was corrected or closed is an organiser's note.
         "MissionRegistered": [
             "missionId": .public, "name": .public, "sendingState": .public, "kind": .public, "city": .public, "country": .public,
-            "timeZone": .public, "address": .public, "registeredAt": .public,
+            "timeZone": .public, "address": .public, "location": .public, "registeredAt": .public,
         ],
         "MissionCorrected": [
-            "missionId": .public, "name": .public, "city": .public, "timeZone": .public, "address": .public, "reason": .organiser,
+            "missionId": .public, "name": .public, "city": .public, "timeZone": .public, "address": .public, "location": .public,
+            "reason": .organiser,
             "correctedAt": .public,
         ],
         "MissionClosed": ["missionId": .public, "reason": .organiser, "closedAt": .public],

@@ -32,6 +32,8 @@ public struct MissionRegistered: EventPayload {
     /// The IANA time zone of the mission's place.
     public var timeZone: String
     public var address: String?
+    /// Where it stands, for the map; absent in events recorded before missions carried their place.
+    public var location: Coordinates?
     public var registeredAt: Date
 }
 
@@ -43,6 +45,7 @@ public struct MissionCorrected: EventPayload {
     public var city: String?
     public var timeZone: String?
     public var address: String?
+    public var location: Coordinates?
     public var reason: String
     public var correctedAt: Date
 }
@@ -98,6 +101,7 @@ public struct MissionState: Sendable, Equatable, Encodable {
             if let city = e.city { next.registration?.city = city }
             if let zone = e.timeZone { next.registration?.timeZone = zone }
             if let address = e.address { next.registration?.address = address }
+            if let location = e.location { next.registration?.location = location }
         case .closed(let e): next.closed = e
         }
         return next

@@ -10,10 +10,12 @@ public struct RegisterMission: Sendable, Equatable {
     public var country: String
     public var timeZone: String
     public var address: String?
+    /// `LAT,LON` as typed; the report site's map places the mission there.
+    public var location: String?
 
     public init(
         missionId: String, name: String, sendingState: String, kind: MissionKind, city: String, country: String,
-        timeZone: String, address: String? = nil
+        timeZone: String, address: String? = nil, location: String? = nil
     ) {
         self.missionId = missionId
         self.name = name
@@ -23,6 +25,7 @@ public struct RegisterMission: Sendable, Equatable {
         self.country = country
         self.timeZone = timeZone
         self.address = address
+        self.location = location
     }
 }
 
@@ -33,14 +36,19 @@ public struct CorrectMission: Sendable, Equatable {
     public var city: String?
     public var timeZone: String?
     public var address: String?
+    public var location: String?
     public var reason: String
 
-    public init(missionId: String, name: String? = nil, city: String? = nil, timeZone: String? = nil, address: String? = nil, reason: String) {
+    public init(
+        missionId: String, name: String? = nil, city: String? = nil, timeZone: String? = nil, address: String? = nil,
+        location: String? = nil, reason: String
+    ) {
         self.missionId = missionId
         self.name = name
         self.city = city
         self.timeZone = timeZone
         self.address = address
+        self.location = location
         self.reason = reason
     }
 }
@@ -92,6 +100,7 @@ extension MissionState {
                         country: try Check.country(c.country, field: "country"),
                         timeZone: try Check.zone(c.timeZone, field: "time zone").identifier,
                         address: try Check.optionalText(c.address, field: "address", max: 300),
+                        location: try c.location.map { try Check.coordinates($0, field: "location") },
                         registeredAt: context.now))
             ]
         case .correct(let c):
@@ -102,14 +111,17 @@ extension MissionState {
                 city: try Check.optionalText(c.city, field: "city", max: 100),
                 timeZone: try c.timeZone.map { try Check.zone($0, field: "time zone").identifier },
                 address: try Check.optionalText(c.address, field: "address", max: 300),
+                location: try c.location.map { try Check.coordinates($0, field: "location") },
                 reason: try Check.text(c.reason, field: "reason", max: 500), correctedAt: context.now)
             if change.name == current.name { change.name = nil }
             if change.city == current.city { change.city = nil }
             if change.timeZone == current.timeZone { change.timeZone = nil }
             if change.address == current.address { change.address = nil }
-            guard change.name != nil || change.city != nil || change.timeZone != nil || change.address != nil else {
+            if change.location == current.location { change.location = nil }
+            guard change.name != nil || change.city != nil || change.timeZone != nil || change.address != nil || change.location != nil
+            else {
                 throw DomainError.refused(
-                    "nothing to correct for mission \(id): give a new name, city, time zone or address")
+                    "nothing to correct for mission \(id): give a new name, city, time zone, address or location")
             }
             return [.corrected(change)]
         case .close(let c):

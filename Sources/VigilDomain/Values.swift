@@ -1,5 +1,30 @@
 import Foundation
 
+/// Where a mission stands: WGS 84 degrees, north and east positive, to six decimals (about 10 cm).
+/// A mission is a public building, so its place is public; it is what the report site's map draws.
+public struct Coordinates: Codable, Sendable, Equatable, Hashable {
+    public var latitude: Double
+    public var longitude: Double
+
+    public init(latitude: Double, longitude: Double) {
+        self.latitude = latitude
+        self.longitude = longitude
+    }
+
+    /// `38.943,-77.066`: latitude then longitude, as a map application copies them.
+    public var description: String { "\(Coordinates.format(latitude)),\(Coordinates.format(longitude))" }
+
+    /// Degrees as the database and the web take them: six decimals at most, no trailing zeros.
+    public static func text(_ degrees: Double) -> String { format(degrees) }
+
+    static func format(_ degrees: Double) -> String {
+        var text = String(format: "%.6f", degrees)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text == "-0" ? "0" : text
+    }
+}
+
 /// Checks and normalises the values commands carry. Each check throws `DomainError.invalid` naming
 /// the field and saying what would be accepted.
 public enum Check {
@@ -14,6 +39,25 @@ public enum Check {
                     + "such as prc-embassy-washington")
         }
         return value
+    }
+
+    /// `LAT,LON` in decimal degrees (`38.9430,-77.0660`): latitude within ±90, longitude within ±180,
+    /// rounded to six decimals so the same place typed twice is the same value.
+    public static func coordinates(_ raw: String, field: String) throws -> Coordinates {
+        let parts = raw.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        func degrees(_ text: String, limit: Double) -> Double? {
+            guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == "-" || $0 == "+") }),
+                let value = Double(text), value.isFinite, abs(value) <= limit
+            else { return nil }
+            return (value * 1_000_000).rounded() / 1_000_000
+        }
+        guard parts.count == 2, let latitude = degrees(parts[0], limit: 90), let longitude = degrees(parts[1], limit: 180) else {
+            throw DomainError.invalid(
+                field: field,
+                reason: "\"\(preview(raw))\" is not a place: give latitude,longitude in decimal degrees, latitude within "
+                    + "±90 and longitude within ±180, such as 38.943,-77.066 (north and east are positive)")
+        }
+        return Coordinates(latitude: latitude + 0, longitude: longitude + 0)
     }
 
     /// Text of at most `max` characters with no control characters (newlines and tabs only where

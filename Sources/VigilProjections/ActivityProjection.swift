@@ -119,6 +119,8 @@ public struct GatheringRow: TableRow, Codable {
     public var venue: String?
     public var attendanceExpected = 0
     public var attendanceReported: Int?
+    /// The outcome of the last attempt to deliver a petition at this gathering (`accepted`, `refused`, …).
+    public var delivery: String?
 
     public static let table = "activity_gatherings"
     public static let keyColumns = ["gathering_id"]
@@ -126,12 +128,12 @@ public struct GatheringRow: TableRow, Codable {
         Column("gathering_id", "text"), Column("campaign_id", "text"), Column("mission_id", "text"), Column("kind", "text"),
         Column("status", "text"), Column("starts_at", "timestamptz"), Column("time_zone", "text"),
         Column("local_start", "text"), Column("venue", "text"), Column("attendance_expected", "integer"),
-        Column("attendance_reported", "integer"),
+        Column("attendance_reported", "integer"), Column("delivery", "text"),
     ]
     public var key: String { gatheringId }
     public var values: [String?] {
         [gatheringId, campaignId, missionId, kind, status, startsAt.postgresText, timeZone, localStart, venue,
-         String(attendanceExpected), attendanceReported.map { String($0) }]
+         String(attendanceExpected), attendanceReported.map { String($0) }, delivery]
     }
 
     public init(row: Row) throws {
@@ -146,6 +148,7 @@ public struct GatheringRow: TableRow, Codable {
         venue = try row.text("venue")
         attendanceExpected = try row.int("attendance_expected")
         attendanceReported = try row.optionalInt64("attendance_reported").map(Int.init)
+        delivery = try row.text("delivery")
     }
 
     init(_ e: GatheringScheduled) {
@@ -236,6 +239,7 @@ public struct ActivityProjection: Projection {
                 case .nobodyCameOut: row.deliveriesNobody += 1
                 }
             }
+            if let gathering = e.gatheringId { model.gatherings[gathering]?.delivery = e.outcome.rawValue }
         case .recurrence(.scheduled(let e)):
             model.recurrences[e.recurrenceId] = RecurrenceLinkRow(recurrenceId: e.recurrenceId, campaignId: e.campaignId ?? "", missionId: e.missionId)
         case .recurrence(.held(let e)):
@@ -310,7 +314,9 @@ public struct ActivityProjection: Projection {
             switch item.event {
             case .gathering(.scheduled): continue
             case .gathering(let e): gatherings.insert(e.gatheringId)
-            case .petition(.deliveryAttempted(let e)): petitions.insert(e.petitionId)
+            case .petition(.deliveryAttempted(let e)):
+                petitions.insert(e.petitionId)
+                if let gathering = e.gatheringId { gatherings.insert(gathering) }
             case .recurrence(.held(let e)): recurrences.insert(e.recurrenceId)
             default: continue
             }

@@ -12,6 +12,8 @@ public struct MissionRow: TableRow, Codable {
     public var country: String
     public var timeZone: String
     public var address: String?
+    public var latitude: Double?
+    public var longitude: Double?
     public var status: String
     public var registeredAt: Date
 
@@ -20,11 +22,13 @@ public struct MissionRow: TableRow, Codable {
     public static let columns = [
         Column("mission_id", "text"), Column("name", "text"), Column("kind", "text"), Column("sending_state", "text"),
         Column("city", "text"), Column("country", "text"), Column("time_zone", "text"), Column("address", "text"),
-        Column("status", "text"), Column("registered_at", "timestamptz"),
+        Column("status", "text"), Column("registered_at", "timestamptz"), Column("latitude", "float8"),
+        Column("longitude", "float8"),
     ]
     public var key: String { missionId }
     public var values: [String?] {
-        [missionId, name, kind, sendingState, city, country, timeZone, address, status, registeredAt.postgresText]
+        [missionId, name, kind, sendingState, city, country, timeZone, address, status, registeredAt.postgresText,
+         latitude.map(Coordinates.text), longitude.map(Coordinates.text)]
     }
 
     public init(row: Row) throws {
@@ -38,6 +42,8 @@ public struct MissionRow: TableRow, Codable {
         address = try row.text("address")
         status = try row.string("status")
         registeredAt = try row.date("registered_at")
+        latitude = try row.text("latitude").flatMap(Double.init)
+        longitude = try row.text("longitude").flatMap(Double.init)
     }
 
     init(_ e: MissionRegistered) {
@@ -49,6 +55,8 @@ public struct MissionRow: TableRow, Codable {
         country = e.country
         timeZone = e.timeZone
         address = e.address
+        latitude = e.location?.latitude
+        longitude = e.location?.longitude
         status = "open"
         registeredAt = e.registeredAt
     }
@@ -74,6 +82,10 @@ public struct MissionsProjection: Projection {
             if let city = e.city { model[e.missionId]?.city = city }
             if let zone = e.timeZone { model[e.missionId]?.timeZone = zone }
             if let address = e.address { model[e.missionId]?.address = address }
+            if let location = e.location {
+                model[e.missionId]?.latitude = location.latitude
+                model[e.missionId]?.longitude = location.longitude
+            }
         case .closed(let e):
             model[e.missionId]?.status = "closed"
         }

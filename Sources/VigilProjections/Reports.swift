@@ -130,6 +130,9 @@ public struct DayRow: Codable, Equatable, Sendable {
     public var attendanceExpected: DisclosedCount
     /// Nil until the gathering is recorded as held with a count.
     public var attendanceReported: DisclosedCount?
+    /// The outcome of the last delivery attempt recorded at the gathering, if any (`accepted`, `refused`,
+    /// `blocked`, `nobody-came-out`).
+    public var delivery: String?
 }
 
 /// How far a projection is behind the log, and how many events it set aside.
@@ -262,7 +265,8 @@ public enum Reports {
         try connection.query(
             """
             SELECT g.gathering_id, g.mission_id, coalesce(m.city, '') AS city, coalesce(m.country, '') AS country, g.kind,
-                   g.status, g.time_zone, g.local_start, g.starts_at, g.venue, g.attendance_expected, g.attendance_reported
+                   g.status, g.time_zone, g.local_start, g.starts_at, g.venue, g.attendance_expected, g.attendance_reported,
+                   g.delivery
               FROM vigil_read.activity_gatherings g
               LEFT JOIN vigil_read.missions m ON m.mission_id = g.mission_id
              WHERE g.campaign_id = \(campaign)
@@ -275,7 +279,8 @@ public enum Reports {
                 status: try row.string("status"), timeZone: try row.string("time_zone"),
                 localStart: readable(try row.string("local_start")), startsAtUTC: try row.date("starts_at"),
                 venue: try row.text("venue"), attendanceExpected: .exact(try row.int64("attendance_expected")),
-                attendanceReported: try row.optionalInt64("attendance_reported").map(DisclosedCount.exact))
+                attendanceReported: try row.optionalInt64("attendance_reported").map(DisclosedCount.exact),
+                delivery: try row.text("delivery"))
         }
     }
 

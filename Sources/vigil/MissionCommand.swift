@@ -18,7 +18,7 @@ struct MissionCommandGroup: ParsableCommand {
                 Example:
                   vigil mission register prc-embassy-washington --name "Embassy of the People's Republic of China" \\
                     --sending-state CN --kind embassy --city Washington --country US --zone America/New_York \\
-                    --address "3505 International Place NW"
+                    --address "3505 International Place NW" --at 38.9436,-77.0667
                 """
         )
 
@@ -38,19 +38,23 @@ struct MissionCommandGroup: ParsableCommand {
         var zone: String
         @Option(help: "Its street address.")
         var address: String?
+        @Option(
+            parsing: .unconditional,
+            help: "Where it stands, for the report site's map: latitude,longitude in decimal degrees (-33.8688,151.2093).")
+        var at: String?
         @OptionGroup var options: CommandOptions
 
         func command() -> (VigilCommand, String) {
             let command = RegisterMission(
                 missionId: id, name: name, sendingState: sendingState, kind: kind, city: city, country: country,
-                timeZone: zone, address: address)
+                timeZone: zone, address: address, location: at)
             return (.mission(.register(command)), "registered mission \(id)")
         }
     }
 
     struct Correct: OrganiserCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Correct facts about a mission: its name, city, time zone or address.",
+            abstract: "Correct facts about a mission: its name, city, time zone, address or place on the map.",
             discussion: """
                 Gatherings already scheduled keep the instant and zone they were scheduled with.
                 Example: vigil mission correct prc-consulate-busan --city Busan --reason "Pusan is now spelt Busan"
@@ -67,12 +71,15 @@ struct MissionCommandGroup: ParsableCommand {
         var zone: String?
         @Option(help: "The corrected address.")
         var address: String?
+        @Option(parsing: .unconditional, help: "The corrected place: latitude,longitude in decimal degrees.")
+        var at: String?
         @Option(help: "Why it is corrected.")
         var reason: String
         @OptionGroup var options: CommandOptions
 
         func command() -> (VigilCommand, String) {
-            let command = CorrectMission(missionId: id, name: name, city: city, timeZone: zone, address: address, reason: reason)
+            let command = CorrectMission(
+                missionId: id, name: name, city: city, timeZone: zone, address: address, location: at, reason: reason)
             return (.mission(.correct(command)), "corrected mission \(id)")
         }
     }

@@ -127,14 +127,8 @@ enum Output {
         }
     }
 
-    /// A CSV cell. A cell a spreadsheet would run as a formula (starting with = + - @, a tab or a
-    /// carriage return) gets a leading apostrophe, so it is shown as text (OWASP's CSV injection advice).
-    static func csvField(_ text: String) -> String {
-        var cell = text
-        if let first = cell.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { cell = "'" + cell }
-        guard cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return cell }
-        return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
+    /// A CSV cell, neutralised against spreadsheet formulas: the web's downloads write the same.
+    static func csvField(_ text: String) -> String { CSVText.field(text) }
 
     /// Columns a string takes in a terminal: East Asian wide characters take two.
     static func displayWidth(_ text: String) -> Int {

@@ -14,7 +14,7 @@ struct ReportCommand: ParsableCommand {
             withheld so that it cannot be worked out from a total. --exact shows the organiser's view, every \
             figure exact; it needs the vigil_writer role.
             """,
-        subcommands: [Missions.self, Mission.self, Campaign.self, Day.self]
+        subcommands: [Missions.self, Mission.self, Campaign.self, Day.self, Site.self]
     )
 
     struct Missions: ParsableCommand {

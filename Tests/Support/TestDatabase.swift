@@ -238,3 +238,18 @@ public func followLog(_ store: EventStore, expecting expected: Int, writersDone:
     seen += try store.readAll(after: checkpoint, limit: 1_000).filter(keep).map(\.position)
     return seen
 }
+
+/// Runs a program to its end, its stderr discarded, and returns its exit status and stdout: pg_dump,
+/// chromium, anything a test drives besides `vigil`.
+public func runProgram(_ path: String, _ arguments: [String]) throws -> (status: Int32, stdout: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}

@@ -37,17 +37,9 @@ struct VaultTests {
     func dump() throws -> String {
         let bin = try #require(
             (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql"))?.sorted().last.map { "/usr/lib/postgresql/\($0)/bin/pg_dump" })
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: bin)
-        process.arguments = ["--no-owner", "--dbname", database]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "pg_dump failed")
-        return String(decoding: data, as: UTF8.self)
+        let run = try runProgram(bin, ["--no-owner", "--dbname", database])
+        try #require(run.status == 0, "pg_dump failed")
+        return run.stdout
     }
 
     @Test("a signature: the event holds a random subject id; the identity, its normalised form and any hash of it are nowhere in the log")

@@ -1,0 +1,321 @@
+import Foundation
+import Hummingbird
+import Logging
+import VigilDomain
+import VigilEncoding
+import VigilProjections
+import VigilService
+
+/// The web report server: the reports as pages, JSON (described by an OpenAPI document) and CSV,
+/// read-only, as the reporter role, through the service's report calls. No SQL of its own.
+public struct ReportServer: Sendable {
+    /// Where it listens and how it reads.
+    public struct Options: Sendable {
+        public var host: String
+        public var port: Int
+        /// Services (connections) in the pool: how many requests read the database at once.
+        public var connections: Int
+        /// How long a rendered page or document is served again before it is read anew (0: never kept).
+        /// Figures then lag the read models by at most this much; the footer says how far the read
+        /// models lag the log.
+        public var cacheSeconds: Double
+        /// A folder whose files are served at /bench/NAME from memory: the baseline of `scripts/bench web`
+        /// (the same server returning a static file of the same size as a page).
+        public var benchStaticFolder: String?
+
+        public init(host: String = "127.0.0.1", port: Int = 8080, connections: Int = 4, cacheSeconds: Double = 1, benchStaticFolder: String? = nil) {
+            self.host = host
+            self.port = port
+            self.connections = connections
+            self.cacheSeconds = cacheSeconds
+            self.benchStaticFolder = benchStaticFolder
+        }
+    }
+
+    let pool: ServicePool
+    let options: Options
+    let cache: PageCache
+
+    public init(pool: ServicePool, options: Options) {
+        self.pool = pool
+        self.options = options
+        cache = PageCache(seconds: options.cacheSeconds)
+    }
+
+    /// The application, ready to run (`runService()`) or to test (`test(.router)`). `onRunning` is
+    /// told the port it listens on once it does (the one the system chose, for port 0).
+    public func application(logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+        throws -> some ApplicationProtocol
+    {
+        Application(
+            router: try router(),
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },
+            logger: logger)
+    }
+
+    /// Every route. Pages and documents go through `cached`, which maps the service's refusals to
+    /// statuses: an unknown campaign or mission is 404, a malformed id or query 400.
+    func router() throws -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: RequestLog())
+        let links = SiteLinks(style: .server, calendars: false)  // CALENDAR-ROUTE
+
+        router.get("/") { request, _ in
+            try await respond(request, query: []) { service in
+                .html(Pages.index(try SiteReads.index(service), links: links))
+            }
+        }
+        router.get("/map") { request, _ in
+            try await respond(request, query: []) { service in .html(Pages.map(try SiteReads.map(service), links: links)) }
+        }
+        router.get("/campaigns/{id}") { request, context in
+            let id = try context.parameters.require("id")
+            return try await respond(request, query: []) { service in
+                .html(Pages.campaign(try SiteReads.campaign(service, id), links: links))
+            }
+        }
+        router.get("/campaigns/{id}/day") { request, context in
+            let id = try context.parameters.require("id")
+            return try await respond(request, query: []) { service in
+                .html(Pages.day(try SiteReads.campaign(service, id), links: links))
+            }
+        }
+        router.get("/campaigns/{id}/day.csv") { request, context in
+            let id = try context.parameters.require("id")
+            return try await respond(request, query: []) { service in .csv(Downloads.day(try service.dayReport(id).rows), name: "day-\(id).csv") }
+        }
+        // CALENDAR-ROUTE
+        router.get("/missions/{id}") { request, context in
+            let id = try context.parameters.require("id")
+            return try await respond(request, query: []) { service in
+                .html(Pages.mission(try SiteReads.mission(service, id), links: links))
+            }
+        }
+        router.get("/missions.csv") { request, _ in
+            try await respond(request, query: []) { service in .csv(Downloads.missions(try service.missionsReport().rows), name: "missions.csv") }
+        }
+        router.get("/campaigns.csv") { request, _ in
+            try await respond(request, query: []) { service in .csv(Downloads.campaigns(try service.campaignsReport().rows), name: "campaigns.csv") }
+        }
+        router.get("/style.css") { _, _ in
+            Rendered(status: .ok, contentType: "text/css; charset=utf-8", body: Stylesheet.css).response(cacheable: true)
+        }
+
+        // The same data for machines.
+        router.get("/api/openapi.json") { _, _ in
+            Rendered(status: .ok, contentType: "application/json", body: OpenAPIDocument.json).response(cacheable: true)
+        }
+        router.get("/api/campaigns") { request, _ in
+            try await respond(request, query: []) { service in try .api(service.campaignsReport()) }
+        }
+        router.get("/api/campaigns/{id}") { request, context in
+            let id = try context.parameters.require("id")
+            return try await respond(request, query: []) { service in try .api(service.campaignsReport(id), single: true) }
+        }
+        router.get("/api/campaigns/{id}/day") { request, context in
+            let id = try context.parameters.require("id")
+            return try await respond(request, query: []) { service in try .api(service.dayReport(id)) }
+        }
+        router.get("/api/missions") { request, _ in
+            try await respond(request, query: ["country", "campaign"]) { service in
+                let country = request.uri.queryParameters.get("country")
+                let campaign = request.uri.queryParameters.get("campaign")
+                return try .api(service.missionsReport(country: country, campaign: campaign))
+            }
+        }
+        router.get("/api/missions/{id}") { request, context in
+            let id = try context.parameters.require("id")
+            return try await respond(request, query: []) { service in try .api(service.missionReport(id)) }
+        }
+
+        if let folder = options.benchStaticFolder {
+            var files: [String: String] = [:]
+            for name in try FileManager.default.contentsOfDirectory(atPath: folder) {
+                files[name] = try String(contentsOfFile: (folder as NSString).appendingPathComponent(name), encoding: .utf8)
+            }
+            let served = files
+            router.get("/bench/{name}") { _, context in
+                guard let body = served[try context.parameters.require("name")] else { throw HTTPError(.notFound) }
+                return Rendered(status: .ok, contentType: "text/html; charset=utf-8", body: body).response(cacheable: false)
+            }
+        }
+        return router
+    }
+
+    /// Serves `request` from the cache, or reads it through a pooled service off the event loop and keeps
+    /// it. Query parameters other than `allowed` are a 400, so that a typo is not silently ignored.
+    func respond(_ request: Request, query allowed: Set<String>, read: @escaping @Sendable (VigilService) throws -> Rendered)
+        async throws -> Response
+    {
+        let given = Set(request.uri.queryParameters.map { String($0.key) })
+        if let unknown = given.subtracting(allowed).sorted().first {
+            let accepted = allowed.isEmpty ? "this address takes no query parameters" : "it takes \(allowed.sorted().joined(separator: ", "))"
+            return Rendered.problem(request, status: .badRequest, "Unknown query parameter \"\(unknown)\": \(accepted).").response(cacheable: false)
+        }
+        let key = request.uri.description
+        if let hit = await cache.get(key) { return hit.response(cacheable: true) }
+        let rendered: Rendered
+        do {
+            rendered = try await pool.run(read)
+        } catch {
+            return Rendered.failure(request, error).response(cacheable: false)
+        }
+        await cache.put(key, rendered)
+        return rendered.response(cacheable: true)
+    }
+}
+
+/// A rendered page or document: what a response carries, kept by the cache.
+struct Rendered: Sendable {
+    var status: HTTPResponse.Status
+    var contentType: String
+    var body: String
+    var filename: String?
+
+    static func html(_ page: String) -> Rendered { Rendered(status: .ok, contentType: "text/html; charset=utf-8", body: page) }
+    static func csv(_ text: String, name: String) -> Rendered {
+        Rendered(status: .ok, contentType: "text/csv; charset=utf-8", body: text, filename: name)
+    }
+    static func calendar(_ text: String, name: String) -> Rendered {
+        Rendered(status: .ok, contentType: "text/calendar; charset=utf-8", body: text, filename: name)
+    }
+
+    /// A report as `{"rows": …, "behindLog": […], "view": "reporter"}`, the shape `--format json` prints.
+    static func api<Rows: Encodable & Sendable>(_ report: Report<Rows>) throws -> Rendered {
+        let text = String(decoding: try VigilService.json(APIBody(rows: report.rows, behindLog: report.lag, view: report.view.rawValue)), as: UTF8.self)
+        return Rendered(status: .ok, contentType: "application/json", body: text)
+    }
+
+    /// One campaign: its row rather than a list of one.
+    static func api(_ report: Report<[CampaignReportRow]>, single: Bool) throws -> Rendered {
+        let body = APIBody(rows: report.rows[0], behindLog: report.lag, view: report.view.rawValue)
+        return Rendered(status: .ok, contentType: "application/json", body: String(decoding: try VigilService.json(body), as: UTF8.self))
+    }
+
+    /// What went wrong, for a person (an HTML page) or a machine (JSON under /api/).
+    static func problem(_ request: Request, status: HTTPResponse.Status, _ message: String) -> Rendered {
+        if request.uri.path.hasPrefix("/api/") {
+            let text = String(decoding: (try? VigilService.json(APIProblem(status: status.code, error: message))) ?? Data(), as: UTF8.self)
+            return Rendered(status: status, contentType: "application/json", body: text)
+        }
+        let title = status == .notFound ? "Not found" : status == .badRequest ? "Bad request" : "Reports unavailable"
+        return Rendered(status: status, contentType: "text/html; charset=utf-8", body: Pages.problem(title: title, message: message, links: .server))
+    }
+
+    /// A failure of the service as a status: a refusal of the request is 4xx with the service's words;
+    /// anything else is a 503 that says no more than that (the log has the detail, never a connection string).
+    static func failure(_ request: Request, _ error: any Error) -> Rendered {
+        switch error {
+        case DomainError.notFound(let kind, let id):
+            return problem(request, status: .notFound, "No \(kind) \"\(id)\" is on record.")
+        case let error as DomainError:
+            return problem(request, status: .badRequest, "\(error)")
+        case let error as VigilError where error.kind == .invalidInput:
+            return problem(request, status: .badRequest, error.message)
+        case let error as VigilError where error.kind == .notFound:
+            return problem(request, status: .notFound, error.message)
+        default:
+            return problem(request, status: .serviceUnavailable, "The reports cannot be read just now; try again in a minute.")
+        }
+    }
+
+    func response(cacheable: Bool) -> Response {
+        var headers: HTTPFields = [
+            .contentType: contentType,
+            .init("Content-Security-Policy")!: "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            .init("X-Content-Type-Options")!: "nosniff",
+            .init("Referrer-Policy")!: "no-referrer",
+        ]
+        if let filename { headers[.contentDisposition] = "attachment; filename=\"\(filename)\"" }
+        if status != .ok { headers[.cacheControl] = "no-store" } else if cacheable { headers[.cacheControl] = "max-age=1" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+struct APIBody<Rows: Encodable>: Encodable {
+    var rows: Rows
+    var behindLog: [ProjectionLag]
+    var view: String
+}
+
+struct APIProblem: Encodable {
+    var status: Int
+    var error: String
+}
+
+/// Rendered pages kept for a short while, so that a burst of requests reads the database once a second
+/// rather than once a request. Only successes are kept.
+actor PageCache {
+    let seconds: Double
+    private var entries: [String: (Rendered, ContinuousClock.Instant)] = [:]
+
+    init(seconds: Double) { self.seconds = seconds }
+
+    func get(_ key: String) -> Rendered? {
+        guard seconds > 0, let (value, until) = entries[key], until > .now else { return nil }
+        return value
+    }
+
+    func put(_ key: String, _ value: Rendered) {
+        guard seconds > 0, value.status == .ok else { return }
+        if entries.count > 1000 { entries.removeAll() }
+        entries[key] = (value, .now + .milliseconds(Int(seconds * 1000)))
+    }
+}
+
+/// Logs each request with swift-log: method, path, status and time. Never the query string, which could
+/// carry whatever someone typed, nor any header.
+struct RequestLog<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        func log(_ status: Int) {
+            let ms = (ContinuousClock.now - start) / .milliseconds(1)
+            context.logger.info(
+                "request", metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(status)", "ms": "\(String(format: "%.1f", ms))"])
+        }
+        do {
+            let response = try await next(request, context)
+            log(Int(response.status.code))
+            return response
+        } catch let error as any HTTPResponseError {
+            log(Int(error.status.code))
+            throw error
+        }
+    }
+}
+
+/// The CSV downloads: the same columns as the CLI's `--format csv` of the same report.
+enum Downloads {
+    static func day(_ rows: [DayRow]) -> String {
+        CSVText.document(
+            headers: ["starts_utc", "local_start", "zone", "city", "country", "mission", "gathering", "kind", "status", "delivery", "expected", "reported"],
+            rows: rows.map {
+                [Pages.iso($0.startsAtUTC), $0.localStart, $0.timeZone, $0.city, $0.country, $0.missionId, $0.gatheringId, $0.kind, $0.status,
+                 $0.delivery ?? "", $0.attendanceExpected.description, $0.attendanceReported?.description ?? ""]
+            })
+    }
+
+    static func missions(_ rows: [MissionReportRow]) -> String {
+        CSVText.document(
+            headers: ["mission", "name", "kind", "city", "country", "latitude", "longitude", "status", "held", "reported", "accepted", "refused", "blocked", "nobody_out"],
+            rows: rows.map {
+                let f = $0.figures
+                return [$0.mission.missionId, $0.mission.name, $0.mission.kind, $0.mission.city, $0.mission.country,
+                        $0.mission.latitude.map(Coordinates.text) ?? "", $0.mission.longitude.map(Coordinates.text) ?? "", $0.mission.status,
+                        String(f.gatheringsHeld), f.attendanceReported.description, String(f.deliveriesAccepted), String(f.deliveriesRefused),
+                        String(f.deliveriesBlocked), String(f.deliveriesNobodyCameOut)]
+            })
+    }
+
+    static func campaigns(_ rows: [CampaignReportRow]) -> String {
+        CSVText.document(
+            headers: ["campaign", "title", "status", "missions", "cities", "countries", "held", "reported", "accepted", "refused", "blocked", "nobody_out", "signatures"],
+            rows: rows.map {
+                let f = $0.figures
+                return [$0.campaign.campaignId, $0.campaign.title, $0.campaign.status, String($0.missionsReached), String($0.citiesReached),
+                        String($0.countriesReached), String(f.gatheringsHeld), f.attendanceReported.description, String(f.deliveriesAccepted),
+                        String(f.deliveriesRefused), String(f.deliveriesBlocked), String(f.deliveriesNobodyCameOut), $0.signatures.total.description]
+            })
+    }
+}
