@@ -153,16 +153,15 @@ public struct ReportServer: Sendable {
             let accepted = allowed.isEmpty ? "this address takes no query parameters" : "it takes \(allowed.sorted().joined(separator: ", "))"
             return Rendered.problem(request, status: .badRequest, "Unknown query parameter \"\(unknown)\": \(accepted).").response(cacheable: false)
         }
-        let key = request.uri.description
-        if let hit = await cache.get(key) { return hit.response(cacheable: true) }
-        let rendered: Rendered
-        do {
-            rendered = try await pool.run(read)
-        } catch {
-            return Rendered.failure(request, error).response(cacheable: false)
+        let pool = self.pool
+        let rendered = await cache.page(request.uri.description) {
+            do {
+                return try await pool.run(read)
+            } catch {
+                return Rendered.failure(request, error)
+            }
         }
-        await cache.put(key, rendered)
-        return rendered.response(cacheable: true)
+        return rendered.response(cacheable: rendered.status == .ok)
     }
 }
 
@@ -245,22 +244,42 @@ struct APIProblem: Encodable {
 }
 
 /// Rendered pages kept for a short while, so that a burst of requests reads the database once a second
-/// rather than once a request. Only successes are kept.
+/// rather than once a request. One read per address at a time: while it runs, others asking for the
+/// same address get the page it replaces (or, the first time, wait for it) instead of piling onto the
+/// pool. Only successes are kept.
 actor PageCache {
     let seconds: Double
-    private var entries: [String: (Rendered, ContinuousClock.Instant)] = [:]
+    private var kept: [String: (page: Rendered, until: ContinuousClock.Instant)] = [:]
+    private var reading: [String: Task<Rendered, Never>] = [:]
 
     init(seconds: Double) { self.seconds = seconds }
 
-    func get(_ key: String) -> Rendered? {
-        guard seconds > 0, let (value, until) = entries[key], until > .now else { return nil }
-        return value
+    func page(_ key: String, read: @escaping @Sendable () async -> Rendered) async -> Rendered {
+        guard seconds > 0 else { return await read() }
+        let stale = kept[key]
+        if let stale, stale.until > .now { return stale.page }
+        if let running = reading[key] {
+            if let stale { return stale.page }
+            return await running.value
+        }
+        let task = Task { await read() }
+        reading[key] = task
+        if let stale {
+            Task { await self.finish(key, task) }
+            return stale.page
+        }
+        return await finish(key, task)
     }
 
-    func put(_ key: String, _ value: Rendered) {
-        guard seconds > 0, value.status == .ok else { return }
-        if entries.count > 1000 { entries.removeAll() }
-        entries[key] = (value, .now + .milliseconds(Int(seconds * 1000)))
+    @discardableResult
+    private func finish(_ key: String, _ task: Task<Rendered, Never>) async -> Rendered {
+        let page = await task.value
+        reading[key] = nil
+        if page.status == .ok {
+            if kept.count > 1000 { kept.removeAll() }
+            kept[key] = (page, .now + .milliseconds(Int(seconds * 1000)))
+        }
+        return page
     }
 }
 

@@ -28,6 +28,44 @@ struct MissionTests {
         #expect(try MissionState.decide(.register(register()), given([]), context) == [.registered(washington)])
     }
 
+    @Test("a place is latitude,longitude in degrees, rounded to six decimals; the south and west are negative")
+    func registersPlace() throws {
+        var command = register()
+        command.location = " -33.88961234 , 151.1787 "
+        let events = try MissionState.decide(.register(command), given([]), context)
+        guard case .registered(let e) = events.first else { Issue.record("no registration"); return }
+        #expect(e.location == Coordinates(latitude: -33.889612, longitude: 151.1787))
+        #expect(e.location?.description == "-33.889612,151.1787")
+    }
+
+    @Test(
+        "a place that is not one is refused, saying what a place looks like",
+        arguments: ["91,0", "0,181", "38.9", "38.9,-77.0,1", "north,west", "nan,0", "inf,0", "1e3,0", "", ",", "0x10,0"])
+    func refusesPlace(_ raw: String) {
+        var command = register()
+        command.location = raw
+        #expect(throws: DomainError.self) { try MissionState.decide(.register(command), given([]), context) }
+        do {
+            _ = try MissionState.decide(.register(command), given([]), context)
+        } catch let DomainError.invalid(field, reason) {
+            #expect(field == "location")
+            #expect(reason.contains("latitude,longitude in decimal degrees"))
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test("a correction can place a mission registered without a place; the same place again is nothing to correct")
+    func correctsPlace() throws {
+        let correction = CorrectMission(missionId: "prc-embassy-washington", location: "38.9437,-77.0665", reason: "for the map")
+        let events = try MissionState.decide(.correct(correction), given([.registered(washington)]), context)
+        guard case .corrected(let e) = events.first else { Issue.record("no correction"); return }
+        #expect(e.location == Coordinates(latitude: 38.9437, longitude: -77.0665))
+        let placed = given([.registered(washington), .corrected(e)])
+        #expect(placed.registration?.location == e.location)
+        #expect(throws: DomainError.self) { try MissionState.decide(.correct(correction), placed, context) }
+    }
+
     @Test("a mission cannot be registered twice")
     func registerTwice() {
         #expect(throws: DomainError.alreadyExists(kind: "mission", id: "prc-embassy-washington")) {

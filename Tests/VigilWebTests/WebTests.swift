@@ -238,3 +238,45 @@ struct WebRouteTests {
         #expect(day.contains("Sydney") && day.contains("<svg id=\"map\""))
     }
 }
+
+@Suite("The page cache")
+struct PageCacheTests {
+    @Test("a burst for one address reads once; after it expires, one read refreshes it while the old page is served")
+    func singleFlight() async throws {
+        let cache = PageCache(seconds: 0.2)
+        let reads = Locked(0)
+        let read: @Sendable () async -> Rendered = {
+            let n = reads.withLock { $0 += 1; return $0 }
+            try? await Task.sleep(for: .milliseconds(50))
+            return .html("page \(n)")
+        }
+        let first = await withTaskGroup(of: String.self) { group in
+            for _ in 0..<20 { group.addTask { await cache.page("/day", read: read).body } }
+            return await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(Set(first) == ["page 1"])
+        #expect(reads.withLock { $0 } == 1)
+        try await Task.sleep(for: .milliseconds(250))
+        let during = await withTaskGroup(of: String.self) { group in
+            for _ in 0..<10 { group.addTask { await cache.page("/day", read: read).body } }
+            return await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(Set(during) == ["page 1"], "the old page while the new one is read")
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(await cache.page("/day", read: read).body == "page 2")
+        #expect(reads.withLock { $0 } == 2)
+    }
+
+    @Test("a failure is never kept: the next request reads again")
+    func failuresNotKept() async {
+        let cache = PageCache(seconds: 60)
+        let reads = Locked(0)
+        let read: @Sendable () async -> Rendered = {
+            reads.withLock { $0 += 1 }
+            return Rendered(status: .serviceUnavailable, contentType: "text/html", body: "down")
+        }
+        _ = await cache.page("/", read: read)
+        _ = await cache.page("/", read: read)
+        #expect(reads.withLock { $0 } == 2)
+    }
+}
