@@ -215,6 +215,10 @@ struct Rendered: Sendable {
         case let error as VigilError where error.kind == .notFound:
             return problem(request, status: .notFound, error.message)
         default:
+            // The service's messages never carry a connection string or a password; the log gets the
+            // detail, the reader only that the reports are unavailable.
+            Logger(label: "vigil.serve").error(
+                "a report could not be read", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             return problem(request, status: .serviceUnavailable, "The reports cannot be read just now; try again in a minute.")
         }
     }

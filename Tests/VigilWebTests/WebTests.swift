@@ -176,6 +176,19 @@ struct WebRouteTests {
         #expect(try await get("/no/such/page").0 == .notFound)
     }
 
+    @Test("a database that cannot be reached is a 503 page that says so, without naming the database or the login")
+    func unavailable() async throws {
+        let server = ReportServer(
+            pool: ServicePool(size: 1) { VigilService(conninfo: "dbname=vigil_no_such_database user=vigil_no_such_login") },
+            options: .init(port: 0, connections: 1, cacheSeconds: 0))
+        let (status, _, body) = try await get("/campaigns/dad-2004/day", server: server)
+        #expect(status == .serviceUnavailable)
+        #expect(body.contains("cannot be read just now"))
+        #expect(!body.contains("vigil_no_such"))
+        let (apiStatus, type, json) = try await get("/api/missions", server: server)
+        #expect(apiStatus == .serviceUnavailable && type == "application/json" && !json.contains("vigil_no_such"))
+    }
+
     @Test("the reporter's view: an attendance of 3 is <5 on the page and in the JSON, never 3")
     func smallCounts() async throws {
         let (_, _, page) = try await get("/campaigns/small-2026/day")
