@@ -99,6 +99,18 @@ public struct RecurrenceState: Sendable, Equatable, Encodable {
         return next
     }
 
+    private enum CodingKeys: String, CodingKey { case rule, skipped, held, ended }
+
+    /// Dates skipped in order, and dates held as a list of records in order: a dictionary keyed by a
+    /// date would encode as `[key, value, key, value]`, which no reader of a replay should have to decode.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(rule, forKey: .rule)
+        try container.encode(skipped.sorted(), forKey: .skipped)
+        try container.encode(held.sorted { $0.key < $1.key }.map(\.value), forKey: .held)
+        try container.encodeIfPresent(ended, forKey: .ended)
+    }
+
     /// Whether the rule falls on `date` (the right weekday, within its dates).
     public func covers(_ date: LocalDate) -> Bool {
         guard let rule else { return false }
