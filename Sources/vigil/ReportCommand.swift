@@ -14,7 +14,7 @@ struct ReportCommand: ParsableCommand {
             withheld so that it cannot be worked out from a total. --exact shows the organiser's view, every \
             figure exact; it needs the vigil_writer role.
             """,
-        subcommands: [Missions.self, Mission.self, Campaign.self, Day.self]
+        subcommands: [Missions.self, Mission.self, Campaign.self, Day.self, Upcoming.self]
     )
 
     struct Missions: ParsableCommand {
@@ -147,6 +147,35 @@ struct ReportCommand: ParsableCommand {
                      row.gatheringId, row.kind, row.status, row.attendanceExpected.description,
                      row.attendanceReported?.description ?? ""]
                 }
+            }
+        }
+    }
+
+    struct Upcoming: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What is next across missions: gatherings and weekly dates to come, in the order they start.",
+            discussion: """
+                Gatherings still scheduled and dates of weekly gatherings not skipped, from now for --days days, each at \
+                its place's local date and time and in UTC. Example: vigil report upcoming --days 7
+                """
+        )
+
+        @Option(help: "How many days ahead, 1 to 366.")
+        var days = 14
+        @Option(help: "table, json or csv.")
+        var format: OutputFormat = .table
+
+        func run() throws {
+            try CLI.run {
+                let report = try VigilService().upcoming(days: days)
+                try Output.report(
+                    report.rows, lag: report.lag, format: format,
+                    headers: ["starts (UTC)", "local date and time", "zone", "city", "country", "kind", "gathering", "weekly"]
+                ) { row in
+                    [Output.utc(row.startsAtUTC), row.localStart, row.timeZone, row.city, row.country, row.kind, row.id,
+                     row.weekly ? "yes" : ""]
+                }
+                if format == .table && report.rows.isEmpty { print("nothing scheduled in the next \(days) days") }
             }
         }
     }

@@ -118,7 +118,7 @@ struct ReadSideTests {
     func reportsStateLag() throws {
         let json = try VigilBinary.json(["report", "campaign", "dad-test"], database: database) as? [String: Any]
         let lag = try #require(json?["behindLog"] as? [[String: Any]])
-        #expect(Set(lag.compactMap { $0["projection"] as? String }) == ["activity", "campaigns", "missions"])
+        #expect(Set(lag.compactMap { $0["projection"] as? String }) == ["activity", "campaigns", "missions", "weekly"])
         let table = try VigilBinary.run(["report", "day", "dad-test"], database: database)
         #expect(table.stdout.contains("read models up to date with the log"))
         #expect(table.stdout.contains("2024-12-22 18:00"))
