@@ -7,8 +7,8 @@ import VigilService
 struct WeeklyCommandGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "weekly",
-        abstract: "Weekly gatherings: set up, skip a date, record a date as held, end; list their dates.",
-        subcommands: [Schedule.self, Skip.self, Held.self, End.self, Dates.self]
+        abstract: "Weekly gatherings: set up, skip a date, record a date as held, end; list their dates; a calendar.",
+        subcommands: [Schedule.self, Skip.self, Held.self, End.self, Dates.self, Calendar.self]
     )
 
     struct Schedule: OrganiserCommand {
