@@ -96,12 +96,21 @@ public enum EventCodec {
         try (pretty ? self.pretty : compact).encode(value)
     }
 
+    /// A replayed state or any value for a reader, person or machine: like `json`, and dates and wall
+    /// times as ISO 8601 text too (`2004-12-22`, `2004-12-22T12:00`) rather than the `{"day":…,"month":…}`
+    /// objects stored payloads keep (`CodingUserInfoKey.readableTimes`).
+    public static func readableJSON<T: Encodable>(_ value: T) throws -> Data {
+        try readable.encode(value)
+    }
+
     /// Payloads and compact output. `JSONEncoder` and `JSONDecoder` are safe to share once configured.
     static let compact = encoder([.sortedKeys, .withoutEscapingSlashes])
     static let pretty = encoder([.sortedKeys, .withoutEscapingSlashes, .prettyPrinted])
+    static let readable = encoder([.sortedKeys, .withoutEscapingSlashes], readableTimes: true)
 
-    static func encoder(_ formatting: JSONEncoder.OutputFormatting) -> JSONEncoder {
+    static func encoder(_ formatting: JSONEncoder.OutputFormatting, readableTimes: Bool = false) -> JSONEncoder {
         let encoder = JSONEncoder()
+        if readableTimes { encoder.userInfo[.readableTimes] = true }
         encoder.outputFormatting = formatting
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()

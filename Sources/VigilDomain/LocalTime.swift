@@ -68,6 +68,29 @@ public struct WallTime: Hashable, Codable, Sendable, CustomStringConvertible, Co
     }
 
     public static func < (a: WallTime, b: WallTime) -> Bool { a.naiveEpoch < b.naiveEpoch }
+
+    /// Stored payloads keep the object `{"day":…,"hour":…,"minute":…,"month":…,"year":…}` (the shape every
+    /// event in the log was written in, so it never changes); an encoder writing for people or machines
+    /// that read states (`CodingUserInfoKey.readableTimes`) gets ISO 8601's `2004-12-22T12:00` instead.
+    public func encode(to encoder: any Encoder) throws {
+        if encoder.userInfo[.readableTimes] as? Bool == true {
+            var container = encoder.singleValueContainer()
+            try container.encode(description)
+            return
+        }
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(year, forKey: .year)
+        try container.encode(month, forKey: .month)
+        try container.encode(day, forKey: .day)
+        try container.encode(hour, forKey: .hour)
+        try container.encode(minute, forKey: .minute)
+    }
+}
+
+extension CodingUserInfoKey {
+    /// When true in an encoder's `userInfo`, dates and wall times encode as ISO 8601 text (`2004-12-22`,
+    /// `2004-12-22T12:00`) rather than the objects stored payloads hold: how replayed states are printed.
+    public static let readableTimes = CodingUserInfoKey(rawValue: "vigil.readableTimes")!
 }
 
 /// Which of two instants to take when a wall time happens twice (the hour repeated when clocks go back).
@@ -163,6 +186,20 @@ public struct LocalDate: Hashable, Codable, Sendable, Comparable, CustomStringCo
     public static func < (a: LocalDate, b: LocalDate) -> Bool { a.daysSinceEpoch < b.daysSinceEpoch }
 
     public var description: String { "\(Padded(year, 4))-\(Padded(month, 2))-\(Padded(day, 2))" }
+
+    /// The stored object `{"day":…,"month":…,"year":…}`, or `2004-12-22` for an encoder that asks for
+    /// readable times (`CodingUserInfoKey.readableTimes`); see `WallTime.encode(to:)`.
+    public func encode(to encoder: any Encoder) throws {
+        if encoder.userInfo[.readableTimes] as? Bool == true {
+            var container = encoder.singleValueContainer()
+            try container.encode(description)
+            return
+        }
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(year, forKey: .year)
+        try container.encode(month, forKey: .month)
+        try container.encode(day, forKey: .day)
+    }
 }
 
 /// A non-negative number with leading zeros to `width` digits. `String(format:)` goes through

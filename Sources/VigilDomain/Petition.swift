@@ -206,6 +206,19 @@ public struct PetitionState: Sendable, Equatable, Encodable {
 
     public var currentVersion: Int { versions.count }
 
+    private enum CodingKeys: String, CodingKey { case drafted, status, versions, deliveredVersions, deliveries, signatures }
+
+    /// As synthesised, but the set of delivered versions in order, so that a replay prints the same twice.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(drafted, forKey: .drafted)
+        try container.encode(status, forKey: .status)
+        try container.encode(versions, forKey: .versions)
+        try container.encode(deliveredVersions.sorted(), forKey: .deliveredVersions)
+        try container.encode(deliveries, forKey: .deliveries)
+        try container.encode(signatures, forKey: .signatures)
+    }
+
     /// Folds one event into the state.
     public static func evolve(_ state: PetitionState, _ event: PetitionEvent) -> PetitionState {
         var next = state

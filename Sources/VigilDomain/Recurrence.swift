@@ -84,6 +84,20 @@ public struct RecurrenceState: Sendable, Equatable, Encodable {
 
     public init() {}
 
+    /// A weekly gathering known by its public fields only, as a read model keeps it: enough to work out
+    /// its dates, not who organised it or why a date was skipped or the series ended.
+    public init(
+        recurrenceId: String, missionId: String, campaignId: String?, kind: GatheringKind, weekday: Int, hour: Int, minute: Int,
+        timeZone: String, from: LocalDate, until: LocalDate?, venue: String?, skipped: Set<LocalDate>, endedOn: LocalDate?
+    ) {
+        let epoch = Date(timeIntervalSince1970: 0)
+        rule = RecurrenceScheduled(
+            recurrenceId: recurrenceId, missionId: missionId, campaignId: campaignId, kind: kind, weekday: weekday, hour: hour,
+            minute: minute, timeZone: timeZone, from: from, until: until, venue: venue, organiser: nil, scheduledAt: epoch)
+        self.skipped = skipped
+        ended = endedOn.map { RecurrenceEnded(recurrenceId: recurrenceId, lastDate: $0, reason: nil, endedAt: epoch) }
+    }
+
     /// The last date the rule covers, after an end.
     public var lastDate: LocalDate? { [rule?.until, ended?.lastDate].compactMap { $0 }.min() }
 
@@ -97,6 +111,18 @@ public struct RecurrenceState: Sendable, Equatable, Encodable {
         case .ended(let e): next.ended = e
         }
         return next
+    }
+
+    private enum CodingKeys: String, CodingKey { case rule, skipped, held, ended }
+
+    /// Dates skipped in order, and dates held as a list of records in order: a dictionary keyed by a
+    /// date would encode as `[key, value, key, value]`, which no reader of a replay should have to decode.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(rule, forKey: .rule)
+        try container.encode(skipped.sorted(), forKey: .skipped)
+        try container.encode(held.sorted { $0.key < $1.key }.map(\.value), forKey: .held)
+        try container.encodeIfPresent(ended, forKey: .ended)
     }
 
     /// Whether the rule falls on `date` (the right weekday, within its dates).
@@ -118,6 +144,26 @@ public struct RecurrenceState: Sendable, Equatable, Encodable {
             date = date.adding(days: 7)
         }
         return out
+    }
+
+    /// Every date the rule falls on from `start` through `end` (inclusive), skipped ones included.
+    public func dates(from start: LocalDate, through end: LocalDate) -> [LocalDate] {
+        guard let rule else { return [] }
+        var date = max(start, rule.from)
+        while date.weekday != rule.weekday { date = date.adding(days: 1) }
+        var out: [LocalDate] = []
+        while date <= end, lastDate.map({ date <= $0 }) ?? true {
+            out.append(date)
+            date = date.adding(days: 7)
+        }
+        return out
+    }
+
+    /// When the gathering meets on `date`, resolved in the place's zone as `occurrences` resolves it;
+    /// nil without a rule or a known zone.
+    public func time(on date: LocalDate) -> LocalTime? {
+        guard let rule, let zone = TimeZone(identifier: rule.timeZone) else { return nil }
+        return RecurrenceState.resolve(date, rule: rule, zone: zone)
     }
 
     static func resolve(_ date: LocalDate, rule: RecurrenceScheduled, zone: TimeZone) -> LocalTime {

@@ -125,7 +125,7 @@ struct LogBatch: Sendable {
 
 /// Every projection Vigil keeps, in the order they are brought up to date.
 public enum Projections {
-    public static let all: [any Projection] = [MissionsProjection(), CampaignsProjection(), ActivityProjection()]
+    public static let all: [any Projection] = [MissionsProjection(), CampaignsProjection(), ActivityProjection(), WeeklyProjection()]
 
     /// The projection called `name`, or nil.
     public static func named(_ name: String) -> (any Projection)? { all.first { $0.name == name } }

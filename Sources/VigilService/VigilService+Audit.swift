@@ -50,13 +50,20 @@ public struct ReplayedState: Sendable {
     public var stream: String
     public var events: Int
     public var lastPosition: Int64?
+    /// The IANA zone of the entity's place (a mission's, a gathering's, a weekly gathering's), in which
+    /// its wall times are read; nil for a campaign or a petition, whose times are instants.
+    public var timeZone: String?
     let encode: @Sendable () throws -> Data
 
-    /// `{"stream": …, "events": n, "lastPosition": p, "state": {…}}` with sorted keys.
+    /// `{"stream": …, "events": n, "lastPosition": p, "state": {…}}` with sorted keys. Instants, dates and
+    /// wall times are ISO 8601 text (`2004-12-22T17:00:00Z`, `2004-12-22`, `2004-12-22T12:00`); a wall time
+    /// is read in the `timeZone` of the object holding it, else in the entity's (`timeZone`, added to the
+    /// object when known).
     public func json() throws -> Data {
         let state = try JSONSerialization.jsonObject(with: try encode())
         var object: [String: Any] = ["stream": stream, "events": events, "state": state]
         if let lastPosition { object["lastPosition"] = lastPosition }
+        if let timeZone { object["timeZone"] = timeZone }
         return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
     }
 }
@@ -144,8 +151,15 @@ extension VigilService {
         let stream = D.stream(id)
         let recorded = try session.store.readStream(stream, asOf: asOf, position: position)
         let state = try fold(D.self, recorded)
-        return ReplayedState(stream: stream, events: recorded.count, lastPosition: recorded.last?.position) {
-            try EventCodec.json(state)
+        let zone: String? =
+            switch state {
+            case let gathering as GatheringState: gathering.scheduled?.timeZone
+            case let weekly as RecurrenceState: weekly.rule?.timeZone
+            case let mission as MissionState: mission.registration?.timeZone
+            default: nil
+            }
+        return ReplayedState(stream: stream, events: recorded.count, lastPosition: recorded.last?.position, timeZone: zone) {
+            try EventCodec.readableJSON(state)
         }
     }
 

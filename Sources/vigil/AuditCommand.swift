@@ -84,9 +84,12 @@ struct AuditCommand: ParsableCommand {
                 "Open sealed values from the vault: organiser (notes, reasons) or restricted (also people's names). Organisers only; needs the master key.",
                 valueName: "level"))
         var reveal: RevealLevel?
+        @Option(help: "table (a state a person reads: dates as dates, local times with their zone) or json (ISO 8601 dates and instants).")
+        var format: OutputFormat = .table
 
         func validate() throws {
             guard asOf == nil || position == nil else { throw ValidationError("give --as-of TIME or --position N, not both") }
+            if format == .csv { throw ValidationError("--format csv is for reports; a replay prints table or json") }
         }
 
         func run() throws {
@@ -94,8 +97,16 @@ struct AuditCommand: ParsableCommand {
                 let asOf = try self.asOf.map { try AuditTime.parse($0, field: "--as-of", endOfDay: true) }
                 let service = VigilService()
                 let state = try service.replay(kind, id: id, asOf: asOf, position: position)
-                let text = String(decoding: try state.json(), as: UTF8.self)
-                print(try reveal.map { try service.reveal(text, level: $0) } ?? text)
+                var text = String(decoding: try state.json(), as: UTF8.self)
+                if let reveal { text = try service.reveal(text, level: reveal) }
+                guard format == .table else { return print(text) }
+                let tree = try JSONSerialization.jsonObject(with: Data(text.utf8))
+                guard let object = tree as? [String: Any] else { return print(text) }
+                print("\(kind.rawValue) \(id) (stream \(state.stream)): \(state.events) events"
+                    + (state.lastPosition.map { ", the last at position \($0)" } ?? "")
+                    + (asOf != nil || position != nil ? ", as it stood then" : ", as it stands now"))
+                if let zone = state.timeZone { print("local times are in \(zone)") }
+                for line in StateText.render(object["state"] ?? [:], zone: state.timeZone) { print(line) }
             }
         }
     }

@@ -98,6 +98,7 @@ enum CLI {
         "address", "addressee", "annual day", "attendance", "batch", "campaign", "cause", "channel", "city", "claim",
         "coalition", "count", "country", "date", "demand", "email", "endorser", "gathering", "kind", "language", "link",
         "mission", "name", "names", "notes", "office", "organisation", "organiser", "outcome", "outlet", "readers",
-        "reason", "received by", "role", "sending state", "summary", "text", "time", "title", "until", "venue", "version",
+        "reason", "received by", "role", "sending state", "summary", "text", "time", "title", "until", "venue", "version", "from",
+        "days",
     ]
 }

@@ -8,7 +8,7 @@ struct CampaignCommandGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "campaign",
         abstract: "Launch campaigns and days of action; record their coalition, endorsements and statements.",
-        subcommands: [Launch.self, AddMember.self, Endorse.self, WithdrawEndorsement.self, Statement.self, Conclude.self]
+        subcommands: [Launch.self, AddMember.self, Endorse.self, WithdrawEndorsement.self, Statement.self, Conclude.self, Calendar.self]
     )
 
     struct Launch: OrganiserCommand {

@@ -50,8 +50,13 @@ enum Output {
 
     /// Prints report rows: a table with a line saying how far behind the log the read models are; JSON
     /// as {"rows": […], "behindLog": […]}; or CSV (the lag then goes to stderr).
+    ///
+    /// A table shows only the `narrow` columns (by header, in the order of `headers`) unless `wide`: a
+    /// report with twenty columns does not fit a terminal, and people read a few of them first. JSON and
+    /// CSV are for machines and always carry every column.
     static func report<R: Encodable>(
-        _ rows: [R], lag: [ProjectionLag], format: OutputFormat, headers: [String], cells: (R) -> [String]
+        _ rows: [R], lag: [ProjectionLag], format: OutputFormat, headers: [String], narrow: [String]? = nil, wide: Bool = true,
+        cells: (R) -> [String]
     ) throws {
         switch format {
         case .json:
@@ -60,8 +65,10 @@ enum Output {
             printRows(headers, rows.map(cells), format: .csv)
             if lag.contains(where: { $0.eventsBehind > 0 || $0.quarantined > 0 }) { FileHandle.standardError.write(Data("vigil: \(lagText(lag))\n".utf8)) }
         case .table:
-            let table = rows.map(cells)
-            printRows(headers, table, format: .table)
+            let all = rows.map(cells)
+            let keep = wide || narrow == nil ? Array(headers.indices) : headers.indices.filter { narrow?.contains(headers[$0]) == true }
+            let table = all.map { row in keep.map { row[$0] } }
+            printRows(keep.map { headers[$0] }, table, format: .table)
             printLag(lag)
             printHiddenLegend(table.flatMap { $0 })
         }

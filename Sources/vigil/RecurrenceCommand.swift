@@ -7,8 +7,8 @@ import VigilService
 struct WeeklyCommandGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "weekly",
-        abstract: "Weekly gatherings: set up, skip a date, record a date as held, end.",
-        subcommands: [Schedule.self, Skip.self, Held.self, End.self]
+        abstract: "Weekly gatherings: set up, skip a date, record a date as held, end; list their dates; a calendar.",
+        subcommands: [Schedule.self, Skip.self, Held.self, End.self, Dates.self, Calendar.self]
     )
 
     struct Schedule: OrganiserCommand {
@@ -98,6 +98,48 @@ struct WeeklyCommandGroup: ParsableCommand {
 
         func command() -> (VigilCommand, String) {
             (.recurrence(.end(recurrenceId: id, lastDate: last, reason: reason)), "ended weekly gathering \(id)")
+        }
+    }
+
+    struct Dates: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A weekly gathering's dates: local and UTC times, and whether each was held, skipped or is to come.",
+            discussion: """
+                Each date at the place's wall time (with its zone) and in UTC, and where it stands: held, skipped, \
+                upcoming, or unrecorded (past, and recorded neither as held nor as skipped).
+                Example: vigil weekly dates dprk-mission-tuesdays --from 2023-11-14 --count 8
+                """
+        )
+
+        @Argument(help: "The weekly gathering's id.")
+        var id: String
+        @Option(help: "The first date to list, YYYY-MM-DD, at the place (default: four weeks before today there).")
+        var from: String?
+        @Option(help: "How many dates to list at most.")
+        var count = 10
+        @Option(help: "table, json or csv.")
+        var format: OutputFormat = .table
+
+        func run() throws {
+            try CLI.run {
+                let report = try VigilService().weeklyDates(id, from: from, count: count)
+                let series = report.rows
+                let headers = ["date", "local time", "zone", "UTC", "status"]
+                let rows = series.occurrences.map { [$0.date, $0.localStart, $0.timeZone, Output.utc($0.startsAtUTC), $0.status.rawValue] }
+                switch format {
+                case .json:
+                    Output.printJSON(["series": try Output.jsonValue(series), "behindLog": try Output.jsonValue(report.lag)])
+                case .csv:
+                    Output.printRows(headers, rows, format: .csv)
+                case .table:
+                    print("\(series.recurrenceId): \(series.kind) at \(series.missionName), \(series.city)")
+                    print("every \(series.weekday) at \(series.localTime) \(series.timeZone), from \(series.from)"
+                        + (series.lastDate.map { " to \($0)" } ?? ", no end set"))
+                    if let venue = series.venue { print("where: \(venue)") }
+                    if rows.isEmpty { print("no dates from there") } else { Output.printRows(headers, rows, format: .table) }
+                    Output.printLag(report.lag)
+                }
+            }
         }
     }
 }

@@ -14,7 +14,7 @@ struct ReportCommand: ParsableCommand {
             withheld so that it cannot be worked out from a total. --exact shows the organiser's view, every \
             figure exact; it needs the vigil_writer role.
             """,
-        subcommands: [Missions.self, Mission.self, Campaign.self, Day.self, Site.self]
+        subcommands: [Missions.self, Mission.self, Campaign.self, Day.self, Upcoming.self, Site.self]
     )
 
     struct Missions: ParsableCommand {
@@ -36,7 +36,9 @@ struct ReportCommand: ParsableCommand {
                     report.rows, lag: report.lag, format: options.format,
                     headers: ["mission", "kind", "city", "country", "status", "scheduled", "held", "cancelled", "not held",
                               "weekly held", "expected", "reported", "accepted", "refused", "blocked", "nobody out",
-                              "readings", "names", "coverage", "no-shows", "first held (local)", "last held (local)"]
+                              "readings", "names", "coverage", "no-shows", "first held (local)", "last held (local)"],
+                    narrow: ["mission", "city", "country", "held", "weekly held", "reported", "accepted", "refused"],
+                    wide: options.wide
                 ) { row in
                     let f = row.figures
                     let gatherings = [f.gatheringsScheduled, f.gatheringsHeld, f.gatheringsCancelled, f.gatheringsNotHeld, f.weeklyHeld]
@@ -102,7 +104,9 @@ struct ReportCommand: ParsableCommand {
                     report.rows, lag: report.lag, format: options.format,
                     headers: ["campaign", "status", "missions", "cities", "countries", "scheduled", "held", "cancelled",
                               "not held", "expected", "reported", "accepted", "refused", "blocked", "nobody out",
-                              "signatures", "online", "paper", "endorsements", "statements", "coverage", "no-shows"]
+                              "signatures", "online", "paper", "endorsements", "statements", "coverage", "no-shows"],
+                    narrow: ["campaign", "status", "cities", "countries", "held", "reported", "accepted", "refused", "signatures"],
+                    wide: options.wide
                 ) { row in
                     let f = row.figures
                     let gatherings = [f.gatheringsScheduled, f.gatheringsHeld, f.gatheringsCancelled, f.gatheringsNotHeld]
@@ -135,7 +139,9 @@ struct ReportCommand: ParsableCommand {
                 try Output.report(
                     report.rows, lag: report.lag, format: options.format,
                     headers: ["starts (UTC)", "local date and time", "zone", "city", "country", "mission", "gathering", "kind",
-                              "status", "expected", "reported"]
+                              "status", "expected", "reported"],
+                    narrow: ["starts (UTC)", "local date and time", "zone", "city", "status", "reported"],
+                    wide: options.wide
                 ) { row in
                     [Output.utc(row.startsAtUTC), row.localStart, row.timeZone, row.city, row.country, row.missionId,
                      row.gatheringId, row.kind, row.status, row.attendanceExpected.description,
@@ -144,6 +150,36 @@ struct ReportCommand: ParsableCommand {
             }
         }
     }
+
+    struct Upcoming: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What is next across missions: gatherings and weekly dates to come, in the order they start.",
+            discussion: """
+                Gatherings still scheduled and dates of weekly gatherings not skipped, from now for --days days, each at \
+                its place's local date and time and in UTC. Example: vigil report upcoming --days 7
+                """
+        )
+
+        @Option(help: "How many days ahead, 1 to 366.")
+        var days = 14
+        @Option(help: "table, json or csv.")
+        var format: OutputFormat = .table
+
+        func run() throws {
+            try CLI.run {
+                let report = try VigilService().upcoming(days: days)
+                try Output.report(
+                    report.rows, lag: report.lag, format: format,
+                    headers: ["starts (UTC)", "local date and time", "zone", "city", "country", "kind", "gathering", "weekly"]
+                ) { row in
+                    [Output.utc(row.startsAtUTC), row.localStart, row.timeZone, row.city, row.country, row.kind, row.id,
+                     row.weekly ? "yes" : ""]
+                }
+                if format == .table && report.rows.isEmpty { print("nothing scheduled in the next \(days) days") }
+            }
+        }
+    }
+
 }
 
 /// Options every report takes: the output format, and whose view of the figures.
@@ -153,6 +189,9 @@ struct ReportOptions: ParsableArguments {
 
     @Flag(help: "The organiser's view: every figure exact, counts of 1 to 4 included; needs the vigil_writer role.")
     var exact = false
+
+    @Flag(help: "Every column in the table (the default shows the columns people read first, to fit a terminal); JSON and CSV always carry every column.")
+    var wide = false
 
     /// The view the service is asked for.
     var view: ReportView { exact ? .organiser : .reporter }
