@@ -54,7 +54,8 @@ enum HTML {
         </head>
         <body>
         <header><nav><a class="brand" href="\(escape(links.home))">Vigil</a> \
-        <a href="\(escape(links.home))">Campaigns</a> <a href="\(escape(links.map))">Map of missions</a>\(links.apiDocument.map { " <a href=\"\(escape($0))\">API</a>" } ?? "")</nav></header>
+        <a href="\(escape(links.home))">Campaigns</a> <a href="\(escape(links.map))">Map of missions</a> \
+        <a href="\(escape(links.upcoming))">Coming up</a>\(links.apiDocument.map { " <a href=\"\(escape($0))\">API</a>" } ?? "")</nav></header>
         <main>
         <h1>\(escape(title))</h1>
         \(body)
@@ -84,7 +85,7 @@ struct LagLine: Sendable {
             text += " \(quarantined) event\(quarantined == 1 ? " was" : "s were") set aside as unreadable and \(quarantined == 1 ? "is" : "are") not counted (vigil projections status)."
         }
         return HTML.escape(text)
-            + " Counts of 1 to 4 people are shown as &lt;5, and a figure that would reveal one is withheld (—)."
+            + " Counts of 1 to 4 people are shown as &lt;5, and a figure that would let one be worked out is shown as withheld."
     }
 }
 
@@ -101,6 +102,11 @@ struct SiteLinks: Sendable {
 
     var home: String { style == .server ? "/" : "index.html" }
     var map: String { style == .server ? "/map" : "map.html" }
+    var upcoming: String { style == .server ? "/upcoming" : "upcoming.html" }
+    func weeklyCalendar(_ id: String) -> String? {
+        guard calendars else { return nil }
+        return style == .server ? "/weekly/\(id)/calendar.ics" : "weekly-\(id).ics"
+    }
     var stylesheet: String { style == .server ? "/style.css" : "style.css" }
     var apiDocument: String? { style == .server ? "/api/openapi.json" : nil }
     func campaign(_ id: String) -> String { style == .server ? "/campaigns/\(id)" : "campaign-\(id).html" }

@@ -8,7 +8,7 @@ enum OpenAPIDocument {
           "info": {
             "title": "Vigil reports",
             "version": "1",
-            "description": "Read-only reports of coordinated vigils, protests and petition deliveries at diplomatic missions. The reporter's view: counts of 1 to 4 people are the string \\"<5\\", and a count that would reveal one is the string \\"—\\" (withheld). Every response carries behindLog: how far each read model is behind the event log."
+            "description": "Read-only reports of coordinated vigils, protests and petition deliveries at diplomatic missions. The reporter's view: counts of 1 to 4 people are the string \\"<5\\", and a count that would let one be worked out is the string \\"withheld\\". Every response carries behindLog: how far each read model is behind the event log."
           },
           "paths": {
             "/api/campaigns": {
@@ -37,6 +37,12 @@ enum OpenAPIDocument {
                 "responses": { "200": { "description": "Missions", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/MissionList" } } } },
                                "400": { "$ref": "#/components/responses/Problem" } } }
             },
+            "/api/upcoming": {
+              "get": { "summary": "What is next across missions: gatherings still scheduled and weekly dates to come, in start order", "operationId": "listUpcoming",
+                "parameters": [ { "name": "days", "in": "query", "required": false, "description": "How many days ahead (1 to 366; 14 when absent).", "schema": { "type": "integer", "minimum": 1, "maximum": 366 } } ],
+                "responses": { "200": { "description": "Gatherings to come", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/UpcomingList" } } } },
+                               "400": { "$ref": "#/components/responses/Problem" } } }
+            },
             "/api/missions/{id}": {
               "get": { "summary": "One mission in full", "operationId": "getMission",
                 "parameters": [ { "$ref": "#/components/parameters/Id" } ],
@@ -53,7 +59,7 @@ enum OpenAPIDocument {
             },
             "schemas": {
               "Id": { "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$" },
-              "Count": { "description": "A count of people: exact, or \\"<5\\", or \\"—\\" when withheld.", "oneOf": [ { "type": "integer" }, { "type": "string", "enum": ["<5", "—"] } ] },
+              "Count": { "description": "A count of people: exact, or \\"<5\\", or \\"withheld\\".", "oneOf": [ { "type": "integer" }, { "type": "string", "enum": ["<5", "withheld"] } ] },
               "Problem": { "type": "object", "required": ["status", "error"], "properties": { "status": { "type": "integer" }, "error": { "type": "string" } } },
               "Lag": { "type": "object", "required": ["projection", "eventsBehind", "secondsBehind", "checkpoint", "quarantined"],
                 "properties": { "projection": { "type": "string" }, "eventsBehind": { "type": "integer" }, "secondsBehind": { "type": "number" },
@@ -90,6 +96,12 @@ enum OpenAPIDocument {
                 "startsAtUTC": { "type": "string", "format": "date-time" }, "venue": { "type": ["string", "null"] },
                 "attendanceExpected": { "$ref": "#/components/schemas/Count" }, "attendanceReported": { "oneOf": [ { "$ref": "#/components/schemas/Count" }, { "type": "null" } ] },
                 "delivery": { "type": ["string", "null"], "enum": ["accepted", "refused", "blocked", "nobody-came-out", null] } } },
+              "Upcoming": { "type": "object", "required": ["id", "weekly", "startsAtUTC", "localStart", "timeZone", "missionId"], "properties": {
+                "id": { "$ref": "#/components/schemas/Id" }, "weekly": { "type": "boolean" }, "startsAtUTC": { "type": "string", "format": "date-time" },
+                "localStart": { "type": "string" }, "timeZone": { "type": "string" }, "missionId": { "$ref": "#/components/schemas/Id" },
+                "city": { "type": "string" }, "country": { "type": "string" }, "kind": { "type": "string" },
+                "campaignId": { "type": ["string", "null"] }, "venue": { "type": ["string", "null"] } } },
+              "UpcomingList": { "type": "object", "required": ["rows", "behindLog", "view"], "properties": { "rows": { "type": "array", "items": { "$ref": "#/components/schemas/Upcoming" } }, "behindLog": { "type": "array", "items": { "$ref": "#/components/schemas/Lag" } }, "view": { "type": "string" } } },
               "CampaignList": { "type": "object", "required": ["rows", "behindLog", "view"], "properties": { "rows": { "type": "array", "items": { "$ref": "#/components/schemas/Campaign" } }, "behindLog": { "type": "array", "items": { "$ref": "#/components/schemas/Lag" } }, "view": { "type": "string" } } },
               "CampaignOne": { "type": "object", "required": ["rows", "behindLog", "view"], "properties": { "rows": { "$ref": "#/components/schemas/Campaign" }, "behindLog": { "type": "array", "items": { "$ref": "#/components/schemas/Lag" } }, "view": { "type": "string" } } },
               "DayList": { "type": "object", "required": ["rows", "behindLog", "view"], "properties": { "rows": { "type": "array", "items": { "$ref": "#/components/schemas/Gathering" } }, "behindLog": { "type": "array", "items": { "$ref": "#/components/schemas/Lag" } }, "view": { "type": "string" } } },

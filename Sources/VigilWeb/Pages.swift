@@ -201,6 +201,22 @@ enum Pages {
         return HTML.page(title: m.name, links: links, body: body, lag: data.lag)
     }
 
+    /// What is next across missions: gatherings still scheduled and weekly dates to come, in start order.
+    static func upcoming(_ rows: [UpcomingGathering], days: Int, lag: [LagLine], links: SiteLinks) -> String {
+        let table = rows.map { row -> [String] in
+            [HTML.escape(Pages.local(row.startsAtUTC, zone: row.timeZone)), HTML.escape(Pages.utc(row.startsAtUTC)),
+             HTML.link(links.mission(row.missionId), row.city), HTML.escape(Pages.countryName(row.country)), HTML.escape(row.kind),
+             row.campaignId.map { HTML.link(links.campaign($0), $0) } ?? "—",
+             row.weekly ? (links.weeklyCalendar(row.id).map { "weekly · " + HTML.link($0, "calendar (.ics)") } ?? "weekly") : "once"]
+        }
+        let body = """
+            <p class="lead">Gatherings in the next \(days) days, and the dates of weekly gatherings not skipped, in the order \
+            they start, each on its place's clock.</p>
+            \(rows.isEmpty ? "<p id=\"upcoming\">Nothing is scheduled in the next \(days) days.</p>" : HTML.table(caption: nil, headers: ["local date and time", "UTC", "city", "country", "kind", "campaign", "repeats"], rows: table, id: "upcoming"))
+            """
+        return HTML.page(title: "Coming up", links: links, body: body, lag: lag)
+    }
+
     /// The page a missing campaign or mission gets (404), or a bad request (400): what was wrong and
     /// where to go instead.
     static func problem(title: String, message: String, links: SiteLinks) -> String {

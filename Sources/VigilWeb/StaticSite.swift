@@ -12,12 +12,9 @@ public enum StaticSite {
 
     /// Writes every page into `directory` (made if missing; files of the same name are replaced, others
     /// left alone), telling `progress` each file. A file is written whole or not at all (atomic rename).
-    public static func write(
-        service: VigilService, to directory: URL, calendar: ((String) throws -> String)? = nil, progress: (String) -> Void = { _ in }
-    ) throws -> Written {
+    public static func write(service: VigilService, to directory: URL, progress: (String) -> Void = { _ in }) throws -> Written {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var links = SiteLinks.staticFiles
-        links.calendars = calendar != nil
+        let links = SiteLinks.staticFiles
         var files: [String] = []
         func put(_ name: String, _ text: String) throws {
             try Data(text.utf8).write(to: directory.appendingPathComponent(name), options: .atomic)
@@ -37,7 +34,12 @@ public enum StaticSite {
             try put(links.campaign(id), Pages.campaign(data, links: links))
             try put(links.day(id), Pages.day(data, links: links))
             try put(links.dayCSV(id), Downloads.day(data.day))
-            if let calendar, let name = links.calendar(id) { try put(name, try calendar(id)) }
+            if let name = links.calendar(id) { try put(name, try service.campaignCalendar(id)) }
+        }
+        let upcoming = try service.upcoming()
+        try put("upcoming.html", Pages.upcoming(upcoming.rows, days: 14, lag: upcoming.lag.map(LagLine.init), links: links))
+        for id in Set(upcoming.rows.filter(\.weekly).map(\.id)).sorted() {
+            if let name = links.weeklyCalendar(id) { try put(name, try service.weeklyCalendar(id)) }
         }
         for row in map.missions {
             let id = row.mission.missionId

@@ -59,7 +59,7 @@ public struct ReportServer: Sendable {
     func router() throws -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: RequestLog())
-        let links = SiteLinks(style: .server, calendars: false)  // CALENDAR-ROUTE
+        let links = SiteLinks.server
 
         router.get("/") { request, _ in
             try await respond(request, query: []) { service in
@@ -85,7 +85,21 @@ public struct ReportServer: Sendable {
             let id = try context.parameters.require("id")
             return try await respond(request, query: []) { service in .csv(Downloads.day(try service.dayReport(id).rows), name: "day-\(id).csv") }
         }
-        // CALENDAR-ROUTE
+        router.get("/campaigns/{id}/calendar.ics") { request, context in
+            let id = try context.parameters.require("id")
+            return try await respond(request, query: []) { service in .calendar(try service.campaignCalendar(id), name: "\(id).ics") }
+        }
+        router.get("/upcoming") { request, _ in
+            try await respond(request, query: ["days"]) { service in
+                let days = try Rendered.days(request.uri.queryParameters.get("days"))
+                let report = try service.upcoming(days: days)
+                return .html(Pages.upcoming(report.rows, days: days, lag: report.lag.map(LagLine.init), links: links))
+            }
+        }
+        router.get("/weekly/{id}/calendar.ics") { request, context in
+            let id = try context.parameters.require("id")
+            return try await respond(request, query: []) { service in .calendar(try service.weeklyCalendar(id), name: "\(id).ics") }
+        }
         router.get("/missions/{id}") { request, context in
             let id = try context.parameters.require("id")
             return try await respond(request, query: []) { service in
@@ -122,6 +136,11 @@ public struct ReportServer: Sendable {
                 let country = request.uri.queryParameters.get("country")
                 let campaign = request.uri.queryParameters.get("campaign")
                 return try .api(service.missionsReport(country: country, campaign: campaign))
+            }
+        }
+        router.get("/api/upcoming") { request, _ in
+            try await respond(request, query: ["days"]) { service in
+                try .api(service.upcoming(days: try Rendered.days(request.uri.queryParameters.get("days"))))
             }
         }
         router.get("/api/missions/{id}") { request, context in
@@ -171,6 +190,15 @@ struct Rendered: Sendable {
     var contentType: String
     var body: String
     var filename: String?
+
+    /// `?days=N` of /upcoming: 1 to 366, 14 when absent.
+    static func days(_ raw: String?) throws -> Int {
+        guard let raw else { return 14 }
+        guard let days = Int(raw), (1...366).contains(days) else {
+            throw DomainError.invalid(field: "days", reason: "\"\(raw.prefix(20))\" is not a number of days: give 1 to 366")
+        }
+        return days
+    }
 
     static func html(_ page: String) -> Rendered { Rendered(status: .ok, contentType: "text/html; charset=utf-8", body: page) }
     static func csv(_ text: String, name: String) -> Rendered {

@@ -139,12 +139,12 @@ struct ReportCommand: ParsableCommand {
                 try Output.report(
                     report.rows, lag: report.lag, format: options.format,
                     headers: ["starts (UTC)", "local date and time", "zone", "city", "country", "mission", "gathering", "kind",
-                              "status", "expected", "reported"],
-                    narrow: ["starts (UTC)", "local date and time", "zone", "city", "status", "reported"],
+                              "status", "petition", "expected", "reported"],
+                    narrow: ["starts (UTC)", "local date and time", "city", "status", "petition", "reported"],
                     wide: options.wide
                 ) { row in
                     [Output.utc(row.startsAtUTC), row.localStart, row.timeZone, row.city, row.country, row.missionId,
-                     row.gatheringId, row.kind, row.status, row.attendanceExpected.description,
+                     row.gatheringId, row.kind, row.status, row.delivery ?? "", row.attendanceExpected.description,
                      row.attendanceReported?.description ?? ""]
                 }
             }

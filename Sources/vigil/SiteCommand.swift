@@ -22,7 +22,7 @@ extension ReportCommand {
             try CLI.run {
                 let service = VigilService()
                 let written = try StaticSite.write(
-                    service: service, to: URL(fileURLWithPath: out), calendar: nil,
+                    service: service, to: URL(fileURLWithPath: out),
                     progress: { FileHandle.standardError.write(Data("vigil: wrote \($0)\n".utf8)) })
                 print("wrote \(written.files.count) files to \(out); open \(URL(fileURLWithPath: out).appendingPathComponent("index.html").path)")
             }

@@ -21,7 +21,7 @@ struct TerminalTableTests {
         arguments: [
             (["report", "missions"], ["mission", "city", "country", "held", "reported", "accepted", "refused"], ["nobody out", "first held (local)"]),
             (["report", "campaign"], ["campaign", "status", "cities", "countries", "held", "reported", "accepted", "signatures"], ["endorsements", "no-shows"]),
-            (["report", "day", "dad-2004"], ["starts (UTC)", "local date and time", "zone", "city", "status"], ["gathering", "expected"]),
+            (["report", "day", "dad-2004"], ["starts (UTC)", "local date and time", "city", "status", "petition"], ["gathering", "expected"]),
         ])
     func narrowAndWide(_ arguments: [String], _ kept: [String], _ dropped: [String]) throws {
         let narrow = try run(arguments)

@@ -71,6 +71,7 @@ struct BrowserTests {
             ("map", "map", ["Map of missions", "missions placed on the map"]),
             ("campaign-2004", "campaigns/dad-2004", ["Missions reached", "Coalition"]),
             ("mission-washington", "missions/prc-embassy-washington", ["3505 International Place NW", "Gatherings by kind"]),
+            ("coming-up", "upcoming?days=366", ["Coming up", "on its place's clock"]),
             ("not-found", "campaigns/no-such-campaign", ["Not found", "No campaign \"no-such-campaign\" is on record"]),
         ]
         for page in pages {

@@ -131,12 +131,41 @@ struct WebRouteTests {
         #expect(status == .ok && type == "application/json")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
         let paths = try #require(document["paths"] as? [String: Any])
-        #expect(Set(paths.keys) == ["/api/campaigns", "/api/campaigns/{id}", "/api/campaigns/{id}/day", "/api/missions", "/api/missions/{id}"])
+        #expect(Set(paths.keys) == ["/api/campaigns", "/api/campaigns/{id}", "/api/campaigns/{id}/day", "/api/missions", "/api/missions/{id}", "/api/upcoming"])
         for path in paths.keys {
             let concrete = path.replacingOccurrences(of: "/campaigns/{id}", with: "/campaigns/dad-2004")
                 .replacingOccurrences(of: "/missions/{id}", with: "/missions/prc-embassy-seoul")
             #expect(try await get(concrete).0 == .ok, "\(concrete)")
         }
+    }
+
+    @Test("calendars: a campaign's gatherings and a weekly series as iCalendar, each time with its zone")
+    func calendars() async throws {
+        let (status, type, body) = try await get("/campaigns/dad-2004/calendar.ics")
+        #expect(status == .ok && type.hasPrefix("text/calendar"))
+        #expect(body.hasPrefix("BEGIN:VCALENDAR\r\n"))
+        #expect(body.contains("DTSTART;TZID=Australia/Sydney:20041222T120000"))
+        #expect(body.contains("BEGIN:VTIMEZONE\r\nTZID:Australia/Sydney"))
+        let weekly = try await get("/weekly/dprk-mission-tuesdays/calendar.ics")
+        #expect(weekly.0 == .ok && weekly.2.contains("RRULE:FREQ=WEEKLY"))
+        let (pageStatus, _, page) = try await get("/upcoming?days=30")
+        #expect(pageStatus == .ok && page.contains("Coming up"))
+        #expect(try await get("/api/upcoming").0 == .ok)
+    }
+
+    @Test("the OpenAPI document is valid OpenAPI 3.1, by openapi-spec-validator (scripts/test installs it)")
+    func openAPIValid() async throws {
+        let (_, _, body) = try await get("/api/openapi.json")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-openapi-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(body.utf8).write(to: file)
+        let run = try runProgram("/usr/bin/env", ["python3", "-c", """
+            import json, sys
+            from openapi_spec_validator import validate
+            validate(json.load(open(sys.argv[1])))
+            print("valid")
+            """, file.path])
+        #expect(run.status == 0 && run.stdout.contains("valid"), "openapi-spec-validator refused the document")
     }
 
     @Test("CSV downloads: a header, a row per item, and cells a spreadsheet would run are neutralised")
@@ -164,6 +193,10 @@ struct WebRouteTests {
             ("/api/missions?country=XYZ1", .badRequest, "country"),
             ("/api/missions?colour=red", .badRequest, "Unknown query parameter \"colour\""),
             ("/map?x=1", .badRequest, "takes no query parameters"),
+            ("/upcoming?days=many", .badRequest, "is not a number of days"),
+            ("/api/upcoming?days=0", .badRequest, "is not a number of days"),
+            ("/weekly/no-such-series/calendar.ics", .notFound, "no-such-series"),
+            ("/campaigns/no-such-campaign/calendar.ics", .notFound, "no-such-campaign"),
         ]
         for (path, expected, text) in cases {
             let (status, type, body) = try await get(path)
