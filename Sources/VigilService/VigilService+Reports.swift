@@ -11,6 +11,11 @@ public struct Report<Rows: Sendable>: Sendable {
     public var lag: [ProjectionLag]
     /// Whose view the rows are: the reporter's, with small counts hidden, or the organiser's, exact.
     public var view: ReportView
+
+    /// The same report with its rows changed by `transform` (a front end's selection or masking).
+    public func map<T: Sendable>(_ transform: (Rows) throws -> T) rethrows -> Report<T> {
+        Report<T>(rows: try transform(rows), lag: lag, view: view)
+    }
 }
 
 /// Whose view of the figures a report gives.

@@ -87,7 +87,7 @@ enum OpenAPIDocument {
                   "sendingState": { "type": "string" }, "city": { "type": "string" }, "country": { "type": "string" }, "timeZone": { "type": "string" },
                   "address": { "type": ["string", "null"] }, "latitude": { "type": ["number", "null"] }, "longitude": { "type": ["number", "null"] },
                   "status": { "type": "string" }, "registeredAt": { "type": "string", "format": "date-time" } } },
-                "figures": { "$ref": "#/components/schemas/Figures" }, "campaigns": { "type": "array", "items": { "type": "string" } },
+                "figures": { "$ref": "#/components/schemas/Figures", "description": "A mission's attendance is always \\"withheld\\" here: people are counted per gathering (a day of action) and per campaign, so that a small count cannot be worked out by subtraction." }, "campaigns": { "type": "array", "items": { "type": "string" } },
                 "firstHeldLocal": { "type": ["string", "null"] }, "lastHeldLocal": { "type": ["string", "null"] } } },
               "Gathering": { "type": "object", "required": ["gatheringId", "missionId", "startsAtUTC", "localStart", "timeZone", "status"], "properties": {
                 "gatheringId": { "$ref": "#/components/schemas/Id" }, "missionId": { "$ref": "#/components/schemas/Id" }, "city": { "type": "string" },

@@ -33,6 +33,23 @@ extension LagLine {
     }
 }
 
+/// What the public site publishes of a mission's figures. The reporter's view hides counts of 1 to 4 in
+/// each breakdown, but a mission's attendance is one more breakdown of several at once (of each campaign's
+/// total, and, summed over campaigns, of the mission's), so set beside a day of action's gatherings or
+/// another campaign's missions it lets a hidden count be worked out by subtraction. The site therefore
+/// gives attendance per gathering (each day of action) and per campaign only, and a mission's attendance
+/// as withheld, on its pages, in its JSON and in its CSV.
+enum Publication {
+    static func mission(_ row: MissionReportRow) -> MissionReportRow {
+        var row = row
+        row.figures.attendanceExpected = .withheld
+        row.figures.attendanceReported = .withheld
+        return row
+    }
+
+    static func missions(_ report: Report<[MissionReportRow]>) -> Report<[MissionReportRow]> { report.map { $0.map(mission) } }
+}
+
 /// The reads behind each page: service calls only, no SQL.
 enum SiteReads {
     static func index(_ service: VigilService) throws -> IndexData {
@@ -44,17 +61,18 @@ enum SiteReads {
         let campaigns = try service.campaignsReport(id)
         let missions = try service.missionsReport(campaign: id)
         let day = try service.dayReport(id)
-        return CampaignData(campaign: campaigns.rows[0], missions: missions.rows, day: day.rows, lag: day.lag.map(LagLine.init))
+        return CampaignData(
+            campaign: campaigns.rows[0], missions: missions.rows.map(Publication.mission), day: day.rows, lag: day.lag.map(LagLine.init))
     }
 
     static func map(_ service: VigilService) throws -> MapData {
         let report = try service.missionsReport()
-        return MapData(missions: report.rows, lag: report.lag.map(LagLine.init))
+        return MapData(missions: report.rows.map(Publication.mission), lag: report.lag.map(LagLine.init))
     }
 
     static func mission(_ service: VigilService, _ id: String) throws -> MissionData {
         let report = try service.missionReport(id)
-        return MissionData(mission: report.rows, lag: report.lag.map(LagLine.init))
+        return MissionData(mission: Publication.mission(report.rows), lag: report.lag.map(LagLine.init))
     }
 }
 
@@ -98,8 +116,7 @@ enum Pages {
         let factList = "<dl class=\"facts\">" + facts.map { "<dt>\(HTML.escape($0.0))</dt><dd>\(HTML.escape($0.1))</dd>" }.joined() + "</dl>"
         let missionRows = data.missions.map { m -> [String] in
             [HTML.link(links.mission(m.mission.missionId), m.mission.city), HTML.escape(Pages.countryName(m.mission.country)),
-             HTML.escape(m.mission.kind), String(m.figures.gatheringsHeld), HTML.escape(m.figures.attendanceReported.description),
-             Pages.outcomes(m.figures)]
+             HTML.escape(m.mission.kind), String(m.figures.gatheringsHeld), Pages.outcomes(m.figures)]
         }
         let signatureRows = row.signatures.byCountry.sorted { $0.key < $1.key }.map { [HTML.escape(Pages.countryName($0.key)), HTML.escape($0.value.description)] }
         let body = """
@@ -108,7 +125,8 @@ enum Pages {
                 + (links.calendar(c.campaignId).map { [HTML.link($0, "Calendar (.ics)")] } ?? [])
                 + [HTML.link(links.dayCSV(c.campaignId), "Gatherings (CSV)")]).joined(separator: " · "))</p>
             \(factList)
-            \(HTML.table(caption: "Missions reached", headers: ["city", "country", "mission", "held", "people", "deliveries"], rows: missionRows, numeric: [3, 4], id: "missions"))
+            \(HTML.table(caption: "Missions reached", headers: ["city", "country", "mission", "held", "deliveries"], rows: missionRows, numeric: [3], id: "missions"))
+            <p class="note">People are counted per gathering, on \(HTML.link(links.day(c.campaignId), "the day of action")), and for the campaign as a whole.</p>
             \(signatureRows.isEmpty ? "" : HTML.table(caption: "Signatures by country", headers: ["country", "signatures"], rows: signatureRows, numeric: [1], id: "signatures"))
             """
         return HTML.page(title: c.title, links: links, body: body, lag: data.lag)
@@ -184,7 +202,7 @@ enum Pages {
             ("Time zone", m.timeZone), ("Status", m.status),
             ("Place", m.latitude.flatMap { lat in m.longitude.map { "\(Coordinates.text(lat)), \(Coordinates.text($0))" } } ?? "not placed"),
             ("Gatherings", "\(f.gatheringsHeld) held (\(f.weeklyHeld) weekly), \(f.gatheringsCancelled) cancelled, \(f.gatheringsScheduled) scheduled in all"),
-            ("People", "\(f.attendanceReported) reported"),
+            ("People", "counted per gathering, on each campaign's day of action"),
             ("Deliveries", "\(f.deliveriesAccepted) accepted, \(f.deliveriesRefused) refused, \(f.deliveriesBlocked) blocked, \(f.deliveriesNobodyCameOut) nobody came out"),
             ("First held", row.firstHeldLocal ?? "never"), ("Last held", row.lastHeldLocal ?? "never"),
         ]

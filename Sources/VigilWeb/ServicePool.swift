@@ -19,28 +19,36 @@ public actor ServicePool {
         }
     }
 
+    /// The pool is full: more requests wait than `maxWaiting`; the server answers 503 with Retry-After.
+    public enum Busy: Error { case busy }
+
     private var idle: [Lease]
     private var waiting: [CheckedContinuation<Lease, Never>] = []
     /// How many services the pool holds: how many requests read the database at once.
     public nonisolated let size: Int
+    /// How many requests may wait for a service before more are turned away.
+    public nonisolated let maxWaiting: Int
 
     /// `size` services made by `make` (each connects on first use).
-    public init(size: Int, make: () -> VigilService) {
+    public init(size: Int, maxWaiting: Int = 256, make: () -> VigilService) {
         self.size = max(1, size)
+        self.maxWaiting = maxWaiting
         idle = (0..<max(1, size)).map { Lease(service: make(), index: $0) }
     }
 
     /// Runs `body` with a service of the pool, on that service's queue, and gives the service back.
+    /// Throws `Busy.busy` at once when `maxWaiting` requests already wait.
     public func run<T: Sendable>(_ body: @escaping @Sendable (VigilService) throws -> T) async throws -> T {
-        let lease = await acquire()
+        let lease = try await acquire()
         defer { release(lease) }
         return try await withCheckedThrowingContinuation { continuation in
             lease.queue.async { continuation.resume(with: Result { try body(lease.service) }) }
         }
     }
 
-    private func acquire() async -> Lease {
+    private func acquire() async throws -> Lease {
         if let lease = idle.popLast() { return lease }
+        guard waiting.count < maxWaiting else { throw Busy.busy }
         return await withCheckedContinuation { waiting.append($0) }
     }
 

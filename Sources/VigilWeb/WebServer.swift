@@ -49,6 +49,8 @@ public struct ReportServer: Sendable {
     {
         Application(
             router: try router(),
+            // A connection idle for a minute is closed, so idle sockets cannot pile up.
+            server: .http1(configuration: .init(idleTimeout: .seconds(60))),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: nil),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },
             logger: logger)
@@ -107,7 +109,9 @@ public struct ReportServer: Sendable {
             }
         }
         router.get("/missions.csv") { request, _ in
-            try await respond(request, query: []) { service in .csv(Downloads.missions(try service.missionsReport().rows), name: "missions.csv") }
+            try await respond(request, query: []) { service in
+                .csv(Downloads.missions(try service.missionsReport().rows.map(Publication.mission)), name: "missions.csv")
+            }
         }
         router.get("/campaigns.csv") { request, _ in
             try await respond(request, query: []) { service in .csv(Downloads.campaigns(try service.campaignsReport().rows), name: "campaigns.csv") }
@@ -135,7 +139,7 @@ public struct ReportServer: Sendable {
             try await respond(request, query: ["country", "campaign"]) { service in
                 let country = request.uri.queryParameters.get("country")
                 let campaign = request.uri.queryParameters.get("campaign")
-                return try .api(service.missionsReport(country: country, campaign: campaign))
+                return try .api(Publication.missions(service.missionsReport(country: country, campaign: campaign)))
             }
         }
         router.get("/api/upcoming") { request, _ in
@@ -145,7 +149,9 @@ public struct ReportServer: Sendable {
         }
         router.get("/api/missions/{id}") { request, context in
             let id = try context.parameters.require("id")
-            return try await respond(request, query: []) { service in try .api(service.missionReport(id)) }
+            return try await respond(request, query: []) { service in
+                try .api(service.missionReport(id).map(Publication.mission))
+            }
         }
 
         if let folder = options.benchStaticFolder {
@@ -167,15 +173,23 @@ public struct ReportServer: Sendable {
     func respond(_ request: Request, query allowed: Set<String>, read: @escaping @Sendable (VigilService) throws -> Rendered)
         async throws -> Response
     {
-        let given = Set(request.uri.queryParameters.map { String($0.key) })
+        let given = Set(request.uri.queryParameters.map { String($0.key) }.filter { !$0.isEmpty })
         if let unknown = given.subtracting(allowed).sorted().first {
             let accepted = allowed.isEmpty ? "this address takes no query parameters" : "it takes \(allowed.sorted().joined(separator: ", "))"
             return Rendered.problem(request, status: .badRequest, "Unknown query parameter \"\(unknown)\": \(accepted).").response(cacheable: false)
         }
+        // The key is the path and the parameters a route takes, in order: `?`, `?&` or a reordering
+        // are the same page, not a new entry and a new read.
+        let parameters = allowed.sorted().compactMap { name in request.uri.queryParameters.get(name).map { "\(name)=\($0)" } }
+        let key = request.uri.path + (parameters.isEmpty ? "" : "?" + parameters.joined(separator: "&"))
         let pool = self.pool
-        let rendered = await cache.page(request.uri.description) {
+        let rendered = await cache.page(key) {
             do {
                 return try await pool.run(read)
+            } catch ServicePool.Busy.busy {
+                var busy = Rendered.problem(request, status: .serviceUnavailable, "The server is busy; try again in a few seconds.")
+                busy.retryAfter = 5
+                return busy
             } catch {
                 return Rendered.failure(request, error)
             }
@@ -190,6 +204,8 @@ struct Rendered: Sendable {
     var contentType: String
     var body: String
     var filename: String?
+    /// Seconds a client should wait before asking again (a 503 when the pool is full).
+    var retryAfter: Int?
 
     /// `?days=N` of /upcoming: 1 to 366, 14 when absent.
     static func days(_ raw: String?) throws -> Int {
@@ -216,8 +232,7 @@ struct Rendered: Sendable {
 
     /// One campaign: its row rather than a list of one.
     static func api(_ report: Report<[CampaignReportRow]>, single: Bool) throws -> Rendered {
-        let body = APIBody(rows: report.rows[0], behindLog: report.lag, view: report.view.rawValue)
-        return Rendered(status: .ok, contentType: "application/json", body: String(decoding: try VigilService.json(body), as: UTF8.self))
+        try api(report.map { $0[0] })
     }
 
     /// What went wrong, for a person (an HTML page) or a machine (JSON under /api/).
@@ -259,6 +274,7 @@ struct Rendered: Sendable {
             .init("Referrer-Policy")!: "no-referrer",
         ]
         if let filename { headers[.contentDisposition] = "attachment; filename=\"\(filename)\"" }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         if status != .ok { headers[.cacheControl] = "no-store" } else if cacheable { headers[.cacheControl] = "max-age=1" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
@@ -277,28 +293,37 @@ struct APIProblem: Encodable {
 
 /// Rendered pages kept for a short while, so that a burst of requests reads the database once a second
 /// rather than once a request. One read per address at a time: while it runs, others asking for the
-/// same address get the page it replaces (or, the first time, wait for it) instead of piling onto the
-/// pool. Only successes are kept.
+/// same address get the page it replaces (if that is under `staleLimit` old) or wait for it, instead of
+/// piling onto the pool. Only successes are kept; a read that fails drops the page it would replace, so
+/// an error is not hidden behind an old page. At most `capacity` pages, the oldest dropped first.
 actor PageCache {
     let seconds: Double
-    private var kept: [String: (page: Rendered, until: ContinuousClock.Instant)] = [:]
+    let capacity: Int
+    let staleLimit: Duration
+    private var kept: [String: (page: Rendered, read: ContinuousClock.Instant)] = [:]
     private var reading: [String: Task<Rendered, Never>] = [:]
 
-    init(seconds: Double) { self.seconds = seconds }
+    init(seconds: Double, capacity: Int = 500, staleLimit: Duration = .seconds(30)) {
+        self.seconds = seconds
+        self.capacity = capacity
+        self.staleLimit = staleLimit
+    }
 
     func page(_ key: String, read: @escaping @Sendable () async -> Rendered) async -> Rendered {
         guard seconds > 0 else { return await read() }
-        let stale = kept[key]
-        if let stale, stale.until > .now { return stale.page }
+        let now = ContinuousClock.now
+        let fresh = Duration.milliseconds(Int(seconds * 1000))
+        let stale = kept[key].flatMap { now - $0.read < staleLimit ? $0.page : nil }
+        if let entry = kept[key], now - entry.read < fresh { return entry.page }
         if let running = reading[key] {
-            if let stale { return stale.page }
+            if let stale { return stale }
             return await running.value
         }
         let task = Task { await read() }
         reading[key] = task
         if let stale {
             Task { await self.finish(key, task) }
-            return stale.page
+            return stale
         }
         return await finish(key, task)
     }
@@ -307,12 +332,19 @@ actor PageCache {
     private func finish(_ key: String, _ task: Task<Rendered, Never>) async -> Rendered {
         let page = await task.value
         reading[key] = nil
-        if page.status == .ok {
-            if kept.count > 1000 { kept.removeAll() }
-            kept[key] = (page, .now + .milliseconds(Int(seconds * 1000)))
+        guard page.status == .ok else {
+            kept[key] = nil
+            return page
         }
+        if kept[key] == nil, kept.count >= capacity, let oldest = kept.min(by: { $0.value.read < $1.value.read })?.key {
+            kept[oldest] = nil
+        }
+        kept[key] = (page, .now)
         return page
     }
+
+    /// How many pages are kept (for tests).
+    var count: Int { kept.count }
 }
 
 /// Logs each request with swift-log: method, path, status and time. Never the query string, which could
@@ -329,8 +361,15 @@ struct RequestLog<Context: RequestContext>: RouterMiddleware {
             let response = try await next(request, context)
             log(Int(response.status.code))
             return response
+        } catch let error as any HTTPResponseError where error.status == .notFound {
+            // An address no route answers: the same page, headers and words as an unknown campaign.
+            log(404)
+            return Rendered.problem(request, status: .notFound, "Nothing is published at this address.").response(cacheable: false)
         } catch let error as any HTTPResponseError {
             log(Int(error.status.code))
+            throw error
+        } catch {
+            log(500)
             throw error
         }
     }

@@ -48,18 +48,17 @@ enum WorldMap {
             let city = m.mission.city
             guard labelled.insert(city + "|" + m.mission.country).inserted else { continue }
             let px = x(m.mission.longitude!), py = y(m.mission.latitude!)
-            let w = Double(city.count) * 6.2 + 2
+            let w = city.unicodeScalars.reduce(2.0) { $0 + ($1.value >= 0x1100 ? 11 : 6.2) }
             let candidates: [(Double, Double, Bool)] = [(px + 8, py + 4, false), (px - 8, py + 4, true), (px, py - 9, false), (px, py + 17, false)]
-            var choice = candidates[0]
-            for c in candidates {
+            func box(_ c: (Double, Double, Bool)) -> (x0: Double, y0: Double, x1: Double, y1: Double) {
                 let x0 = c.2 ? c.0 - w : (c.0 == px ? px - w / 2 : c.0)
-                let box = (x0: x0, y0: c.1 - 10, x1: x0 + w, y1: c.1 + 2)
-                if !boxes.contains(where: { $0.x0 < box.x1 && box.x0 < $0.x1 && $0.y0 < box.y1 && box.y0 < $0.y1 }) {
-                    choice = c
-                    boxes.append(box)
-                    break
-                }
+                return (x0: x0, y0: c.1 - 10, x1: x0 + w, y1: c.1 + 2)
             }
+            let choice = candidates.first { c in
+                let b = box(c)
+                return !boxes.contains { $0.x0 < b.x1 && b.x0 < $0.x1 && $0.y0 < b.y1 && b.y0 < $0.y1 }
+            } ?? candidates[0]
+            boxes.append(box(choice))
             let anchor = choice.2 ? " text-anchor=\"end\"" : choice.0 == px ? " text-anchor=\"middle\"" : ""
             labels += String(format: "<text class=\"label\" x=\"%.1f\" y=\"%.1f\"%@>%@</text>", choice.0, choice.1, anchor, HTML.escape(city))
         }

@@ -42,6 +42,12 @@ struct ServeCommand: ParsableCommand {
                 return handler
             }
             let logger = Logger(label: "vigil.serve")
+            // Every session the server opens is read-only and cannot hang a request for ever: libpq reads
+            // these when the connection string does not set them. The reporter role already cannot
+            // write; this holds even for a login that could.
+            let options = ProcessInfo.processInfo.environment["PGOPTIONS"].map { $0 + " " } ?? ""
+            setenv("PGOPTIONS", options + "-c default_transaction_read_only=on -c statement_timeout=15s -c idle_in_transaction_session_timeout=60s", 1)
+            if ProcessInfo.processInfo.environment["PGCONNECT_TIMEOUT"] == nil { setenv("PGCONNECT_TIMEOUT", "5", 1) }
             // Read once before listening, so that a database that cannot be reached, or a login without
             // the reporter role, is an error now rather than a 503 on every page.
             let first = VigilService()
@@ -57,8 +63,10 @@ struct ServeCommand: ParsableCommand {
             Task {
                 do {
                     let app = try server.application(logger: logger) { port in
-                        // Written whole and unbuffered, so that a script reading the address gets it at once.
-                        FileHandle.standardOutput.write(Data("http://\(host):\(port)/\n".utf8))
+                        // Written whole and unbuffered, so that a script reading the address gets it at once. On
+                        // every interface, the address to open on this machine is the loopback one.
+                        let shown = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host.contains(":") ? "[\(host)]" : host
+                        FileHandle.standardOutput.write(Data("http://\(shown):\(port)/\n".utf8))
                     }
                     try await app.runService()
                 } catch {

@@ -61,7 +61,13 @@ struct CSVCellTests {
     func cells() {
         #expect(Output.csvField("=1+1") == "'=1+1")
         #expect(Output.csvField("+33 1") == "'+33 1")
-        #expect(Output.csvField("-2") == "'-2")
+        #expect(Output.csvField("-2+3") == "'-2+3")
+        #expect(Output.csvField("-1e3") == "'-1e3")
+        #expect(Output.csvField("-") == "'-")
+        #expect(Output.csvField("-2.") == "'-2.")
+        // A plain number is not a formula: a longitude west of Greenwich stays a number.
+        #expect(Output.csvField("-77.0665") == "-77.0665")
+        #expect(Output.csvField("+3") == "+3")
         #expect(Output.csvField("@SUM(A1)") == "'@SUM(A1)")
         #expect(Output.csvField("\tx") == "'\tx")
         #expect(Output.csvField("=a,b") == "\"'=a,b\"")

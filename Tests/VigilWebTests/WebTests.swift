@@ -21,6 +21,18 @@ enum SeededSite {
             ["gathering", "schedule", "small-2026-helsinki", "--mission", "prc-embassy-helsinki", "--campaign", "small-2026",
              "--kind", "vigil", "--at", "2026-03-01 12:00"],
             ["gathering", "held", "small-2026-helsinki", "--attendance", "3"],
+            // The same mission in another campaign, with 10: the mission's total (13) beside this
+            // campaign's day (10) would give the small vigil's 3 away.
+            ["campaign", "launch", "big-2026", "--title", "A bigger vigil", "--cause", "Repatriation", "--coalition", "Friends",
+             "--addressee", "The ambassador", "--demand", "Stop it"],
+            ["gathering", "schedule", "big-2026-helsinki", "--mission", "prc-embassy-helsinki", "--campaign", "big-2026",
+             "--kind", "vigil", "--at", "2026-03-08 12:00"],
+            ["gathering", "held", "big-2026-helsinki", "--attendance", "10"],
+            // Hostile text where organisers type: a title a spreadsheet would run, markup in a title and a venue.
+            ["campaign", "launch", "hostile-2026", "--title", "=HYPERLINK(\"x\") <script>alert(1)</script> \"q\" & 'a'",
+             "--cause", "C", "--coalition", "<b>bold</b>", "--addressee", "A", "--demand", "D"],
+            ["gathering", "schedule", "hostile-2026-paris", "--mission", "prc-embassy-paris", "--campaign", "hostile-2026",
+             "--kind", "vigil", "--at", "2026-04-01 18:00", "--venue", "<img src=x onerror=alert(1)>; \"quai\", 'rive'"],
         ] {
             let run = try VigilBinary.run(command, database: name)
             guard run.status == 0 else { throw TestFailure("vigil \(command.joined(separator: " ")) exited \(run.status): \(run.stderr)") }
@@ -231,6 +243,63 @@ struct WebRouteTests {
         #expect(!json.contains("\"attendanceReported\":3"))
     }
 
+    @Test("no breakdown the site publishes gives a small count away: a mission's attendance is withheld everywhere")
+    func noSubtraction() async throws {
+        let (_, _, missionPage) = try await get("/missions/prc-embassy-helsinki")
+        #expect(!missionPage.contains(">13<") && !missionPage.contains(" 13 "), "the mission's total over campaigns")
+        let (_, _, missionJSON) = try await get("/api/missions/prc-embassy-helsinki")
+        #expect(missionJSON.contains("\"attendanceReported\":\"withheld\""))
+        let (_, _, missions) = try await get("/api/missions?campaign=small-2026")
+        #expect(!missions.contains("\"attendanceReported\":3") && !missions.contains("\"attendanceReported\":\"<5\""))
+        let (_, _, csv) = try await get("/missions.csv")
+        let helsinki = try #require(csv.components(separatedBy: "\r\n").first { $0.hasPrefix("prc-embassy-helsinki,") })
+        #expect(helsinki.contains(",withheld,") && !helsinki.contains(",13,"))
+        let (_, _, campaign) = try await get("/campaigns/small-2026")
+        let table = campaign.components(separatedBy: "id=\"missions\"")[1].components(separatedBy: "</table>")[0]
+        #expect(!table.contains("&lt;5") && !table.contains(">3<"))
+        // The big campaign's day still shows its 10: per gathering is where people are counted.
+        #expect(try await get("/api/campaigns/big-2026/day").2.contains("\"attendanceReported\":10"))
+    }
+
+    @Test("hostile text is text: escaped in pages and the map, neutralised in CSV, escaped in the calendar")
+    func hostileText() async throws {
+        for path in ["/", "/campaigns/hostile-2026", "/campaigns/hostile-2026/day", "/map"] {
+            let (status, _, body) = try await get(path)
+            #expect(status == .ok, "\(path)")
+            #expect(!body.contains("<script>alert") && !body.contains("<img src=x") && !body.contains("<b>bold"), "\(path)")
+        }
+        #expect(try await get("/").2.contains("&lt;script&gt;alert(1)&lt;/script&gt; &quot;q&quot; &amp; &#39;a&#39;"))
+        let csv = try await get("/campaigns.csv").2
+        #expect(csv.contains("\"'=HYPERLINK(\"\"x\"\")"), "a formula becomes text")
+        #expect(try await get("/missions.csv").2.contains(",38.9437,-77.0665,"), "a negative longitude stays a number")
+        let ics = try await get("/campaigns/hostile-2026/calendar.ics").2
+        #expect(ics.contains("\\;") && !ics.contains("\"quai\", 'rive'"), "RFC 5545 escapes ; and ,")
+    }
+
+    @Test("an address nothing answers is the site's 404 page, with its headers")
+    func unknownAddress() async throws {
+        let app = try SeededSite.server().application(logger: Logger(label: "test"))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/no/such/page", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(String(buffer: response.body).contains("Nothing is published at this address"))
+                #expect(response.headers[.init("Content-Security-Policy")!]?.contains("default-src 'none'") == true)
+            }
+        }
+    }
+
+    @Test("one cache entry per page, however the query string is written")
+    func cacheKeys() async throws {
+        let server = try SeededSite.server(cacheSeconds: 60)
+        let app = try server.application(logger: Logger(label: "test"))
+        try await app.test(.router) { client in
+            for uri in ["/map", "/map?", "/map?&", "/api/missions?country=JP", "/api/missions?&country=JP", "/api/missions?country=JP&"] {
+                try await client.execute(uri: uri, method: .get) { #expect($0.status == .ok, "\(uri)") }
+            }
+        }
+        #expect(await server.cache.count == 2)
+    }
+
     @Test("requests are logged with method, path and status, never the query string")
     func logging() async throws {
         let log = CapturedLog()
@@ -285,44 +354,98 @@ struct WebRouteTests {
     }
 }
 
+/// A gate reads wait at until a test opens it: no timing in the cache's tests.
+actor Gate {
+    private var open = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+    func wait() async {
+        if open { return }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+    func release() {
+        open = true
+        waiting.forEach { $0.resume() }
+        waiting.removeAll()
+    }
+}
+
 @Suite("The page cache")
 struct PageCacheTests {
-    @Test("a burst for one address reads once; after it expires, one read refreshes it while the old page is served")
+    @Test("a burst for one address reads once; once it is old, one read refreshes it while the old page is served")
     func singleFlight() async throws {
-        let cache = PageCache(seconds: 0.2)
+        let cache = PageCache(seconds: 0.05)
         let reads = Locked(0)
+        let first = Gate()
         let read: @Sendable () async -> Rendered = {
             let n = reads.withLock { $0 += 1; return $0 }
-            try? await Task.sleep(for: .milliseconds(50))
+            if n == 1 { await first.wait() }
             return .html("page \(n)")
         }
-        let first = await withTaskGroup(of: String.self) { group in
-            for _ in 0..<20 { group.addTask { await cache.page("/day", read: read).body } }
-            return await group.reduce(into: [String]()) { $0.append($1) }
+        let burst = Task {
+            await withTaskGroup(of: String.self) { group in
+                for _ in 0..<20 { group.addTask { await cache.page("/day", read: read).body } }
+                return await group.reduce(into: [String]()) { $0.append($1) }
+            }
         }
-        #expect(Set(first) == ["page 1"])
+        try await Task.sleep(for: .milliseconds(20))
+        await first.release()
+        #expect(Set(await burst.value) == ["page 1"])
         #expect(reads.withLock { $0 } == 1)
-        try await Task.sleep(for: .milliseconds(250))
-        let during = await withTaskGroup(of: String.self) { group in
-            for _ in 0..<10 { group.addTask { await cache.page("/day", read: read).body } }
-            return await group.reduce(into: [String]()) { $0.append($1) }
+        try await Task.sleep(for: .milliseconds(80))
+        // Old now: the first asker gets the old page at once and starts one read; the next gets the new page.
+        #expect(await cache.page("/day", read: read).body == "page 1")
+        var next = await cache.page("/day", read: read).body
+        for _ in 0..<100 where next == "page 1" {
+            try await Task.sleep(for: .milliseconds(10))
+            next = await cache.page("/day", read: read).body
         }
-        #expect(Set(during) == ["page 1"], "the old page while the new one is read")
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(await cache.page("/day", read: read).body == "page 2")
+        #expect(next == "page 2")
         #expect(reads.withLock { $0 } == 2)
     }
 
-    @Test("a failure is never kept: the next request reads again")
-    func failuresNotKept() async {
-        let cache = PageCache(seconds: 60)
+    @Test("a failure is never kept, and drops the page it would have replaced")
+    func failuresNotKept() async throws {
+        let cache = PageCache(seconds: 0.01)
+        let fail = Locked(false)
         let reads = Locked(0)
         let read: @Sendable () async -> Rendered = {
             reads.withLock { $0 += 1 }
-            return Rendered(status: .serviceUnavailable, contentType: "text/html", body: "down")
+            return fail.withLock { $0 } ? Rendered(status: .serviceUnavailable, contentType: "text/html", body: "down") : .html("up")
         }
-        _ = await cache.page("/", read: read)
-        _ = await cache.page("/", read: read)
-        #expect(reads.withLock { $0 } == 2)
+        #expect(await cache.page("/", read: read).body == "up")
+        fail.withLock { $0 = true }
+        try await Task.sleep(for: .milliseconds(30))
+        _ = await cache.page("/", read: read)  // the old page, while the failing read runs
+        var status = await cache.page("/", read: read).status
+        for _ in 0..<100 where status == .ok {
+            try await Task.sleep(for: .milliseconds(10))
+            status = await cache.page("/", read: read).status
+        }
+        #expect(status == .serviceUnavailable, "the error, not the old page")
+        #expect(await cache.count == 0)
+    }
+
+    @Test("at most its capacity: the oldest page goes first")
+    func bounded() async {
+        let cache = PageCache(seconds: 60, capacity: 3)
+        for i in 0..<10 { _ = await cache.page("/p\(i)") { .html("p") } }
+        #expect(await cache.count == 3)
+    }
+}
+
+@Suite("The service pool")
+struct ServicePoolTests {
+    @Test("when every service is lent and the waiting line is full, a request is turned away at once (503)")
+    func busy() async throws {
+        let conninfo = "dbname=\(try SeededSite.database.get())"
+        let pool = ServicePool(size: 1, maxWaiting: 0) { VigilService(conninfo: conninfo) }
+        let gate = DispatchSemaphore(value: 0)
+        let started = DispatchSemaphore(value: 0)
+        let holding = Task { try await pool.run { _ in started.signal(); gate.wait() } }
+        await Task.detached { started.wait() }.value
+        await #expect(throws: ServicePool.Busy.self) { try await pool.run { _ in () } }
+        gate.signal()
+        try await holding.value
+        try await pool.run { _ in () }
     }
 }
