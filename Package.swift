@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // The C module over libpq. Only PostgresClient imports it, and it does so `internal`,
@@ -54,6 +56,8 @@ let package = Package(
             dependencies: [
                 "VigilDomain", "VigilCodec", "VigilEncoding", "VigilSignerFile", "EventStore", "VigilProjections", "VigilAudit",
                 "VigilVault", .product(name: "Crypto", package: "swift-crypto"),
+                // Commands and conflicts counted through swift-metrics: free when no process bootstraps a backend.
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         // The web report server and the static site: pages, JSON and OpenAPI over the service's report calls,
@@ -62,7 +66,8 @@ let package = Package(
             name: "VigilWeb",
             dependencies: [
                 "VigilService", "VigilDomain", "VigilEncoding", "VigilProjections", .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         .executableTarget(
@@ -71,6 +76,7 @@ let package = Package(
             dependencies: [
                 "VigilService", "VigilDomain", "VigilEncoding", "VigilWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         // Benchmarks against raw PostgreSQL doing the same rows in the same run (scripts/bench).
@@ -107,7 +113,8 @@ let package = Package(
             name: "VigilWebTests",
             dependencies: [
                 "VigilWeb", "VigilService", "VigilTestSupport", "PostgresClient", "EventStore",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         .testTarget(

@@ -76,14 +76,15 @@ enum RetryPolicy {
 
     /// Runs `body` until it returns or throws something other than a lost race; a lost race on the
     /// last attempt is thrown. `body` gets the attempt's number, from 1.
-    static func run<T>(attempts: Int = RetryPolicy.attempts, _ body: (Int) throws -> T) throws -> T {
+    static func run<T>(attempts: Int = RetryPolicy.attempts, onConflict: () -> Void = {}, _ body: (Int) throws -> T) throws -> T {
         var attempt = 0
         while true {
             attempt += 1
             do {
                 return try body(attempt)
-            } catch EventStoreError.wrongExpectedVersion where attempt < attempts {
-                continue
+            } catch EventStoreError.wrongExpectedVersion(let stream, let expected, let actual) {
+                onConflict()
+                guard attempt < attempts else { throw EventStoreError.wrongExpectedVersion(stream: stream, expected: expected, actual: actual) }
             }
         }
     }
@@ -103,6 +104,25 @@ extension VigilService {
     /// (deciding again after a lost race), then brings the projections past its events so reports show
     /// it. A retry under the same key appends nothing and returns the first outcome.
     public func handle(_ command: VigilCommand, _ request: CommandRequest = CommandRequest()) throws -> CommandOutcome {
+        commandKind = command.metricKind
+        defer { commandKind = "import" }
+        do {
+            let outcome = try handleCounted(command, request)
+            ServiceMetrics.command(commandKind, outcome.duplicate ? "repeated" : "appended")
+            return outcome
+        } catch {
+            let outcome: String
+            switch error {
+            case is DomainError: outcome = "refused"
+            case let error as VigilError where error.kind == .conflict: outcome = "conflict"
+            default: outcome = "failed"
+            }
+            ServiceMetrics.command(commandKind, outcome)
+            throw error
+        }
+    }
+
+    func handleCounted(_ command: VigilCommand, _ request: CommandRequest) throws -> CommandOutcome {
         try guarded {
             let session = try session(.writer)
             let context = CommandContext(now: Date(), actor: try VigilService.actor(request.actor))
@@ -218,7 +238,7 @@ extension VigilService {
     ) throws -> (outcome: CommandOutcome, events: [E]) {
         let metadata = EventMetadata(commandId: commandId, actor: actor, extra: ["client": client])
         do {
-            return try RetryPolicy.run { attempt in
+            return try RetryPolicy.run(onConflict: { ServiceMetrics.conflict(commandKind) }) { attempt in
                 guard !transactional else {
                     return try session.connection.withTransaction {
                         try appendDecision(try decide(attempt), commandId, metadata, fingerprint, session, inTransaction: true)

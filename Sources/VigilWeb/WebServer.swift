@@ -35,10 +35,13 @@ public struct ReportServer: Sendable {
     let pool: ServicePool
     let options: Options
     let cache: PageCache
+    let metrics: VigilMetrics
 
-    public init(pool: ServicePool, options: Options) {
+    /// `metrics`: what /metrics serves (the process's, once bootstrapped; standalone ones by default).
+    public init(pool: ServicePool, options: Options, metrics: VigilMetrics = .standalone()) {
         self.pool = pool
         self.options = options
+        self.metrics = metrics
         cache = PageCache(seconds: options.cacheSeconds)
     }
 
@@ -116,6 +119,7 @@ public struct ReportServer: Sendable {
         router.get("/campaigns.csv") { request, _ in
             try await respond(request, query: []) { service in .csv(Downloads.campaigns(try service.campaignsReport().rows), name: "campaigns.csv") }
         }
+        metrics.route(on: router, pool: pool)
         router.get("/style.css") { _, _ in
             Rendered(status: .ok, contentType: "text/css; charset=utf-8", body: Stylesheet.css).response(cacheable: true)
         }
@@ -356,6 +360,7 @@ struct RequestLog<Context: RequestContext>: RouterMiddleware {
             let ms = (ContinuousClock.now - start) / .milliseconds(1)
             context.logger.info(
                 "request", metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(status)", "ms": "\(String(format: "%.1f", ms))"])
+            HTTPMetrics.response(method: "\(request.method)", status: status)
         }
         do {
             let response = try await next(request, context)

@@ -1,8 +1,11 @@
 import ArgumentParser
+import CoreMetrics
 import Foundation
+import Logging
 import Synchronization
 import VigilDomain
 import VigilService
+import VigilWeb
 
 /// `vigil projections …`: the read models' runner.
 struct ProjectionsCommand: ParsableCommand {
@@ -17,23 +20,55 @@ struct ProjectionsCommand: ParsableCommand {
             abstract: "Follow the log: catch up in batches, then wait for new events, until SIGINT or SIGTERM.",
             discussion: """
                 LISTEN/NOTIFY wakes it; it also polls every second, so nothing waits on a missed notification.
-                On SIGINT or SIGTERM it finishes the batch in hand and exits 0. Example: vigil projections run
+                On SIGINT or SIGTERM it finishes the batch in hand and exits 0. With --metrics-port it serves \
+                Prometheus metrics at /metrics meanwhile: each projection's lag in events and seconds, events set \
+                aside, events applied, connections lost. Example: vigil projections run --metrics-port 9464
                 """
         )
+
+        @Option(name: .customLong("metrics-port"), help: "Serve Prometheus metrics on this port while following (0: any free port, printed).")
+        var metricsPort: Int?
+        @Option(name: .customLong("metrics-host"), help: "The address the metrics listen on.")
+        var metricsHost = "127.0.0.1"
+
+        func validate() throws {
+            if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be 0 to 65535") }
+        }
 
         func run() throws {
             try CLI.run {
                 Signals.install()
+                let metricsTask = try metricsPort.map { try serveMetrics(port: $0) }
+                defer { metricsTask?.cancel() }
                 FileHandle.standardError.write(Data("vigil: following the log (stop with Ctrl-C)\n".utf8))
                 try VigilService().followProjections(shouldStop: { Signals.stopRequested }) { event in
                     switch event {
                     case .applied(let name, let n):
+                        Counter(label: "vigil_projection_events_applied_total", dimensions: [("projection", name)]).increment(by: n)
                         FileHandle.standardError.write(Data("vigil: \(name): applied \(n) events\n".utf8))
                     case .connectionLost(let message):
+                        Counter(label: "vigil_projection_connections_lost_total").increment()
                         FileHandle.standardError.write(Data("vigil: \(message); retrying in 2 s\n".utf8))
                     }
                 }
                 FileHandle.standardError.write(Data("vigil: stopped\n".utf8))
+            }
+        }
+
+        /// The metrics server, on its own task and connection; the runner's own signal handling stops
+        /// the process, so the server installs none.
+        func serveMetrics(port: Int) throws -> Task<Void, Never> {
+            let metrics = VigilMetrics.bootstrap()
+            let server = MetricsServer(pool: ServicePool(size: 1) { VigilService() }, metrics: metrics, host: metricsHost, port: port)
+            let host = metricsHost
+            return Task {
+                do {
+                    try await server.application(logger: Logger(label: "vigil.metrics")) { port in
+                        FileHandle.standardError.write(Data("vigil: metrics at http://\(host):\(port)/metrics\n".utf8))
+                    }.runService(gracefulShutdownSignals: [])
+                } catch {
+                    FileHandle.standardError.write(Data("vigil: the metrics server stopped: \(error)\n".utf8))
+                }
             }
         }
     }

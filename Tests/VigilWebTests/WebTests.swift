@@ -300,6 +300,18 @@ struct WebRouteTests {
         #expect(await server.cache.count == 2)
     }
 
+    @Test("/metrics: each projection's lag in events and seconds and its quarantined events, in Prometheus's text format")
+    func metrics() async throws {
+        let (status, type, body) = try await get("/metrics")
+        #expect(status == .ok && type.hasPrefix("text/plain; version=0.0.4"))
+        for projection in ["activity", "campaigns", "missions"] {
+            #expect(body.contains("vigil_projection_lag_events{projection=\"\(projection)\"} 0"), "\(projection)")
+            #expect(body.contains("vigil_projection_lag_seconds{projection=\"\(projection)\"}"), "\(projection)")
+            #expect(body.contains("vigil_projection_quarantined_events{projection=\"\(projection)\"} 0"), "\(projection)")
+        }
+        #expect(body.contains("# TYPE vigil_projection_lag_events gauge"))
+    }
+
     @Test("requests are logged with method, path and status, never the query string")
     func logging() async throws {
         let log = CapturedLog()
