@@ -253,3 +253,29 @@ public func runProgram(_ path: String, _ arguments: [String]) throws -> (status:
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
+
+extension VigilBinary {
+    /// Starts a long-running `vigil ARGS…` (a server, a follower) against `database` and reads what it
+    /// writes on stdout (or stderr) until `ready` holds; returns the process, still running, and that text.
+    public static func startReading(
+        _ arguments: [String], database: String, stderr: Bool = false, until ready: (String) -> Bool
+    ) throws -> (Process, String) {
+        let process = process(arguments, database: database)
+        let pipe = Pipe()
+        if stderr {
+            process.standardError = pipe
+            process.standardOutput = FileHandle.nullDevice
+        } else {
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+        }
+        try process.run()
+        var text = ""
+        while !ready(text) {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { throw TestFailure("vigil \(arguments.joined(separator: " ")) ended before it was ready: \(text)") }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        return (process, text)
+    }
+}

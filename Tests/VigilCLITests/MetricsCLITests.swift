@@ -13,24 +13,9 @@ struct MetricsCLITests {
     @Test("the runner serves its lag, set-aside events and applied events at /metrics while it follows the log")
     func runnerMetrics() async throws {
         let database = try TestDatabase.create("metrics")
-        let process = Process()
-        process.executableURL = VigilBinary.url
-        process.arguments = ["projections", "run", "--metrics-port", "0"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["PGDATABASE"] = database
-        environment.removeValue(forKey: "VIGIL_DATABASE_URL")
-        process.environment = environment
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let (process, text) = try VigilBinary.startReading(
+            ["projections", "run", "--metrics-port", "0"], database: database, stderr: true) { $0.contains("/metrics\n") }
         defer { process.interrupt(); process.waitUntilExit() }
-        var text = ""
-        while !text.contains("/metrics\n") {
-            let chunk = err.fileHandleForReading.availableData
-            if chunk.isEmpty { throw TestFailure("the runner exited: \(text)") }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
         let address = try #require(text.split(separator: "\n").first { $0.contains("metrics at ") }.map {
             String($0[$0.range(of: "http://")!.lowerBound...])
         })

@@ -30,26 +30,9 @@ struct BrowserTests {
 
     /// `vigil serve --port 0` on the seeded database, and the address it printed.
     static func serve() throws -> (Process, String) {
-        let database = try SeededSite.database.get()
-        let process = Process()
-        process.executableURL = VigilBinary.url
-        process.arguments = ["serve", "--port", "0", "--connections", "2"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["PGDATABASE"] = database
-        environment.removeValue(forKey: "VIGIL_DATABASE_URL")
-        process.environment = environment
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { throw TestFailure("vigil serve exited before printing its address") }
-            line.append(chunk)
-        }
-        let address = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return (process, address)
+        let (process, text) = try VigilBinary.startReading(
+            ["serve", "--port", "0", "--connections", "2"], database: try SeededSite.database.get()) { $0.contains("\n") }
+        return (process, text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// The PNG's width and height, read from its IHDR chunk.
