@@ -205,6 +205,15 @@ struct CoalitionTests {
         let table = try vigil(auditor, ["audit", "log", "--stream", "gathering-tokyo-vigil"])
         #expect(table.stdout.contains("login") && table.stdout.contains("tokyo_kim") && table.stdout.contains("label:tokyo"), "\(table.stdout)")
 
+        // Allowed Washington's campaign too, Tokyo records there; an unknown login cannot be allowed anything.
+        let unknown = try admin(["admin", "allow", "nobody_here", "--campaign", "dad-washington"])
+        #expect(unknown.status == 4, "\(unknown.stderr)")
+        let allowed = try admin(["admin", "allow", "tokyo_kim", "--campaign", "dad-washington"])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        let helping = try vigil(tokyo, ["gathering", "held", "dc-vigil", "--attendance", "35"])
+        #expect(helping.status == 0, "\(helping.stderr)")
+        #expect(try log().last?["login"] as? String == "tokyo_kim")
+
         // Wrong password: what failed and what to do, never the password or the connection string.
         let wrong = try vigil(tokyo, ["audit", "log"], password: "not-the-password-\(tokyo.password.prefix(4))")
         #expect(wrong.status == 7)
