@@ -259,6 +259,17 @@ extension EventStore {
                     }
                 }
             }
+            // Who may record where (0027): changed by the owner only, or a limited login could lift its limit.
+            for role in LogGuards.groupRoles + ["vigil_log_owner"] {
+                try check(
+                    "\(role) may not change vigil.campaign_grants (who records in which campaign)",
+                    """
+                    SELECT NOT (has_table_privilege(\(role), 'vigil.campaign_grants', 'INSERT')
+                                OR has_table_privilege(\(role), 'vigil.campaign_grants', 'UPDATE')
+                                OR has_table_privilege(\(role), 'vigil.campaign_grants', 'DELETE')
+                                OR has_table_privilege(\(role), 'vigil.campaign_grants', 'TRUNCATE')) AS holds
+                    """)
+            }
             for table in LogGuards.tables {
                 try check(
                     "vigil_reporter may not SELECT \(table)",
@@ -315,7 +326,7 @@ enum LogGuards {
     }
 
     static let functions = [
-        Function(signature: append, migration: "0024", digest: "1bcd5ee9c5429f79c704beb253f54a1119d51f859bde6079061cc02bc787c59c"),
+        Function(signature: append, migration: "0028", digest: "a1f796edaf1fc8e90f10e2a22d858cd865b5fa4f77b59d6a0f55a2e40276c39d"),
         Function(
             signature: "vigil.event_canonical(smallint, bigint, text, bigint, uuid, text, integer, jsonb, jsonb, text, uuid, uuid, text, timestamptz)",
             migration: "0014", digest: "9bbd748350a3ffc7278e726a8955ec8ea472ca67abd93db471d4c79b795f59d4"),

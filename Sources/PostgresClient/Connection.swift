@@ -59,10 +59,10 @@ public final class Connection {
             var reason = Connection.oneLine(PQerrorMessage(conn), separator: "; ")
             if let range = reason.range(of: "failed: ") { reason = String(reason[range.upperBound...]) }
             PQfinish(conn)
+            let (what, next) = Connection.explain(reason)
             throw PostgresError(
                 kind: .connection, sqlState: .connectionFailure,
-                message: "cannot connect to PostgreSQL at \(endpoint): \(reason)",
-                hint: "start the server (scripts/db start) or set VIGIL_DATABASE_URL")
+                message: "cannot connect to PostgreSQL at \(endpoint): \(what)", hint: next)
         }
         // libpq prints notices and some server messages ("FATAL: terminating connection…") to stderr
         // itself; Vigil reports what matters in its own one-line errors instead.
@@ -223,6 +223,31 @@ public final class Connection {
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
             .joined(separator: separator)
+    }
+
+    /// What a failed connection's reason (libpq's words, which name the login and the host, never a
+    /// password or the connection string) means, and what to do about it.
+    static func explain(_ reason: String) -> (what: String, next: String) {
+        let cases: [(String, String, String)] = [
+            ("password authentication failed", "the server refused the password for this login",
+             "check the password you were given (PGPASSWORD or ~/.pgpass); the coalition's administrator can set a new one"),
+            ("no password supplied", "the server asks for a password and none was given",
+             "give your password in PGPASSWORD or ~/.pgpass, never in the URL"),
+            ("certificate verify failed", "the server's certificate is not signed by the certificate authority in sslrootcert (or it has expired)",
+             "point sslrootcert at the coalition's ca.crt from its administrator; if that is the one, ask them to renew the server's certificate"),
+            ("does not match host name", "the server's certificate is not for the host name you connected to",
+             "connect with the host name the administrator gave you (the one in the server's certificate)"),
+            ("root certificate file", "the certificate authority's file named by sslrootcert cannot be read",
+             "save the coalition's ca.crt and point sslrootcert at it"),
+            ("rejects connection", "the server refuses this kind of connection",
+             "connect over TLS with sslmode=verify-full to the database you were given; the server accepts nothing else"),
+            ("no pg_hba.conf entry", "the server has no rule letting this login into this database from here",
+             "connect over TLS with sslmode=verify-full to the database you were given, or ask the administrator to allow your address"),
+            ("server does not support SSL", "the server does not speak TLS",
+             "check the host and port: a coalition's server always speaks TLS"),
+        ]
+        for (mark, what, next) in cases where reason.contains(mark) { return ("\(what) (\(reason))", next) }
+        return (reason, "start the server (scripts/db start) or set VIGIL_DATABASE_URL")
     }
 
     static func describeEndpoint(_ conn: OpaquePointer) -> String {

@@ -86,4 +86,6 @@ public struct SQLState: Hashable, Sendable, CustomStringConvertible {
     public static let duplicateCommand = SQLState("VG003")
     /// The command id was handled before for a command with a different fingerprint; nothing was appended.
     public static let keyReused = SQLState("VG004")
+    /// The login is limited to some campaigns and the stream is not in one of them; nothing was appended.
+    public static let campaignNotAllowed = SQLState("VG005")
 }

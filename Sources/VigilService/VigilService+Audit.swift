@@ -9,7 +9,11 @@ import VigilProjections
 public struct LoggedEvent: Sendable, Equatable {
     public var position: Int64
     public var recordedAt: Date
+    /// Who said they acted: a label the front end passed (`--actor`, `VIGIL_ACTOR`), not checked by anyone.
     public var actor: String
+    /// Who did: the login the server authenticated (`session_user`, which `vigil.append` records in the
+    /// metadata itself); nil for events written before it did.
+    public var login: String?
     public var commandId: String?
     public var stream: String
     public var version: Int64
@@ -123,7 +127,9 @@ extension VigilService {
             }
             return try store.history(streams: streams, since: filter.since, until: filter.until, limit: filter.limit).map {
                 LoggedEvent(
-                    position: $0.position, recordedAt: $0.recordedAt, actor: $0.actor, commandId: $0.commandId,
+                    position: $0.position, recordedAt: $0.recordedAt, actor: $0.actor,
+                    login: (try? JSONSerialization.jsonObject(with: Data($0.metadata.utf8)) as? [String: Any])?["login"] as? String,
+                    commandId: $0.commandId,
                     stream: $0.streamId, version: $0.version, type: $0.type, data: $0.data)
             }
         }

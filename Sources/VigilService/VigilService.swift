@@ -114,6 +114,8 @@ public final class VigilService {
                 // A broken connection is forgotten, so that the next use case connects again.
                 sessions.removeAll()
                 throw VigilError(.database, "\(error.message)\(error.hint.map { "; \($0)" } ?? "")")
+            case .server where error.sqlState == .campaignNotAllowed:
+                throw VigilError(.permission, error.message)
             case .server, .client:
                 if error.sqlState?.errorClass == "08" || error.sqlState?.errorClass == "57" { sessions.removeAll() }
                 throw VigilError(.database, "database error: \(error)")

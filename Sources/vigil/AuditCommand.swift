@@ -14,8 +14,10 @@ struct AuditCommand: ParsableCommand {
 
     struct Log: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The raw history: position, time, actor, command id, event type and data.",
+            abstract: "The raw history: position, time, login, actor, command id, event type and data.",
             discussion: """
+                The login is who the server authenticated (recorded by vigil.append itself); the actor is the label the \
+                command was given (--actor, VIGIL_ACTOR), which nobody checks.
                 \(AuditTime.help)
                 Example: vigil audit log --campaign dad-2004 --since 2026-01-01 --format json
                 """
@@ -43,16 +45,16 @@ struct AuditCommand: ParsableCommand {
                 if format == .json {
                     for e in events {
                         Output.printJSON([
-                            "position": e.position, "recordedAt": Output.iso(e.recordedAt), "actor": e.actor,
+                            "position": e.position, "recordedAt": Output.iso(e.recordedAt), "actor": e.actor, "login": e.login ?? NSNull(),
                             "commandId": e.commandId ?? "", "stream": e.stream, "version": e.version, "type": e.type,
                             "data": (try? JSONSerialization.jsonObject(with: Data(e.data.utf8))) ?? e.data,
                         ])
                     }
                 } else {
                     Output.printRows(
-                        ["position", "recorded (UTC)", "actor", "command", "stream", "v", "type", "data"],
+                        ["position", "recorded (UTC)", "login", "actor", "command", "stream", "v", "type", "data"],
                         events.map {
-                            [String($0.position), Output.iso($0.recordedAt), $0.actor, String(($0.commandId ?? "").prefix(20)),
+                            [String($0.position), Output.iso($0.recordedAt), $0.login ?? "-", $0.actor, String(($0.commandId ?? "").prefix(20)),
                              $0.stream, String($0.version), $0.type, String($0.data.prefix(80))]
                         }, format: .table)
                 }

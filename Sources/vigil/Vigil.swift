@@ -15,6 +15,7 @@ struct Vigil: ParsableCommand {
             CampaignCommandGroup.self, MissionCommandGroup.self, GatheringCommandGroup.self, WeeklyCommandGroup.self,
             PetitionCommandGroup.self, ReportCommand.self, ProjectionsCommand.self, AuditCommand.self,
             KeysCommand.self, PersonCommand.self, SeedCommand.self, DemoCommand.self, DatabaseCommand.self, ServeCommand.self,
+            AdminCommand.self,
         ]
     )
 }

@@ -91,6 +91,12 @@ public enum VigilBinary {
         public var status: Int32
         public var stdout: String
         public var stderr: String
+
+        public init(status: Int32, stdout: String, stderr: String) {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+        }
     }
 
     /// Where and how a run starts, when not as usual: another copy of the binary, another working

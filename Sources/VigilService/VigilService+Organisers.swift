@@ -1,0 +1,168 @@
+import Foundation
+import PostgresClient
+import VigilDomain
+
+/// What a person does in a coalition, and the group role their login is granted for it.
+public enum LoginRole: String, Sendable, CaseIterable {
+    /// Records commands: a member of vigil_writer.
+    case organiser
+    /// Reads the log and the read models: a member of vigil_auditor.
+    case auditor
+    /// Reads the read models only: a member of vigil_reporter.
+    case reporter
+
+    /// The group role a login in this role is granted.
+    public var groupRole: String {
+        switch self {
+        case .organiser: return SessionRole.writer.rawValue
+        case .auditor: return SessionRole.auditor.rawValue
+        case .reporter: return SessionRole.reporter.rawValue
+        }
+    }
+}
+
+/// Where organisers reach the shared server, for the URL `addOrganiser` hands out. Nil parts are taken
+/// from the administrator's own session (the port, the database).
+public struct CoalitionAddress: Sendable, Equatable {
+    /// The host name in the server's certificate (`localhost`, `vigil.example.org`).
+    public var host: String
+    public var port: Int?
+    /// The coalition's certificate authority's certificate, as organisers will save it.
+    public var caFile: String?
+
+    public init(host: String = "localhost", port: Int? = nil, caFile: String? = nil) {
+        self.host = host
+        self.port = port
+        self.caFile = caFile
+    }
+}
+
+/// A login just made by `addOrganiser`: its name, role, the URL to connect with (no password in it)
+/// and the password, which exists nowhere else: the server keeps only its SCRAM verifier.
+public struct NewLogin: Sendable {
+    public var login: String
+    public var role: LoginRole
+    public var groupRole: String
+    /// A libpq URL without the password: `postgresql://LOGIN@HOST:PORT/DB?sslmode=verify-full&sslrootcert=…`.
+    public var url: String
+    /// Whether the URL names the certificate authority's file (else the organiser adds `sslrootcert`).
+    public var namesCertificateAuthority: Bool
+    /// The password generated for this login: shown once, then forgotten.
+    public var password: String
+    /// The campaigns the login is limited to (empty: every campaign).
+    public var campaigns: [String]
+}
+
+extension VigilService {
+    /// Creates a login for a person of the coalition: a role that can log in with a freshly generated
+    /// password (192 random bits), granted `role`'s group role and nothing else, and, with `campaigns`,
+    /// limited to recording in those campaigns. The password goes to the server only as a SCRAM-SHA-256
+    /// verifier computed here. One transaction: a refusal leaves nothing made. Needs the administrator's
+    /// session (a login that may create roles).
+    public func addOrganiser(
+        _ rawName: String, role: LoginRole, campaigns rawCampaigns: [String] = [], address: CoalitionAddress = CoalitionAddress()
+    ) throws -> NewLogin {
+        try guarded {
+            let name = try VigilService.checkLoginName(rawName)
+            let campaigns = try rawCampaigns.map { try Check.id($0, field: "campaign") }
+            guard role == .organiser || campaigns.isEmpty else {
+                throw VigilError(.invalidInput, "--campaign limits what an organiser records; a \(role.rawValue) records nothing")
+            }
+            let connection = try session(.owner).connection
+            let password = VigilService.generatePassword()
+            let verifier = try connection.scramVerifier(password: password, user: name)
+            let (port, database) = try connection.withTransaction { () throws -> (Int, String) in
+                if try !connection.query("SELECT 1 FROM pg_roles WHERE rolname = \(name)").isEmpty {
+                    throw VigilError(.conflict, "a role named \(name) exists already; choose another name (nothing was created)")
+                }
+                let ident = try connection.quoteIdentifier(name)
+                do {
+                    try connection.execute(
+                        "CREATE ROLE \(ident) LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD \(try connection.quoteLiteral(verifier))")
+                    try connection.execute("GRANT \(try connection.quoteIdentifier(role.groupRole)) TO \(ident)")
+                } catch let error as PostgresError where error.sqlState == .insufficientPrivilege {
+                    throw VigilError(
+                        .permission,
+                        "this login may not create roles: run vigil admin as the coalition's administrator (scripts/coalition vigil admin …); nothing was created")
+                } catch let error as PostgresError where error.sqlState == .duplicateObject {
+                    throw VigilError(.conflict, "a role named \(name) exists already; choose another name (nothing was created)")
+                }
+                for campaign in campaigns {
+                    try connection.query("INSERT INTO vigil.campaign_grants (login, campaign_id) VALUES (\(name), \(campaign)) ON CONFLICT DO NOTHING")
+                }
+                let row = try connection.query("SELECT current_setting('port') AS port, current_database() AS db").first
+                return (Int(try row?.string("port") ?? "") ?? 5432, try row?.string("db") ?? "vigil")
+            }
+            let url = VigilService.connectionURL(login: name, host: address.host, port: address.port ?? port, database: database, caFile: address.caFile)
+            return NewLogin(
+                login: name, role: role, groupRole: role.groupRole, url: url, namesCertificateAuthority: address.caFile != nil,
+                password: password, campaigns: campaigns)
+        }
+    }
+
+    /// Limits `login` to recording in the campaigns it is allowed (this one and any allowed before): from
+    /// its first allowance on, `vigil.append` refuses it every stream outside them (missions included).
+    /// Needs the administrator's session.
+    public func allow(login rawLogin: String, campaign rawCampaign: String) throws {
+        try guarded {
+            let login = try VigilService.checkLoginName(rawLogin, reserved: false)
+            let campaign = try Check.id(rawCampaign, field: "campaign")
+            let connection = try session(.owner).connection
+            guard let row = try connection.query("SELECT rolcanlogin FROM pg_roles WHERE rolname = \(login)").first else {
+                throw VigilError(.notFound, "no login named \(login) exists (make one with vigil admin add-organiser)")
+            }
+            guard try row.bool("rolcanlogin") else { throw VigilError(.invalidInput, "\(login) is a group role, not a login") }
+            do {
+                try connection.query(
+                    "INSERT INTO vigil.campaign_grants (login, campaign_id) VALUES (\(login), \(campaign)) ON CONFLICT DO NOTHING")
+            } catch let error as PostgresError where error.sqlState == .insufficientPrivilege {
+                throw VigilError(.permission, "this login may not change who records where: run vigil admin as the coalition's administrator")
+            }
+        }
+    }
+
+    /// The campaigns each limited login may record in (a login not listed records in every campaign).
+    public func campaignGrants() throws -> [(login: String, campaigns: [String])] {
+        try guarded {
+            try session(.owner).connection.query(
+                "SELECT login, array_to_string(array_agg(campaign_id ORDER BY campaign_id), ',') AS campaigns FROM vigil.campaign_grants GROUP BY login ORDER BY login"
+            ).map { (try $0.string("login"), try $0.string("campaigns").split(separator: ",").map(String.init)) }
+        }
+    }
+
+    /// A login's name: 2 to 63 lower-case letters, digits and `_`, starting with a letter, so that it is
+    /// the same name quoted or not; never one of PostgreSQL's (`pg_…`) or Vigil's own roles (`vigil…`).
+    static func checkLoginName(_ raw: String, reserved: Bool = true) throws -> String {
+        let allowed = raw.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+        guard (2...63).contains(raw.count), allowed, let first = raw.unicodeScalars.first, ("a"..."z").contains(first) else {
+            throw VigilError(
+                .invalidInput,
+                "\"\(String(raw.prefix(70)).filter { !$0.isNewline })\" is not a login name: use 2 to 63 lower-case letters, digits and _, starting with a letter (such as tokyo_kim)")
+        }
+        if reserved && (raw.hasPrefix("pg_") || raw.hasPrefix("vigil") || raw == "postgres" || raw == "public") {
+            throw VigilError(.invalidInput, "\(raw) is a name PostgreSQL or Vigil keeps for itself; choose another")
+        }
+        return raw
+    }
+
+    /// 24 bytes from the system's cryptographic generator, in URL-safe base64 without padding: 32
+    /// characters that need no quoting in a shell, a URL or ~/.pgpass.
+    static func generatePassword() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<24).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// A libpq URL for `login` with TLS verified against the coalition's authority; never a password.
+    static func connectionURL(login: String, host: String, port: Int, database: String, caFile: String?) -> String {
+        let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+        func escape(_ text: String, keeping extra: String = "") -> String {
+            text.addingPercentEncoding(withAllowedCharacters: unreserved.union(CharacterSet(charactersIn: extra))) ?? text
+        }
+        let hostPart = host.contains(":") ? "[\(host)]" : escape(host)
+        var url = "postgresql://\(escape(login))@\(hostPart):\(port)/\(escape(database))?sslmode=verify-full"
+        if let caFile { url += "&sslrootcert=\(escape(caFile, keeping: "/"))" }
+        return url
+    }
+}
