@@ -259,7 +259,7 @@ extension EventStore {
                     }
                 }
             }
-            // Who may record where (0027): changed by the owner only, or a limited login could lift its limit.
+            // Who may record where (0028): changed by the owner only, or a limited login could lift its limit.
             for role in LogGuards.groupRoles + ["vigil_log_owner"] {
                 try check(
                     "\(role) may not change vigil.campaign_grants (who records in which campaign)",
@@ -326,7 +326,7 @@ enum LogGuards {
     }
 
     static let functions = [
-        Function(signature: append, migration: "0028", digest: "a1f796edaf1fc8e90f10e2a22d858cd865b5fa4f77b59d6a0f55a2e40276c39d"),
+        Function(signature: append, migration: "0029", digest: "a1f796edaf1fc8e90f10e2a22d858cd865b5fa4f77b59d6a0f55a2e40276c39d"),
         Function(
             signature: "vigil.event_canonical(smallint, bigint, text, bigint, uuid, text, integer, jsonb, jsonb, text, uuid, uuid, text, timestamptz)",
             migration: "0014", digest: "9bbd748350a3ffc7278e726a8955ec8ea472ca67abd93db471d4c79b795f59d4"),

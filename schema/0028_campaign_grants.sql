@@ -1,5 +1,5 @@
 -- Which campaigns a login may record in (vigil admin allow LOGIN --campaign ID). A login with at least
--- one row here is limited to the streams of those campaigns: vigil.append (0028) checks session_user,
+-- one row here is limited to the streams of those campaigns: vigil.append (0029) checks session_user,
 -- the authenticated login, which no SET ROLE changes. A login with no row records in every campaign.
 -- Only the owner (the administrator who migrates) writes this table; the log's owner reads it for the
 -- append's check, and auditors read it to see who may record where.

@@ -1,5 +1,5 @@
 -- vigil.append (0024) again, the same contract, with one more refusal (step 3''): a login limited to
--- some campaigns (it has rows in vigil.campaign_grants, 0027) records only in those campaigns' streams.
+-- some campaigns (it has rows in vigil.campaign_grants, 0028) records only in those campaigns' streams.
 -- The check is here, in the function that alone writes the log, so that a plain libpq session calling
 -- vigil.append by hand meets it too; it reads session_user, the authenticated login, which SET ROLE
 -- does not change. A stream's campaign is the log's own record, never the caller's word on it:
