@@ -11,10 +11,40 @@ public struct Report<Rows: Sendable>: Sendable {
     public var lag: [ProjectionLag]
     /// Whose view the rows are: the reporter's, with small counts hidden, or the organiser's, exact.
     public var view: ReportView
+    /// When the report was read from a standby (`VIGIL_REPORT_DATABASE_URL`): how far it is behind the
+    /// primary. Nil when it was read from the primary.
+    public var standby: StandbyLag? = nil
 
     /// The same report with its rows changed by `transform` (a front end's selection or masking).
     public func map<T: Sendable>(_ transform: (Rows) throws -> T) rethrows -> Report<T> {
-        Report<T>(rows: try transform(rows), lag: lag, view: view)
+        Report<T>(rows: try transform(rows), lag: lag, view: view, standby: standby)
+    }
+}
+
+/// How far the standby that reports read from is behind the primary the log is written on.
+public struct StandbyLag: Codable, Equatable, Sendable, CustomStringConvertible {
+    /// WAL the primary has written that the standby has not replayed, in bytes; nil when the primary could
+    /// not be asked (the report still reads, from what the standby has).
+    public var bytesBehind: Int64?
+    /// Seconds since the standby replayed the last transaction it has, when it is behind; 0 when it is not.
+    public var secondsBehind: Double?
+    /// False when the report database is not in recovery (a promoted standby, or the primary itself).
+    public var isStandby: Bool
+
+    public init(bytesBehind: Int64?, secondsBehind: Double?, isStandby: Bool) {
+        self.bytesBehind = bytesBehind
+        self.secondsBehind = secondsBehind
+        self.isStandby = isStandby
+    }
+
+    /// `read from a standby 0 bytes behind the primary`, for a report's footer.
+    public var description: String {
+        guard isStandby else { return "read from the report database, which is not a standby (promoted?)" }
+        guard let bytes = bytesBehind else {
+            return "read from a standby; the primary could not be asked how far behind it is"
+        }
+        if bytes == 0 { return "read from a standby up to date with the primary" }
+        return "read from a standby \(bytes) bytes of WAL behind the primary (last replayed \(String(format: "%.1f", secondsBehind ?? 0)) s ago)"
     }
 }
 
@@ -110,7 +140,35 @@ extension VigilService {
             let connection = try session(view == .organiser ? .writer : .reporter).connection
             let exact = try query(connection)
             let rows = view == .organiser ? exact : try reporterView(exact, connection)
-            return Report(rows: rows, lag: try Reports.lag(connection: connection), view: view)
+            let standby = view == .reporter && reportConninfo != nil ? try standbyLag(connection) : nil
+            return Report(rows: rows, lag: try Reports.lag(connection: connection), view: view, standby: standby)
+        }
+    }
+
+    /// How far the standby reports read from is behind the primary; nil when reports read from the primary.
+    public func standbyStatus() throws -> StandbyLag? {
+        guard reportConninfo != nil else { return nil }
+        return try guarded { try standbyLag(try session(.reporter).connection) }
+    }
+
+    /// The standby's replay position against the primary's WAL: asked of the primary on a connection of
+    /// its own (any login may ask for the current WAL position), which a failure forgets.
+    func standbyLag(_ standby: Connection) throws -> StandbyLag {
+        let row = try standby.query(
+            """
+            SELECT pg_is_in_recovery() AS recovering, coalesce(pg_last_wal_replay_lsn()::text, '0/0') AS replayed,
+                   coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0)::float8::text AS age
+            """)[0]
+        guard try row.bool("recovering") else { return StandbyLag(bytesBehind: 0, secondsBehind: 0, isStandby: false) }
+        let replayed = try row.string("replayed")
+        do {
+            if primaryProbe == nil { primaryProbe = try Connection(conninfo: conninfo) }
+            let behind = try primaryProbe!.query(
+                "SELECT greatest(pg_wal_lsn_diff(pg_current_wal_lsn(), \(replayed)::pg_lsn), 0)::bigint AS behind")[0].int64("behind")
+            return StandbyLag(bytesBehind: behind, secondsBehind: behind == 0 ? 0 : Double(try row.string("age")) ?? 0, isStandby: true)
+        } catch {
+            primaryProbe = nil
+            return StandbyLag(bytesBehind: nil, secondsBehind: nil, isStandby: true)
         }
     }
 

@@ -62,6 +62,11 @@ public struct VigilError: Error, Sendable, Equatable, CustomStringConvertible {
 public final class VigilService {
     /// A `postgresql://` URL or libpq `key=value` string; nil uses libpq's `PG*` variables.
     let conninfo: String?
+    /// Where reports read (the reporter role's session): a streaming standby, from
+    /// `VIGIL_REPORT_DATABASE_URL`; nil reads them from `conninfo`, the primary.
+    let reportConninfo: String?
+    /// A connection to the primary that asks only how far its WAL is ahead of the report standby.
+    var primaryProbe: Connection?
     var sessions: [SessionRole: Session] = [:]
     /// The vault's master key: given here, or read from the environment by the first use case that seals
     /// or opens a subject (`VIGIL_MASTER_KEY`, `VIGIL_MASTER_KEY_FILE`). The others never read it.
@@ -74,8 +79,12 @@ public final class VigilService {
     /// A service over the database `conninfo` names (nil: `VIGIL_DATABASE_URL`, else libpq's `PG*`
     /// variables), sealing with `masterKey` (nil: `environment`'s, when a use case needs it). Nothing
     /// connects until a use case needs it.
-    public init(conninfo: String? = nil, masterKey: MasterKey? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(
+        conninfo: String? = nil, reportConninfo: String? = nil, masterKey: MasterKey? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
         self.conninfo = conninfo ?? environment["VIGIL_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        self.reportConninfo = reportConninfo ?? environment["VIGIL_REPORT_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
         self.masterKey = masterKey
         self.environment = environment
     }
@@ -83,7 +92,19 @@ public final class VigilService {
     /// The session acting in `role`, opened on first use.
     func session(_ role: SessionRole) throws -> Session {
         if let session = sessions[role] { return session }
-        let session = try Session(role: role, conninfo: conninfo)
+        let session: Session
+        if role == .reporter, let reportConninfo {
+            do {
+                session = try Session(role: role, conninfo: reportConninfo)
+            } catch let error as PostgresError where error.kind == .connection {
+                throw VigilError(
+                    .database,
+                    "the standby reports read from (VIGIL_REPORT_DATABASE_URL) cannot be reached: \(error.message); start it "
+                        + "(scripts/db standby start), or unset VIGIL_REPORT_DATABASE_URL to read reports from the primary")
+            }
+        } else {
+            session = try Session(role: role, conninfo: conninfo)
+        }
         sessions[role] = session
         return session
     }

@@ -1,4 +1,5 @@
 import Foundation
+import VigilService
 
 /// HTML text: escaping, and the page every report is set in. Hand-written on purpose: a page here is a
 /// few tables, and a template engine would add a dependency and a second language for what a dozen lines
@@ -41,7 +42,7 @@ enum HTML {
 
     /// A whole page: the title, the site's navigation, the body, and a footer saying how current the
     /// figures are. No script anywhere, and nothing loaded from another server.
-    static func page(title: String, links: SiteLinks, body: String, lag: [LagLine]) -> String {
+    static func page(title: String, links: SiteLinks, body: String, lag: [LagLine], standby: StandbyLag? = nil) -> String {
         """
         <!DOCTYPE html>
         <html lang="en">
@@ -60,7 +61,7 @@ enum HTML {
         <h1>\(escape(title))</h1>
         \(body)
         </main>
-        <footer>\(LagLine.footer(lag))</footer>
+        <footer>\(LagLine.footer(lag))\(standby.map { " Reports are \(HTML.escape($0.description))." } ?? "")</footer>
         </body>
         </html>
 

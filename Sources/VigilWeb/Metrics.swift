@@ -28,7 +28,13 @@ public final class VigilMetrics: Sendable {
     public static func standalone() -> VigilMetrics { VigilMetrics(registry: PrometheusCollectorRegistry()) }
 
     /// The scrape: the projections' lag read now, then everything in the registry.
-    func scrape(_ lag: [ProjectionLag]) -> String {
+    func scrape(_ lag: [ProjectionLag], standby: StandbyLag? = nil) -> String {
+        if let standby {
+            registry.makeGauge(name: "vigil_standby_lag_bytes", labels: [], help: "WAL the primary wrote that the report standby has not replayed (-1: the primary could not be asked).")
+                .set(Double(standby.bytesBehind ?? -1))
+            registry.makeGauge(name: "vigil_standby_lag_seconds", labels: [], help: "Seconds since the report standby replayed its last transaction, while it is behind.")
+                .set(standby.secondsBehind ?? -1)
+        }
         for line in lag {
             let labels = [("projection", line.projection)]
             registry.makeGauge(name: "vigil_projection_lag_events", labels: labels, help: "Events committed after the projection's checkpoint.")
@@ -44,10 +50,10 @@ public final class VigilMetrics: Sendable {
     /// The /metrics route on `router`, reading the lag through `pool`.
     func route<Context: RequestContext>(on router: Router<Context>, pool: ServicePool) {
         router.get("/metrics") { _, _ in
-            let lag = try await pool.run { try $0.projectionStatus() }
+            let (lag, standby) = try await pool.run { service in (try service.projectionStatus(), try service.standbyStatus()) }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
-                body: .init(byteBuffer: ByteBuffer(string: self.scrape(lag))))
+                body: .init(byteBuffer: ByteBuffer(string: self.scrape(lag, standby: standby))))
         }
     }
 }

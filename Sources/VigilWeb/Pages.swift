@@ -6,11 +6,13 @@ import VigilService
 /// What each page shows, read through the service's report calls (the reporter's view: small counts
 /// hidden). The server and the static site build the same values and render them with `Pages`.
 struct IndexData: Sendable {
+    var standby: StandbyLag? = nil
     var campaigns: [CampaignReportRow]
     var lag: [LagLine]
 }
 
 struct CampaignData: Sendable {
+    var standby: StandbyLag? = nil
     var campaign: CampaignReportRow
     var missions: [MissionReportRow]
     var day: [DayRow]
@@ -18,11 +20,13 @@ struct CampaignData: Sendable {
 }
 
 struct MapData: Sendable {
+    var standby: StandbyLag? = nil
     var missions: [MissionReportRow]
     var lag: [LagLine]
 }
 
 struct MissionData: Sendable {
+    var standby: StandbyLag? = nil
     var mission: MissionReportRow
     var lag: [LagLine]
 }
@@ -54,7 +58,7 @@ enum Publication {
 enum SiteReads {
     static func index(_ service: VigilService) throws -> IndexData {
         let report = try service.campaignsReport()
-        return IndexData(campaigns: report.rows, lag: report.lag.map(LagLine.init))
+        return IndexData(standby: report.standby, campaigns: report.rows, lag: report.lag.map(LagLine.init))
     }
 
     static func campaign(_ service: VigilService, _ id: String) throws -> CampaignData {
@@ -62,17 +66,18 @@ enum SiteReads {
         let missions = try service.missionsReport(campaign: id)
         let day = try service.dayReport(id)
         return CampaignData(
-            campaign: campaigns.rows[0], missions: missions.rows.map(Publication.mission), day: day.rows, lag: day.lag.map(LagLine.init))
+            standby: day.standby, campaign: campaigns.rows[0], missions: missions.rows.map(Publication.mission), day: day.rows,
+            lag: day.lag.map(LagLine.init))
     }
 
     static func map(_ service: VigilService) throws -> MapData {
         let report = try service.missionsReport()
-        return MapData(missions: report.rows.map(Publication.mission), lag: report.lag.map(LagLine.init))
+        return MapData(standby: report.standby, missions: report.rows.map(Publication.mission), lag: report.lag.map(LagLine.init))
     }
 
     static func mission(_ service: VigilService, _ id: String) throws -> MissionData {
         let report = try service.missionReport(id)
-        return MissionData(mission: Publication.mission(report.rows), lag: report.lag.map(LagLine.init))
+        return MissionData(standby: report.standby, mission: Publication.mission(report.rows), lag: report.lag.map(LagLine.init))
     }
 }
 
@@ -96,7 +101,7 @@ enum Pages {
             \(HTML.table(caption: "Campaigns and days of action", headers: ["campaign", "day", "status", "missions", "cities", "countries", "held", "people reported", "delivered", "not taken", "day of action"], rows: rows, numeric: [3, 4, 5, 6, 7, 8, 9], id: "campaigns"))
             <p class="downloads">Download: \(HTML.link(links.campaignsCSV, "campaigns.csv")) · \(HTML.link(links.missionsCSV, "missions.csv"))</p>
             """
-        return HTML.page(title: "Campaigns", links: links, body: body, lag: data.lag)
+        return HTML.page(title: "Campaigns", links: links, body: body, lag: data.lag, standby: data.standby)
     }
 
     static func campaign(_ data: CampaignData, links: SiteLinks) -> String {
@@ -129,7 +134,7 @@ enum Pages {
             <p class="note">People are counted per gathering, on \(HTML.link(links.day(c.campaignId), "the day of action")), and for the campaign as a whole.</p>
             \(signatureRows.isEmpty ? "" : HTML.table(caption: "Signatures by country", headers: ["country", "signatures"], rows: signatureRows, numeric: [1], id: "signatures"))
             """
-        return HTML.page(title: c.title, links: links, body: body, lag: data.lag)
+        return HTML.page(title: c.title, links: links, body: body, lag: data.lag, standby: data.standby)
     }
 
     /// The day of action: every gathering in the order it starts, each on its place's clock, with a bar
@@ -174,7 +179,7 @@ enum Pages {
             <h2>Every gathering</h2>
             \(HTML.table(caption: nil, headers: ["starts (UTC)", "local date and time", "city", "country", "kind", "status", "petition", "people"], rows: tableRows, numeric: [7], id: "gatherings"))
             """
-        return HTML.page(title: "\(c.title): the day of action", links: links, body: body, lag: data.lag)
+        return HTML.page(title: "\(c.title): the day of action", links: links, body: body, lag: data.lag, standby: data.standby)
     }
 
     static func map(_ data: MapData, links: SiteLinks) -> String {
@@ -190,7 +195,7 @@ enum Pages {
             \(WorldMap.svg(missions: data.missions, links: links, outcomes: [:]))
             \(HTML.table(caption: "Missions", headers: ["mission", "city", "country", "status", "gatherings held", "deliveries", "on the map"], rows: rows, numeric: [4], id: "missions"))
             """
-        return HTML.page(title: "Map of missions", links: links, body: body, lag: data.lag)
+        return HTML.page(title: "Map of missions", links: links, body: body, lag: data.lag, standby: data.standby)
     }
 
     static func mission(_ data: MissionData, links: SiteLinks) -> String {
@@ -216,11 +221,11 @@ enum Pages {
             \(HTML.table(caption: "Gatherings by kind", headers: ["kind", "scheduled", "held", "cancelled", "not held"], rows: kinds, numeric: [1, 2, 3, 4], id: "kinds"))
             \(WorldMap.svg(missions: [row], links: links, outcomes: [:]))
             """
-        return HTML.page(title: m.name, links: links, body: body, lag: data.lag)
+        return HTML.page(title: m.name, links: links, body: body, lag: data.lag, standby: data.standby)
     }
 
     /// What is next across missions: gatherings still scheduled and weekly dates to come, in start order.
-    static func upcoming(_ rows: [UpcomingGathering], days: Int, lag: [LagLine], links: SiteLinks) -> String {
+    static func upcoming(_ rows: [UpcomingGathering], days: Int, lag: [LagLine], standby: StandbyLag? = nil, links: SiteLinks) -> String {
         let table = rows.map { row -> [String] in
             [HTML.escape(Pages.local(row.startsAtUTC, zone: row.timeZone)), HTML.escape(Pages.utc(row.startsAtUTC)),
              HTML.link(links.mission(row.missionId), row.city), HTML.escape(Pages.countryName(row.country)), HTML.escape(row.kind),
@@ -232,7 +237,7 @@ enum Pages {
             they start, each on its place's clock.</p>
             \(rows.isEmpty ? "<p id=\"upcoming\">Nothing is scheduled in the next \(days) days.</p>" : HTML.table(caption: nil, headers: ["local date and time", "UTC", "city", "country", "kind", "campaign", "repeats"], rows: table, id: "upcoming"))
             """
-        return HTML.page(title: "Coming up", links: links, body: body, lag: lag)
+        return HTML.page(title: "Coming up", links: links, body: body, lag: lag, standby: standby)
     }
 
     /// The page a missing campaign or mission gets (404), or a bad request (400): what was wrong and

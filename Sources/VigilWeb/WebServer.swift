@@ -98,7 +98,7 @@ public struct ReportServer: Sendable {
             try await respond(request, query: ["days"]) { service in
                 let days = try Rendered.days(request.uri.queryParameters.get("days"))
                 let report = try service.upcoming(days: days)
-                return .html(Pages.upcoming(report.rows, days: days, lag: report.lag.map(LagLine.init), links: links))
+                return .html(Pages.upcoming(report.rows, days: days, lag: report.lag.map(LagLine.init), standby: report.standby, links: links))
             }
         }
         router.get("/weekly/{id}/calendar.ics") { request, context in

@@ -55,21 +55,25 @@ enum Output {
     /// report with twenty columns does not fit a terminal, and people read a few of them first. JSON and
     /// CSV are for machines and always carry every column.
     static func report<R: Encodable>(
-        _ rows: [R], lag: [ProjectionLag], format: OutputFormat, headers: [String], narrow: [String]? = nil, wide: Bool = true,
-        cells: (R) -> [String]
+        _ rows: [R], lag: [ProjectionLag], standby: StandbyLag? = nil, format: OutputFormat, headers: [String], narrow: [String]? = nil,
+        wide: Bool = true, cells: (R) -> [String]
     ) throws {
         switch format {
         case .json:
-            printJSON(["rows": try jsonValue(rows), "behindLog": try jsonValue(lag)])
+            var object = ["rows": try jsonValue(rows), "behindLog": try jsonValue(lag)]
+            if let standby { object["standby"] = try jsonValue(standby) }
+            printJSON(object)
         case .csv:
             printRows(headers, rows.map(cells), format: .csv)
-            if lag.contains(where: { $0.eventsBehind > 0 || $0.quarantined > 0 }) { FileHandle.standardError.write(Data("vigil: \(lagText(lag))\n".utf8)) }
+            if lag.contains(where: { $0.eventsBehind > 0 || $0.quarantined > 0 }) || standby != nil {
+                FileHandle.standardError.write(Data("vigil: \(lagText(lag, standby: standby))\n".utf8))
+            }
         case .table:
             let all = rows.map(cells)
             let keep = wide || narrow == nil ? Array(headers.indices) : headers.indices.filter { narrow?.contains(headers[$0]) == true }
             let table = all.map { row in keep.map { row[$0] } }
             printRows(keep.map { headers[$0] }, table, format: .table)
-            printLag(lag)
+            printLag(lag, standby: standby)
             printHiddenLegend(table.flatMap { $0 })
         }
     }
@@ -82,11 +86,13 @@ enum Output {
             + " from a total; organisers see every figure with --exact)")
     }
 
-    static func printLag(_ lag: [ProjectionLag]) {
-        print("(\(lagText(lag)))")
+    static func printLag(_ lag: [ProjectionLag], standby: StandbyLag? = nil) {
+        print("(\(lagText(lag, standby: standby)))")
     }
 
-    static func lagText(_ lag: [ProjectionLag]) -> String {
+    /// How current a report is: the read models against the log, and, when it was read from a standby,
+    /// the standby against the primary.
+    static func lagText(_ lag: [ProjectionLag], standby: StandbyLag? = nil) -> String {
         let behind = lag.filter { $0.eventsBehind > 0 }
         var text = behind.isEmpty ? "read models up to date with the log" : "read models behind the log: " + behind.map {
             "\($0.projection) \($0.eventsBehind) events (\(String(format: "%.1f", $0.secondsBehind)) s)"
@@ -94,6 +100,7 @@ enum Output {
         if let quarantined = lag.map(\.quarantined).max(), quarantined > 0 {
             text += "; \(quarantined) events no projection can read are set aside and not counted (vigil projections status)"
         }
+        if let standby { text += "; \(standby)" }
         return text
     }
 

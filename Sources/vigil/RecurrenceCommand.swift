@@ -137,7 +137,7 @@ struct WeeklyCommandGroup: ParsableCommand {
                         + (series.lastDate.map { " to \($0)" } ?? ", no end set"))
                     if let venue = series.venue { print("where: \(venue)") }
                     if rows.isEmpty { print("no dates from there") } else { Output.printRows(headers, rows, format: .table) }
-                    Output.printLag(report.lag)
+                    Output.printLag(report.lag, standby: report.standby)
                 }
             }
         }

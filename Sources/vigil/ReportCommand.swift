@@ -33,7 +33,7 @@ struct ReportCommand: ParsableCommand {
             try CLI.run {
                 let report = try VigilService().missionsReport(country: country, campaign: campaign, view: options.view)
                 try Output.report(
-                    report.rows, lag: report.lag, format: options.format,
+                    report.rows, lag: report.lag, standby: report.standby, format: options.format,
                     headers: ["mission", "kind", "city", "country", "status", "scheduled", "held", "cancelled", "not held",
                               "weekly held", "expected", "reported", "accepted", "refused", "blocked", "nobody out",
                               "readings", "names", "coverage", "no-shows", "first held (local)", "last held (local)"],
@@ -76,10 +76,10 @@ struct ReportCommand: ParsableCommand {
                     Output.printRows(["kind", "scheduled", "held", "cancelled", "not held"], row.byKind.map {
                         [$0.kind, String($0.scheduled), String($0.held), String($0.cancelled), String($0.notHeld)]
                     }, format: .table)
-                    Output.printLag(lag)
+                    Output.printLag(lag, standby: report.standby)
                     Output.printHiddenLegend([row.figures.attendanceExpected, row.figures.attendanceReported].map(\.description))
                 } else {
-                    try Output.report([row], lag: lag, format: options.format, headers: ["mission", "scheduled", "held"]) {
+                    try Output.report([row], lag: lag, standby: report.standby, format: options.format, headers: ["mission", "scheduled", "held"]) {
                         [$0.mission.missionId, String($0.figures.gatheringsScheduled), String($0.figures.gatheringsHeld)]
                     }
                 }
@@ -101,7 +101,7 @@ struct ReportCommand: ParsableCommand {
             try CLI.run {
                 let report = try VigilService().campaignsReport(id, view: options.view)
                 try Output.report(
-                    report.rows, lag: report.lag, format: options.format,
+                    report.rows, lag: report.lag, standby: report.standby, format: options.format,
                     headers: ["campaign", "status", "missions", "cities", "countries", "scheduled", "held", "cancelled",
                               "not held", "expected", "reported", "accepted", "refused", "blocked", "nobody out",
                               "signatures", "online", "paper", "endorsements", "statements", "coverage", "no-shows"],
@@ -137,7 +137,7 @@ struct ReportCommand: ParsableCommand {
             try CLI.run {
                 let report = try VigilService().dayReport(id, view: options.view)
                 try Output.report(
-                    report.rows, lag: report.lag, format: options.format,
+                    report.rows, lag: report.lag, standby: report.standby, format: options.format,
                     headers: ["starts (UTC)", "local date and time", "zone", "city", "country", "mission", "gathering", "kind",
                               "status", "petition", "expected", "reported"],
                     narrow: ["starts (UTC)", "local date and time", "city", "status", "petition", "reported"],
@@ -169,7 +169,7 @@ struct ReportCommand: ParsableCommand {
             try CLI.run {
                 let report = try VigilService().upcoming(days: days)
                 try Output.report(
-                    report.rows, lag: report.lag, format: format,
+                    report.rows, lag: report.lag, standby: report.standby, format: format,
                     headers: ["starts (UTC)", "local date and time", "zone", "city", "country", "kind", "gathering", "weekly"]
                 ) { row in
                     [Output.utc(row.startsAtUTC), row.localStart, row.timeZone, row.city, row.country, row.kind, row.id,

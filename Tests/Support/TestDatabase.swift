@@ -247,10 +247,11 @@ public func followLog(_ store: EventStore, expecting expected: Int, writersDone:
 
 /// Runs a program to its end, its stderr discarded, and returns its exit status and stdout: pg_dump,
 /// chromium, anything a test drives besides `vigil`.
-public func runProgram(_ path: String, _ arguments: [String]) throws -> (status: Int32, stdout: String) {
+public func runProgram(_ path: String, _ arguments: [String], environment extra: [String: String] = [:]) throws -> (status: Int32, stdout: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
+    if !extra.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 } }
     let out = Pipe()
     process.standardOutput = out
     process.standardError = FileHandle.nullDevice

@@ -35,6 +35,17 @@ vigil_ensure_packages() {
     command -v swift >/dev/null 2>&1 || vigil_die "the Swift toolchain is not on PATH; install Swift 6 first"
 }
 
+# The server gets standard input, output and error only: a descriptor this script inherited (a test
+# runner's pipe or socket) would otherwise stay open for the server's whole life, and whoever waits for
+# it to close would wait as long.
+vigil_close_descriptors() {
+    local fd
+    for fd in /proc/$BASHPID/fd/*; do
+        fd=${fd##*/}
+        if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+}
+
 vigil_pg_bin() {
     local dir
     dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -103,7 +114,7 @@ log_min_messages = warning
 idle_in_transaction_session_timeout = '60s'
 CONF
     fi
-    vigil_as_owner "$bin/pg_ctl" -D "$VIGIL_PGDATA" -l "$VIGIL_PGLOG" -w -t 60 start >/dev/null \
+    (vigil_close_descriptors; vigil_as_owner "$bin/pg_ctl" -D "$VIGIL_PGDATA" -l "$VIGIL_PGLOG" -w -t 60 start >/dev/null) \
         || { tail -n 20 "$VIGIL_PGLOG" >&2 2>/dev/null; vigil_die "the private PostgreSQL server did not start"; }
 }
 
@@ -161,4 +172,61 @@ vigil_master_key() {
         mkdir -p "$(dirname "$VIGIL_MASTER_KEY_FILE")"
         "$bin" keys init --out "$VIGIL_MASTER_KEY_FILE" >&2
     fi
+}
+
+# A streaming standby of the private cluster (VIGIL_CLUSTER, default pg), made with pg_basebackup, in
+# "$VIGIL_HOME/<cluster>-standby": its own socket folder, read-only, following the primary's WAL. Reports
+# read from it when VIGIL_REPORT_DATABASE_URL names it (vigil_standby_url prints the setting).
+vigil_standby_paths() {
+    local primary=${VIGIL_CLUSTER:-pg}
+    VIGIL_CLUSTER="$primary" vigil_cluster_paths
+    VIGIL_PRIMARY_SOCKET=$VIGIL_SOCKET
+    VIGIL_STANDBY_DIR="$VIGIL_HOME/$primary-standby"
+    VIGIL_STANDBY_PGDATA="$VIGIL_STANDBY_DIR/data"
+    VIGIL_STANDBY_SOCKET="$VIGIL_STANDBY_DIR/run"
+    VIGIL_STANDBY_LOG="$VIGIL_STANDBY_DIR/server.log"
+}
+
+vigil_standby_running() {
+    vigil_standby_paths
+    [ -f "$VIGIL_STANDBY_PGDATA/postmaster.pid" ] && vigil_as_owner "$(vigil_pg_bin)/pg_ctl" -D "$VIGIL_STANDBY_PGDATA" status >/dev/null 2>&1
+}
+
+# Makes the standby on first use (the primary must be running) and starts it; a no-op when it runs.
+vigil_standby_start() {
+    vigil_standby_paths
+    local bin
+    bin=$(vigil_pg_bin)
+    if vigil_standby_running; then return 0; fi
+    if [ ! -f "$VIGIL_STANDBY_PGDATA/PG_VERSION" ]; then
+        vigil_say "making a streaming standby of the private cluster in $VIGIL_STANDBY_DIR (pg_basebackup)"
+        mkdir -p "$VIGIL_STANDBY_PGDATA" "$VIGIL_STANDBY_SOCKET"
+        chmod 700 "$VIGIL_STANDBY_DIR" "$VIGIL_STANDBY_PGDATA" "$VIGIL_STANDBY_SOCKET"
+        if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$VIGIL_STANDBY_DIR"; fi
+        # -R writes standby.signal and primary_conninfo (the primary's socket); -X stream copies the WAL
+        # written meanwhile, so the copy starts consistent.
+        vigil_as_owner "$bin/pg_basebackup" -h "$VIGIL_PRIMARY_SOCKET" -U vigil -D "$VIGIL_STANDBY_PGDATA" -R -X stream -c fast \
+            >"$VIGIL_STANDBY_DIR/basebackup.log" 2>&1 \
+            || { cat "$VIGIL_STANDBY_DIR/basebackup.log" >&2; vigil_die "pg_basebackup failed: is the private cluster running? (scripts/db start)"; }
+        vigil_as_owner tee -a "$VIGIL_STANDBY_PGDATA/postgresql.conf" >/dev/null <<CONF
+
+# Vigil's report standby: its own socket, read-only queries while it replays
+unix_socket_directories = '$VIGIL_STANDBY_SOCKET'
+hot_standby = on
+hot_standby_feedback = on
+CONF
+    fi
+    (vigil_close_descriptors; vigil_as_owner "$bin/pg_ctl" -D "$VIGIL_STANDBY_PGDATA" -l "$VIGIL_STANDBY_LOG" -w -t 60 start >/dev/null) \
+        || { tail -n 20 "$VIGIL_STANDBY_LOG" >&2 2>/dev/null; vigil_die "the standby did not start"; }
+}
+
+vigil_standby_stop() {
+    vigil_standby_paths
+    if vigil_standby_running; then vigil_as_owner "$(vigil_pg_bin)/pg_ctl" -D "$VIGIL_STANDBY_PGDATA" -m fast -w stop >/dev/null; fi
+}
+
+# The setting that points reports at the standby, for `eval`: the database the primary's PGDATABASE names.
+vigil_standby_url() {
+    vigil_standby_paths
+    printf "export VIGIL_REPORT_DATABASE_URL='host=%s port=5432 user=vigil dbname=%s'\n" "$VIGIL_STANDBY_SOCKET" "${PGDATABASE:-vigil}"
 }
