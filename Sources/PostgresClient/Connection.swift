@@ -25,7 +25,10 @@ public final class Connection {
         var pairs: [(String, String)] = [
             ("connect_timeout", String(connectTimeoutSeconds)),
             ("application_name", applicationName),
-            ("options", "-c TimeZone=UTC -c DateStyle=ISO -c idle_in_transaction_session_timeout=60000 -c client_min_messages=warning -c statement_timeout=\(statementTimeoutSeconds * 1000)"),
+            // libpq reads PGOPTIONS only when no `options` is given, so it is added after these (a later
+            // -c wins): `vigil serve` makes its sessions read-only that way.
+            ("options", "-c TimeZone=UTC -c DateStyle=ISO -c idle_in_transaction_session_timeout=60000 -c client_min_messages=warning -c statement_timeout=\(statementTimeoutSeconds * 1000)"
+                + (ProcessInfo.processInfo.environment["PGOPTIONS"].map { " " + $0 } ?? "")),
             // No wait on the network is unbounded: a dead peer is noticed by keepalives within a minute,
             // and unacknowledged data times out after as long.
             ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3"),

@@ -178,8 +178,8 @@ public enum VigilBinary {
     }
 
     /// Runs `vigil ARGS… --format json` and parses what it printed.
-    public static func json(_ arguments: [String], database: String) throws -> Any {
-        let run = try run(arguments + ["--format", "json"], database: database)
+    public static func json(_ arguments: [String], database: String, environment extra: [String: String] = [:]) throws -> Any {
+        let run = try run(arguments + ["--format", "json"], database: database, environment: extra)
         guard run.status == 0 else {
             throw TestFailure("vigil \(arguments.joined(separator: " ")) exited \(run.status): \(run.stderr)")
         }
@@ -252,13 +252,18 @@ public func runProgram(_ path: String, _ arguments: [String], environment extra:
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     if !extra.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 } }
-    let out = Pipe()
+    // Output goes to a file, read once the program has exited: a server the program started (a script's
+    // pg_ctl) may hold a copy of a pipe for its whole life, and reading a pipe to its end would wait as long.
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-program-\(UUID().uuidString)")
+    FileManager.default.createFile(atPath: file.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: file) }
+    let out = try FileHandle(forWritingTo: file)
     process.standardOutput = out
     process.standardError = FileHandle.nullDevice
     try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    try out.close()
+    return (process.terminationStatus, String(decoding: try Data(contentsOf: file), as: UTF8.self))
 }
 
 extension VigilBinary {

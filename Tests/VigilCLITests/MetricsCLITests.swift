@@ -36,3 +36,19 @@ struct MetricsCLITests {
         #expect(body.contains("vigil_projection_lag_seconds{projection=\"campaigns\"}"))
     }
 }
+
+@Suite("Session options")
+struct SessionOptionTests {
+    @Test("PGOPTIONS reaches every session beside Vigil's own settings: read-only sessions refuse a command")
+    func pgoptions() throws {
+        let database = try TestDatabase.create("pgoptions")
+        let readOnly = try VigilBinary.run(
+            ["mission", "register", "prc-embassy-oslo", "--name", "E", "--sending-state", "CN", "--kind", "embassy", "--city", "Oslo",
+             "--country", "NO", "--zone", "Europe/Oslo"],
+            database: database, environment: ["PGOPTIONS": "-c default_transaction_read_only=on"])
+        #expect(readOnly.status != 0)
+        #expect(readOnly.stderr.contains("read-only"), "\(readOnly.stderr)")
+        let audit = try VigilBinary.run(["audit", "log"], database: database)
+        #expect(audit.status == 0 && !audit.stdout.contains("prc-embassy-oslo"), "nothing appended")
+    }
+}

@@ -12,10 +12,15 @@ vigil_say() { printf 'vigil: %s\n' "$*" >&2; }
 vigil_die() { printf 'vigil: %s\n' "$*" >&2; exit 1; }
 
 # Installs what is missing, with one `apt-get update` first: libpq-dev, the PostgreSQL server, tzdata,
-# and any COMMAND=PACKAGE given (scripts/test: chromium=chromium; scripts/bench: wrk=wrk).
+# and any COMMAND=PACKAGE or /FILE=PACKAGE given (scripts/test: chromium=chromium; scripts/bench: wrk=wrk).
 vigil_ensure_packages() {
     local need=() extra
-    for extra in "$@"; do command -v "${extra%%=*}" >/dev/null 2>&1 || need+=("${extra#*=}"); done
+    for extra in "$@"; do
+        case "$extra" in
+            /*) [ -e "${extra%%=*}" ] || need+=("${extra#*=}") ;;  # FILE=PACKAGE: a file the package installs
+            *) command -v "${extra%%=*}" >/dev/null 2>&1 || need+=("${extra#*=}") ;;
+        esac
+    done
     command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
     if ! pkg-config --exists libpq 2>/dev/null; then need+=(libpq-dev); fi
     compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
