@@ -125,7 +125,6 @@ enum Pages {
         }
         let signatureRows = row.signatures.byCountry.sorted { $0.key < $1.key }.map { [HTML.escape(Pages.countryName($0.key)), HTML.escape($0.value.description)] }
         let body = """
-            <p class="lead">\(HTML.escape(c.title))</p>
             <p class="actions">\(([HTML.link(links.day(c.campaignId), "Day of action: the timeline and map")]
                 + (links.calendar(c.campaignId).map { [HTML.link($0, "Calendar (.ics)")] } ?? [])
                 + [HTML.link(links.dayCSV(c.campaignId), "Gatherings (CSV)")]).joined(separator: " · "))</p>
