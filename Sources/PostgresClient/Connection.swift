@@ -173,7 +173,9 @@ public final class Connection {
             // a restart) is libpq's own error, with no SQLSTATE: say it is the connection, so that whoever
             // reconnects on a lost connection (projections run) does so.
             if error.sqlState == nil, let handle, PQstatus(handle) != CONNECTION_OK {
-                throw PostgresError(kind: .connection, sqlState: .connectionFailure, message: error.message)
+                throw PostgresError(
+                    kind: .connection, sqlState: .connectionFailure, message: "the connection to \(endpoint) was lost: \(error.message)",
+                    hint: "what was being done may or may not have taken effect: retry the command with the same --idempotency-key (nothing is appended twice)")
             }
             throw error
         }

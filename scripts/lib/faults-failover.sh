@@ -100,6 +100,12 @@ fi
 refused_window=$([ -n "$first_refused_ms" ] && secs $((last_refused_ms - first_refused_ms)) || echo 0)
 vigil_say "faults: failover: $new is the primary; the first command acknowledged after the stop came $(secs $((resumed_ms - stop_ms))) s after it; commands were refused for $refused_window s ($refusals refusals)"
 
+# What the refused commands said: one line each, naming what failed and what to do, never the URL.
+lines_of errors | sort | uniq -c | sort -rn | head -n 3 | while read -r n text; do vigil_say "faults: failover: refused ($n x): $text"; done
+if lines_of errors | grep -Eqi "postgres(ql)?://|password="; then
+    vigil_say "FAIL: a refused command named the connection string or a password"; fail=1
+fi
+
 # Every command again with its key: each must be answered, none appended again.
 before=$(psql -qAtX -d "$VIGIL_DATABASE_URL" -c "SELECT count(*) FROM vigil.events")
 for w in $(seq 1 "$writers"); do
@@ -151,7 +157,8 @@ if [ "$short" = 0 ]; then
     if VIGIL_FAILOVER_WAIT=180 "$failover" wait primary secondary; then
         vigil_say "faults: failover: $old rejoined as a standby of $new"
     else
-        vigil_say "FAIL: $old did not rejoin as a standby"; fail=1
+        vigil_say "FAIL: $old did not rejoin as a standby; the end of its keeper's log:"; fail=1
+        tail -n 25 "$VIGIL_ROOT/.vigil-failover-faults/logs/$old.log" >&2 || true
     fi
     schedule "fo-after-rejoin" || { vigil_say "FAIL: a command after $old rejoined"; fail=1; }
 fi
