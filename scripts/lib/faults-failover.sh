@@ -31,6 +31,7 @@ fo_cleanup() {
 trap fo_cleanup EXIT
 started=$SECONDS
 "$failover" up
+vigil_say "faults: failover: the monitor and both nodes up in $((SECONDS - started)) s"
 eval "$("$failover" url)"
 export VIGIL_DATABASE_URL
 "$bin" db migrate --quiet
