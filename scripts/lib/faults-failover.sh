@@ -109,9 +109,16 @@ fi
 
 # Every command again with its key: each must be answered, none appended again.
 before=$(psql -qAtX -d "$VIGIL_DATABASE_URL" -c "SELECT count(*) FROM vigil.events")
-for w in $(seq 1 "$writers"); do
-    for i in $(seq 1 "$per"); do schedule "fo-$w-$i" || { vigil_say "FAIL: retrying fo-$w-$i with its key"; fail=1; }; done
-done
+sweep() {
+    local w=$1 i
+    for i in $(seq 1 "$per"); do schedule "fo-$w-$i" 2>>"$work/sweep-errors" || echo "fo-$w-$i" >>"$work/sweep-failed"; done
+}
+pids=()
+for w in $(seq 1 "$writers"); do sweep "$w" & pids+=($!); done
+for pid in "${pids[@]}"; do wait "$pid"; done
+if [ -s "$work/sweep-failed" ]; then
+    vigil_say "FAIL: $(wc -l <"$work/sweep-failed") commands refused when retried with their keys: $(head -n 1 "$work/sweep-errors")"; fail=1
+fi
 after=$(psql -qAtX -d "$VIGIL_DATABASE_URL" -c "SELECT count(*) FROM vigil.events")
 events=$(psql -qAtX -d "$VIGIL_DATABASE_URL" -c "SELECT count(*) FROM vigil.events WHERE stream_id LIKE 'gathering-fo-%'")
 twice=$(psql -qAtX -d "$VIGIL_DATABASE_URL" -c "SELECT count(*) FROM (SELECT stream_id FROM vigil.events WHERE stream_id LIKE 'gathering-fo-%' GROUP BY stream_id HAVING count(*) <> 1) s")
