@@ -59,13 +59,20 @@ public final class Connection {
         endpoint = Connection.describeEndpoint(conn)
         guard PQstatus(conn) == CONNECTION_OK else {
             // libpq says `connection to server on socket "…" failed: reason`; the endpoint is named already.
+            // A URL that names several hosts (failover) gets one such line per host tried, each naming its
+            // host and port: keep them all, since the endpoint is only the last one tried.
             var reason = Connection.oneLine(PQerrorMessage(conn), separator: "; ")
-            if let range = reason.range(of: "failed: ") { reason = String(reason[range.upperBound...]) }
+            let tried = reason.components(separatedBy: "connection to server").count - 1
+            if tried <= 1, let range = reason.range(of: "failed: ") { reason = String(reason[range.upperBound...]) }
             PQfinish(conn)
-            let (what, next) = Connection.explain(reason)
+            var (what, next) = Connection.explain(reason)
+            if tried > 1 && next == Connection.startTheServer {
+                next = "none of the servers the URL names is up: start them (with pg_auto_failover, scripts/failover status says which is down), then retry the command with the same --idempotency-key"
+            }
+            let place = tried > 1 ? "any of the \(tried) servers named" : endpoint
             throw PostgresError(
                 kind: .connection, sqlState: .connectionFailure,
-                message: "cannot connect to PostgreSQL at \(endpoint): \(what)", hint: next)
+                message: "cannot connect to PostgreSQL at \(place): \(what)", hint: next)
         }
         // libpq prints notices and some server messages ("FATAL: terminating connection…") to stderr
         // itself; Vigil reports what matters in its own one-line errors instead.
@@ -164,7 +171,16 @@ public final class Connection {
         case PGRES_PIPELINE_ABORTED:
             throw PostgresError(kind: .server, message: "statement skipped: an earlier statement in the pipeline failed")
         default:
-            throw Connection.serverError(result)
+            let error = Connection.serverError(result)
+            // A connection lost mid-statement ("server closed the connection unexpectedly", a failover or
+            // a restart) is libpq's own error, with no SQLSTATE: say it is the connection, so that whoever
+            // reconnects on a lost connection (projections run) does so.
+            if error.sqlState == nil, let handle, PQstatus(handle) != CONNECTION_OK {
+                throw PostgresError(
+                    kind: .connection, sqlState: .connectionFailure, message: "the connection to \(endpoint) was lost: \(error.message)",
+                    hint: "what was being done may or may not have taken effect: retry the command with the same --idempotency-key (nothing is appended twice)")
+            }
+            throw error
         }
     }
 
@@ -249,9 +265,18 @@ public final class Connection {
             ("server does not support SSL", "the server does not speak TLS",
              "check the host and port: a coalition's server always speaks TLS"),
         ]
+        // target_session_attrs=read-write (the failover URL) skips a standby: if it is the only server
+        // up, no server accepts writes until the monitor promotes it.
+        if reason.contains("session is read-only") || reason.contains("server is in hot standby mode") {
+            return ("no server accepts writes: the one that answered is a standby (\(reason))",
+                    "a failover may be under way: retry the command with the same --idempotency-key in a few seconds (nothing is appended twice); if this lasts, check the failover monitor (scripts/failover status)")
+        }
         for (mark, what, next) in cases where reason.contains(mark) { return ("\(what) (\(reason))", next) }
-        return (reason, "start the server (scripts/db start) or set VIGIL_DATABASE_URL")
+        return (reason, startTheServer)
     }
+
+    /// What to do when no server answered and libpq's reason says nothing more particular.
+    static let startTheServer = "start the server (scripts/db start) or set VIGIL_DATABASE_URL"
 
     static func describeEndpoint(_ conn: OpaquePointer) -> String {
         let host = PQhost(conn).map { String(cString: $0) } ?? ""

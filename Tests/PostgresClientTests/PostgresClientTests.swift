@@ -168,6 +168,21 @@ struct PostgresClientTests {
         #expect(socket.message.contains("/nonexistent/dir/.s.PGSQL"))
     }
 
+    @Test("a URL naming several servers, none of them up, names each host tried, never the password")
+    func multiHostFailure() throws {
+        let error = try #require(throws: PostgresError.self) {
+            try Connection(
+                conninfo: "postgresql://organiser:hunter2-secret@127.0.0.1:1,127.0.0.1:2/vigil?target_session_attrs=read-write",
+                connectTimeoutSeconds: 2)
+        }
+        #expect(error.kind == .connection)
+        #expect(error.message.contains("any of the 2 servers named"))
+        #expect(error.message.contains("port 1") && error.message.contains("port 2"))
+        #expect(!error.message.contains("hunter2"))
+        #expect(!error.description.contains("hunter2"))
+        #expect(!error.message.contains("\n"))
+    }
+
     @Test("a closed connection refuses work with an error, and closing twice is safe")
     func closedConnection() throws {
         let db = try connect()
