@@ -90,9 +90,11 @@ public final class EventStore {
     /// long, and polls meanwhile.
     static let followersLookInterval: TimeInterval = 1
 
-    /// Whether any follower is listening: application names are visible to every role.
+    /// Whether any follower of this database is listening: application and database names are visible to
+    /// every role. A NOTIFY reaches only listeners of its own database, so a runner following another
+    /// database on the same server is no reason to send one (nor was it, before this looked at datname).
     static let lookForFollowers: PostgresQuery =
-        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = \(followerApplicationName)) AS listening"
+        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = \(followerApplicationName) AND datname = current_database()) AS listening"
 
     /// Maps the server's refusals to the store's typed errors, told apart by SQLSTATE.
     func translate(_ error: PostgresError, stream: String, expected: ExpectedVersion, commandId: String) throws
