@@ -473,6 +473,10 @@ struct FollowerWakeTests {
         // Something else listening on the channel, not a projection runner: it hears only what is sent.
         let bystander = try Connection(conninfo: "dbname=\(database)", applicationName: "not-a-follower")
         try bystander.listen("vigil_events")
+        // A projection runner following another database on the same server is no follower of this one.
+        let elsewhere = try Connection(conninfo: "dbname=\(try TestDatabase.create("wake_other"))", applicationName: EventStore.followerApplicationName)
+        try elsewhere.listen("vigil_events")
+        Thread.sleep(forTimeInterval: 1.1)  // past the store's look interval, so it looks again
         for _ in 0..<3 { try store.append(to: "wake-a", expected: .any, events: [event()], metadata: meta()) }
         #expect(try bystander.waitForNotification(timeout: 0.3) == nil)
 
