@@ -95,8 +95,6 @@ struct LagLine: Sendable {
 struct SiteLinks: Sendable {
     enum Style: Sendable { case server, staticFiles }
     var style: Style
-    /// Whether campaigns' calendars (.ics) are there to link to.
-    var calendars = true
 
     static let server = SiteLinks(style: .server)
     static let staticFiles = SiteLinks(style: .staticFiles)
@@ -104,9 +102,8 @@ struct SiteLinks: Sendable {
     var home: String { style == .server ? "/" : "index.html" }
     var map: String { style == .server ? "/map" : "map.html" }
     var upcoming: String { style == .server ? "/upcoming" : "upcoming.html" }
-    func weeklyCalendar(_ id: String) -> String? {
-        guard calendars else { return nil }
-        return style == .server ? "/weekly/\(id)/calendar.ics" : "weekly-\(id).ics"
+    func weeklyCalendar(_ id: String) -> String {
+        style == .server ? "/weekly/\(id)/calendar.ics" : "weekly-\(id).ics"
     }
     var stylesheet: String { style == .server ? "/style.css" : "style.css" }
     var apiDocument: String? { style == .server ? "/api/openapi.json" : nil }
@@ -114,9 +111,8 @@ struct SiteLinks: Sendable {
     func day(_ id: String) -> String { style == .server ? "/campaigns/\(id)/day" : "day-\(id).html" }
     func dayCSV(_ id: String) -> String { style == .server ? "/campaigns/\(id)/day.csv" : "day-\(id).csv" }
     func dayJSON(_ id: String) -> String? { style == .server ? "/api/campaigns/\(id)/day" : nil }
-    func calendar(_ id: String) -> String? {
-        guard calendars else { return nil }
-        return style == .server ? "/campaigns/\(id)/calendar.ics" : "campaign-\(id).ics"
+    func calendar(_ id: String) -> String {
+        style == .server ? "/campaigns/\(id)/calendar.ics" : "campaign-\(id).ics"
     }
     func mission(_ id: String) -> String { style == .server ? "/missions/\(id)" : "mission-\(id).html" }
     var missionsCSV: String { style == .server ? "/missions.csv" : "missions.csv" }

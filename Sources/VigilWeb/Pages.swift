@@ -126,8 +126,7 @@ enum Pages {
         let signatureRows = row.signatures.byCountry.sorted { $0.key < $1.key }.map { [HTML.escape(Pages.countryName($0.key)), HTML.escape($0.value.description)] }
         let body = """
             <p class="actions">\(([HTML.link(links.day(c.campaignId), "Day of action: the timeline and map")]
-                + (links.calendar(c.campaignId).map { [HTML.link($0, "Calendar (.ics)")] } ?? [])
-                + [HTML.link(links.dayCSV(c.campaignId), "Gatherings (CSV)")]).joined(separator: " · "))</p>
+                + [HTML.link(links.calendar(c.campaignId), "Calendar (.ics)"), HTML.link(links.dayCSV(c.campaignId), "Gatherings (CSV)")]).joined(separator: " · "))</p>
             \(factList)
             \(HTML.table(caption: "Missions reached", headers: ["city", "country", "mission", "held", "deliveries"], rows: missionRows, numeric: [3], id: "missions"))
             <p class="note">People are counted per gathering, on \(HTML.link(links.day(c.campaignId), "the day of action")), and for the campaign as a whole.</p>
@@ -165,7 +164,7 @@ enum Pages {
              HTML.escape(row.attendanceReported?.description ?? "—")]
         }
         let downloads = [HTML.link(links.dayCSV(c.campaignId), "CSV")]
-            + (links.calendar(c.campaignId).map { [HTML.link($0, "Calendar (.ics)")] } ?? [])
+            + [HTML.link(links.calendar(c.campaignId), "Calendar (.ics)")]
             + (links.dayJSON(c.campaignId).map { [HTML.link($0, "JSON")] } ?? [])
         let body = """
             <p class="lead">\(data.day.count) gathering\(data.day.count == 1 ? "" : "s") in the order they start, as the day moves \
@@ -229,7 +228,7 @@ enum Pages {
             [HTML.escape(Pages.local(row.startsAtUTC, zone: row.timeZone)), HTML.escape(Pages.utc(row.startsAtUTC)),
              HTML.link(links.mission(row.missionId), row.city), HTML.escape(Pages.countryName(row.country)), HTML.escape(row.kind),
              row.campaignId.map { HTML.link(links.campaign($0), $0) } ?? "—",
-             row.weekly ? (links.weeklyCalendar(row.id).map { "weekly · " + HTML.link($0, "calendar (.ics)") } ?? "weekly") : "once"]
+             row.weekly ? "weekly · " + HTML.link(links.weeklyCalendar(row.id), "calendar (.ics)") : "once"]
         }
         let body = """
             <p class="lead">Gatherings in the next \(days) days, and the dates of weekly gatherings not skipped, in the order \

@@ -34,12 +34,12 @@ public enum StaticSite {
             try put(links.campaign(id), Pages.campaign(data, links: links))
             try put(links.day(id), Pages.day(data, links: links))
             try put(links.dayCSV(id), Downloads.day(data.day))
-            if let name = links.calendar(id) { try put(name, try service.campaignCalendar(id)) }
+            try put(links.calendar(id), try service.campaignCalendar(id))
         }
         let upcoming = try service.upcoming()
         try put("upcoming.html", Pages.upcoming(upcoming.rows, days: 14, lag: upcoming.lag.map(LagLine.init), links: links))
         for id in Set(upcoming.rows.filter(\.weekly).map(\.id)).sorted() {
-            if let name = links.weeklyCalendar(id) { try put(name, try service.weeklyCalendar(id)) }
+            try put(links.weeklyCalendar(id), try service.weeklyCalendar(id))
         }
         for row in map.missions {
             let id = row.mission.missionId

@@ -13,8 +13,6 @@ public struct ReportServer: Sendable {
     public struct Options: Sendable {
         public var host: String
         public var port: Int
-        /// Services (connections) in the pool: how many requests read the database at once.
-        public var connections: Int
         /// How long a rendered page or document is served again before it is read anew (0: never kept).
         /// Figures then lag the read models by at most this much; the footer says how far the read
         /// models lag the log.
@@ -23,10 +21,9 @@ public struct ReportServer: Sendable {
         /// (the same server returning a static file of the same size as a page).
         public var benchStaticFolder: String?
 
-        public init(host: String = "127.0.0.1", port: Int = 8080, connections: Int = 4, cacheSeconds: Double = 1, benchStaticFolder: String? = nil) {
+        public init(host: String = "127.0.0.1", port: Int = 8080, cacheSeconds: Double = 1, benchStaticFolder: String? = nil) {
             self.host = host
             self.port = port
-            self.connections = connections
             self.cacheSeconds = cacheSeconds
             self.benchStaticFolder = benchStaticFolder
         }
@@ -133,7 +130,7 @@ public struct ReportServer: Sendable {
         }
         router.get("/api/campaigns/{id}") { request, context in
             let id = try context.parameters.require("id")
-            return try await respond(request, query: []) { service in try .api(service.campaignsReport(id), single: true) }
+            return try await respond(request, query: []) { service in try .api(service.campaignsReport(id).map { $0[0] }) }
         }
         router.get("/api/campaigns/{id}/day") { request, context in
             let id = try context.parameters.require("id")
@@ -232,11 +229,6 @@ struct Rendered: Sendable {
     static func api<Rows: Encodable & Sendable>(_ report: Report<Rows>) throws -> Rendered {
         let text = String(decoding: try VigilService.json(APIBody(rows: report.rows, behindLog: report.lag, view: report.view.rawValue)), as: UTF8.self)
         return Rendered(status: .ok, contentType: "application/json", body: text)
-    }
-
-    /// One campaign: its row rather than a list of one.
-    static func api(_ report: Report<[CampaignReportRow]>, single: Bool) throws -> Rendered {
-        try api(report.map { $0[0] })
     }
 
     /// What went wrong, for a person (an HTML page) or a machine (JSON under /api/).

@@ -56,7 +56,7 @@ struct ServeCommand: ParsableCommand {
             let pool = ServicePool(size: connections) { made.popLast() ?? VigilService() }
             let server = ReportServer(
                 pool: pool,
-                options: .init(host: host, port: port, connections: connections, cacheSeconds: cacheSeconds, benchStaticFolder: benchStatic),
+                options: .init(host: host, port: port, cacheSeconds: cacheSeconds, benchStaticFolder: benchStatic),
                 metrics: .bootstrap())
             let host = self.host
             let outcome = Outcome()

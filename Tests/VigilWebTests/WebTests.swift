@@ -49,7 +49,7 @@ enum SeededSite {
         let conninfo = "dbname=\(try database.get()) application_name=\(name)"
         return ReportServer(
             pool: ServicePool(size: connections) { VigilService(conninfo: conninfo) },
-            options: .init(port: 0, connections: connections, cacheSeconds: cacheSeconds))
+            options: .init(port: 0, cacheSeconds: cacheSeconds))
     }
 }
 
@@ -225,7 +225,7 @@ struct WebRouteTests {
     func unavailable() async throws {
         let server = ReportServer(
             pool: ServicePool(size: 1) { VigilService(conninfo: "dbname=vigil_no_such_database user=vigil_no_such_login") },
-            options: .init(port: 0, connections: 1, cacheSeconds: 0))
+            options: .init(port: 0, cacheSeconds: 0))
         let (status, _, body) = try await get("/campaigns/dad-2004/day", server: server)
         #expect(status == .serviceUnavailable)
         #expect(body.contains("cannot be read just now"))
