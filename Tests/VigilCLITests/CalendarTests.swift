@@ -5,20 +5,10 @@ import VigilTestSupport
 /// iCalendar exports of a campaign and of a weekly gathering, through the built binary, read back line
 /// by line and by Debian's python3-icalendar where it is installed.
 @Suite("Calendars")
-struct CalendarTests {
+struct CalendarTests: OnWeeklyFixture {
     let database: String
 
     init() throws { database = try WeeklyFixture.database.get() }
-
-    func vigil(_ arguments: [String]) throws -> String {
-        let run = try VigilBinary.run(arguments, database: database)
-        #expect(run.status == 0, "\(arguments): \(run.stderr)")
-        return run.stdout
-    }
-
-    func json(_ arguments: [String]) throws -> [String: Any] {
-        try #require(try VigilBinary.json(arguments, database: database) as? [String: Any])
-    }
 
     // MARK: calendars
 

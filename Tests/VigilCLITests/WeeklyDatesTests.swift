@@ -4,20 +4,10 @@ import VigilTestSupport
 
 /// A weekly gathering's dates and what is next across missions, through the built binary.
 @Suite("Weekly dates and what is next")
-struct WeeklyDatesTests {
+struct WeeklyDatesTests: OnWeeklyFixture {
     let database: String
 
     init() throws { database = try WeeklyFixture.database.get() }
-
-    func vigil(_ arguments: [String]) throws -> String {
-        let run = try VigilBinary.run(arguments, database: database)
-        #expect(run.status == 0, "\(arguments): \(run.stderr)")
-        return run.stdout
-    }
-
-    func json(_ arguments: [String]) throws -> [String: Any] {
-        try #require(try VigilBinary.json(arguments, database: database) as? [String: Any])
-    }
 
     // MARK: weekly dates
 

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import VigilTestSupport
 
 /// Weekly gatherings and gatherings to come, in a database of their own, for the weekly-dates and the
@@ -50,4 +51,23 @@ enum WeeklyFixture {
         return name
     }
 
+}
+
+/// A suite that runs the built binary against the weekly fixture's database.
+protocol OnWeeklyFixture {
+    var database: String { get }
+}
+
+extension OnWeeklyFixture {
+    /// `vigil ARGS…`, expected to succeed; what it printed.
+    func vigil(_ arguments: [String]) throws -> String {
+        let run = try VigilBinary.run(arguments, database: database)
+        #expect(run.status == 0, "\(arguments): \(run.stderr)")
+        return run.stdout
+    }
+
+    /// `vigil ARGS… --format json`, parsed.
+    func json(_ arguments: [String]) throws -> [String: Any] {
+        try #require(try VigilBinary.json(arguments, database: database) as? [String: Any])
+    }
 }
