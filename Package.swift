@@ -56,8 +56,6 @@ let package = Package(
             dependencies: [
                 "VigilDomain", "VigilCodec", "VigilEncoding", "VigilSignerFile", "EventStore", "VigilProjections", "VigilAudit",
                 "VigilVault", .product(name: "Crypto", package: "swift-crypto"),
-                // Commands and conflicts counted through swift-metrics: free when no process bootstraps a backend.
-                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         // The web report server and the static site: pages, JSON and OpenAPI over the service's report calls,

@@ -100,6 +100,9 @@ public final class Connection {
     /// Whether the server is still there as far as libpq knows.
     public var isOpen: Bool { handle.map { PQstatus($0) == CONNECTION_OK } ?? false }
 
+    /// Whether the connection is open and outside any transaction (no statement running, none open).
+    public var isIdle: Bool { isOpen && handle.map { PQtransactionStatus($0) == PQTRANS_IDLE } ?? false }
+
     /// The backend process id, for cancelling or terminating this session from another one.
     public var backendPID: Int32 { handle.map { PQbackendPID($0) } ?? 0 }
 

@@ -1,17 +1,43 @@
-import CoreMetrics
+import PostgresClient
 
-/// What the service counts, through swift-metrics: nothing happens unless the process bootstrapped a
-/// backend (`vigil serve` and `vigil projections run` bootstrap Prometheus; a one-shot CLI command does
-/// not, and pays nothing). Labels are closed sets (a command's kind, an outcome), never an id or a value.
-enum ServiceMetrics {
-    /// One command handled: its kind (`gathering.schedule`) and what came of it.
-    static func command(_ kind: String, _ outcome: String) {
-        Counter(label: "vigil_commands_total", dimensions: [("kind", kind), ("outcome", outcome)]).increment()
+/// How many commands of one kind came to one outcome, as every process that handled commands counted
+/// them in `vigil_ops.command_counts` (0032): what `vigil serve` and `vigil projections run` show an
+/// operator as `vigil_commands_total` and `vigil_command_conflicts_total`.
+public struct CommandCount: Sendable, Equatable {
+    /// The command's family and case (`gathering.schedule`), or `import`.
+    public var kind: String
+    /// `appended`, `repeated`, `refused`, `conflict` or `failed`.
+    public var outcome: String
+    public var commands: Int64
+    /// Decisions among them that lost a race and were decided again.
+    public var conflicts: Int64
+}
+
+extension VigilService {
+    /// Adds one handled command to the counts, on the writer's session if it is open and idle (a command
+    /// that never reached the database is not counted; one inside a caller's transaction neither), in a transaction of its own that does not wait for the
+    /// disk. A count that fails is dropped: it must never turn a command's outcome into another. The
+    /// command's own work is over (committed or rolled back) when this runs.
+    func count(_ kind: String, _ outcome: String, conflicts: Int) {
+        guard let session = sessions[.writer], session.connection.isIdle else { return }
+        _ = try? session.connection.query(
+            """
+            SELECT set_config('synchronous_commit', 'off', true),
+                   vigil_ops.count_command(\(kind), \(outcome), \(Int32(clamping: conflicts)))
+            """)
     }
 
-    /// A decision that lost a race and was decided again.
-    static func conflict(_ kind: String) {
-        Counter(label: "vigil_command_conflicts_total", dimensions: [("kind", kind)]).increment()
+    /// Every kind and outcome counted so far (read where reports read: the standby, when there is one).
+    public func commandCounts() throws -> [CommandCount] {
+        try guarded {
+            try session(.reporter).connection.query(
+                "SELECT kind, outcome, commands, conflicts FROM vigil_ops.command_counts ORDER BY kind, outcome"
+            ).map {
+                CommandCount(
+                    kind: try $0.string("kind"), outcome: try $0.string("outcome"), commands: try $0.int64("commands"),
+                    conflicts: try $0.int64("conflicts"))
+            }
+        }
     }
 }
 

@@ -104,11 +104,10 @@ extension VigilService {
     /// (deciding again after a lost race), then brings the projections past its events so reports show
     /// it. A retry under the same key appends nothing and returns the first outcome.
     public func handle(_ command: VigilCommand, _ request: CommandRequest = CommandRequest()) throws -> CommandOutcome {
-        commandKind = command.metricKind
-        defer { commandKind = "import" }
+        lostRaces = 0
         do {
             let outcome = try handleCounted(command, request)
-            ServiceMetrics.command(commandKind, outcome.duplicate ? "repeated" : "appended")
+            count(command.metricKind, outcome.duplicate ? "repeated" : "appended", conflicts: lostRaces)
             return outcome
         } catch {
             let outcome: String
@@ -117,7 +116,7 @@ extension VigilService {
             case let error as VigilError where error.kind == .conflict: outcome = "conflict"
             default: outcome = "failed"
             }
-            ServiceMetrics.command(commandKind, outcome)
+            count(command.metricKind, outcome, conflicts: lostRaces)
             throw error
         }
     }
@@ -238,7 +237,7 @@ extension VigilService {
     ) throws -> (outcome: CommandOutcome, events: [E]) {
         let metadata = EventMetadata(commandId: commandId, actor: actor, extra: ["client": client])
         do {
-            return try RetryPolicy.run(onConflict: { ServiceMetrics.conflict(commandKind) }) { attempt in
+            return try RetryPolicy.run(onConflict: { lostRaces += 1 }) { attempt in
                 guard !transactional else {
                     return try session.connection.withTransaction {
                         try appendDecision(try decide(attempt), commandId, metadata, fingerprint, session, inTransaction: true)

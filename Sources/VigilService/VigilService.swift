@@ -73,8 +73,8 @@ public final class VigilService {
     var masterKey: MasterKey?
     /// Where a missing master key is looked for.
     let environment: [String: String]
-    /// The kind of the command being handled, for metrics (`gathering.schedule`; an import otherwise).
-    var commandKind = "import"
+    /// Decisions of the command being handled that lost a race and were decided again, for its count.
+    var lostRaces = 0
 
     /// A service over the database `conninfo` names (nil: `VIGIL_DATABASE_URL`, else libpq's `PG*`
     /// variables), sealing with `masterKey` (nil: `environment`'s, when a use case needs it). Nothing

@@ -3,18 +3,27 @@ import Foundation
 import Hummingbird
 import Logging
 import Prometheus
+import Synchronization
 import VigilProjections
 import VigilService
 
 /// What an operator watches, in Prometheus's text format at /metrics: how far each projection is behind
-/// the log (events and seconds) and how many events it set aside, read when scraped; and what this
-/// process counted through swift-metrics (commands and conflicts by kind, HTTP requests by status,
-/// events applied by projection). No label carries an id or a person: projection names, kinds, statuses.
+/// the log (events and seconds), how many events it set aside, and the commands every Vigil process
+/// handled (by kind and outcome, and their lost races), read when scraped; and what this process counted
+/// through swift-metrics (HTTP requests by status, events applied by projection). No label carries an id
+/// or a person: projection names, kinds, outcomes, statuses.
 public final class VigilMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
+    /// The command counts as last scraped, so that the registry's counters move by what was added since.
+    private let countedCommands = Mutex<[String: Int64]>([:])
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
+    }
+
+    /// A metric's name and help text (no namespace, no unit: the names carry them).
+    static func named(_ name: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 
     /// The process's metrics: swift-metrics bootstrapped to Prometheus, once per process.
@@ -27,21 +36,46 @@ public final class VigilMetrics: Sendable {
     /// Metrics of their own (for tests): swift-metrics is not touched.
     public static func standalone() -> VigilMetrics { VigilMetrics(registry: PrometheusCollectorRegistry()) }
 
-    /// The scrape: the projections' lag read now, then everything in the registry.
-    func scrape(_ lag: [ProjectionLag], standby: StandbyLag? = nil) -> String {
+    /// The scrape: the projections' lag and the command counts read now, then everything in the registry.
+    func scrape(_ lag: [ProjectionLag], standby: StandbyLag? = nil, commands: [CommandCount] = []) -> String {
+        // The counts are kept in the database by every process that handles commands (the CLI's included);
+        // a Prometheus counter only goes up, so each moves by what was added since the last scrape. A count
+        // that went down (a database restored from a backup) is taken as it is from then on.
+        var conflictsByKind: [String: Int64] = [:]
+        for count in commands { conflictsByKind[count.kind, default: 0] += count.conflicts }
+        let moves = countedCommands.withLock { seen in
+            var moves: [(name: String, labels: [(String, String)], by: Int64)] = []
+            func move(_ name: String, _ labels: [(String, String)], to total: Int64) {
+                let key = ([name] + labels.map { "\($0.0)=\($0.1)" }).joined(separator: "\u{1f}")
+                let by = total - (seen[key] ?? 0)
+                seen[key] = total
+                moves.append((name, labels, max(by, 0)))
+            }
+            for count in commands {
+                move("vigil_commands_total", [("kind", count.kind), ("outcome", count.outcome)], to: count.commands)
+            }
+            for (kind, conflicts) in conflictsByKind { move("vigil_command_conflicts_total", [("kind", kind)], to: conflicts) }
+            return moves
+        }
+        for move in moves {
+            let help = move.name == "vigil_commands_total"
+                ? "Commands handled by any Vigil process, by kind and outcome."
+                : "Decisions that lost a race with another command and were decided again, by kind."
+            registry.makeCounter(descriptor: Self.named(move.name, help: help), labels: move.labels).increment(by: move.by)
+        }
         if let standby {
-            registry.makeGauge(name: "vigil_standby_lag_bytes", labels: [], help: "WAL the primary wrote that the report standby has not replayed (-1: the primary could not be asked).")
+            registry.makeGauge(descriptor: Self.named("vigil_standby_lag_bytes", help: "WAL the primary wrote that the report standby has not replayed (-1: the primary could not be asked)."), labels: [])
                 .set(Double(standby.bytesBehind ?? -1))
-            registry.makeGauge(name: "vigil_standby_lag_seconds", labels: [], help: "Seconds since the report standby replayed its last transaction, while it is behind.")
+            registry.makeGauge(descriptor: Self.named("vigil_standby_lag_seconds", help: "Seconds since the report standby replayed its last transaction, while it is behind."), labels: [])
                 .set(standby.secondsBehind ?? -1)
         }
         for line in lag {
             let labels = [("projection", line.projection)]
-            registry.makeGauge(name: "vigil_projection_lag_events", labels: labels, help: "Events committed after the projection's checkpoint.")
+            registry.makeGauge(descriptor: Self.named("vigil_projection_lag_events", help: "Events committed after the projection's checkpoint."), labels: labels)
                 .set(Double(line.eventsBehind))
-            registry.makeGauge(name: "vigil_projection_lag_seconds", labels: labels, help: "Age of the oldest event the projection has not applied.")
+            registry.makeGauge(descriptor: Self.named("vigil_projection_lag_seconds", help: "Age of the oldest event the projection has not applied."), labels: labels)
                 .set(line.secondsBehind)
-            registry.makeGauge(name: "vigil_projection_quarantined_events", labels: labels, help: "Events the projection could not read and set aside.")
+            registry.makeGauge(descriptor: Self.named("vigil_projection_quarantined_events", help: "Events the projection could not read and set aside."), labels: labels)
                 .set(Double(line.quarantined))
         }
         return registry.emitToString()
@@ -50,10 +84,12 @@ public final class VigilMetrics: Sendable {
     /// The /metrics route on `router`, reading the lag through `pool`.
     func route<Context: RequestContext>(on router: Router<Context>, pool: ServicePool) {
         router.get("/metrics") { _, _ in
-            let (lag, standby) = try await pool.run { service in (try service.projectionStatus(), try service.standbyStatus()) }
+            let (lag, standby, commands) = try await pool.run { service in
+                (try service.projectionStatus(), try service.standbyStatus(), try service.commandCounts())
+            }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
-                body: .init(byteBuffer: ByteBuffer(string: self.scrape(lag, standby: standby))))
+                body: .init(byteBuffer: ByteBuffer(string: self.scrape(lag, standby: standby, commands: commands))))
         }
     }
 }

@@ -310,6 +310,9 @@ struct WebRouteTests {
             #expect(body.contains("vigil_projection_quarantined_events{projection=\"\(projection)\"} 0"), "\(projection)")
         }
         #expect(body.contains("# TYPE vigil_projection_lag_events gauge"))
+        // The sample data went in as commands, and the server shows what they came to.
+        #expect(body.contains("vigil_commands_total{kind=\"campaign.launch\",outcome=\"appended\"}"), "\(body)")
+        #expect(body.contains("# TYPE vigil_command_conflicts_total counter"))
     }
 
     @Test("requests are logged with method, path and status, never the query string")
