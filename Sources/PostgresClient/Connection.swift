@@ -253,6 +253,8 @@ public final class Connection {
         let cases: [(String, String, String)] = [
             ("password authentication failed", "the server refused the password for this login",
              "check the password you were given (PGPASSWORD or ~/.pgpass); the coalition's administrator can set a new one"),
+            ("is not permitted to log in", "this login is disabled (vigil admin disable)",
+             "ask the coalition's administrator: a disabled login records nothing until it is enabled again"),
             ("no password supplied", "the server asks for a password and none was given",
              "give your password in PGPASSWORD or ~/.pgpass, never in the URL"),
             ("certificate verify failed", "the server's certificate is not signed by the certificate authority in sslrootcert (or it has expired)",

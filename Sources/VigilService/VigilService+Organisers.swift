@@ -108,16 +108,131 @@ extension VigilService {
             let login = try VigilService.checkLoginName(rawLogin, reserved: false)
             let campaign = try Check.id(rawCampaign, field: "campaign")
             let connection = try session(.owner).connection
-            guard let row = try connection.query("SELECT rolcanlogin FROM pg_roles WHERE rolname = \(login)").first else {
-                throw VigilError(.notFound, "no login named \(login) exists (make one with vigil admin add-organiser)")
+            guard try coalitionLogin(login, connection).role == .organiser else {
+                throw VigilError(.invalidInput, "\(login) is not an organiser: only an organiser records, so only an organiser is allowed campaigns")
             }
-            guard try row.bool("rolcanlogin") else { throw VigilError(.invalidInput, "\(login) is a group role, not a login") }
-            do {
+            try administering(connection) {
                 try connection.query(
                     "INSERT INTO vigil.campaign_grants (login, campaign_id) VALUES (\(login), \(campaign)) ON CONFLICT DO NOTHING")
-            } catch let error as PostgresError where error.sqlState == .insufficientPrivilege {
-                throw VigilError(.permission, "this login may not change who records where: run vigil admin as the coalition's administrator")
             }
+        }
+    }
+
+    /// Takes one campaign from a limited login's allowances. The last one is never
+    /// taken: a login with no allowance records in every campaign, so taking the last would widen what it
+    /// may do. To stop a login recording at all, disable it. Needs the administrator's session.
+    public func disallow(login rawLogin: String, campaign rawCampaign: String) throws -> [String] {
+        try guarded {
+            let login = try VigilService.checkLoginName(rawLogin, reserved: false)
+            let campaign = try Check.id(rawCampaign, field: "campaign")
+            let connection = try session(.owner).connection
+            _ = try coalitionLogin(login, connection)
+            return try administering(connection) {
+                try connection.withTransaction {
+                    let allowed = try connection.query(
+                        "SELECT campaign_id FROM vigil.campaign_grants WHERE login = \(login) ORDER BY campaign_id FOR UPDATE"
+                    ).map { try $0.string("campaign_id") }
+                    guard allowed.contains(campaign) else {
+                        throw VigilError(
+                            .notFound,
+                            allowed.isEmpty
+                                ? "\(login) is not limited to any campaign (it records in every one); nothing was changed"
+                                : "\(login) is not allowed campaign \(campaign) (it records in: \(allowed.joined(separator: ", "))); nothing was changed")
+                    }
+                    guard allowed.count > 1 else {
+                        throw VigilError(
+                            .invalidInput,
+                            "\(campaign) is the only campaign \(login) may record in, and a login with no allowance records in every campaign: "
+                                + "allow it another first, or stop it recording at all with vigil admin disable \(login); nothing was changed")
+                    }
+                    try connection.query("DELETE FROM vigil.campaign_grants WHERE login = \(login) AND campaign_id = \(campaign)")
+                    return allowed.filter { $0 != campaign }
+                }
+            }
+        }
+    }
+
+    /// Gives a coalition login a new password (192 random bits; only its SCRAM verifier reaches the
+    /// server) and returns it: the old one stops working at once. Needs the administrator's session.
+    public func resetPassword(login rawLogin: String) throws -> (password: String, canLogIn: Bool) {
+        try guarded {
+            let login = try VigilService.checkLoginName(rawLogin, reserved: true)
+            let connection = try session(.owner).connection
+            let found = try coalitionLogin(login, connection)
+            let password = VigilService.generatePassword()
+            let verifier = try connection.scramVerifier(password: password, user: login)
+            try administering(connection) {
+                try connection.execute(
+                    "ALTER ROLE \(try connection.quoteIdentifier(login)) PASSWORD \(try connection.quoteLiteral(verifier))")
+            }
+            return (password, found.canLogIn)
+        }
+    }
+
+    /// Stops a coalition login (`enabled: false`): it can no longer log in, and its open sessions are
+    /// ended, so a lost laptop or a person who left records nothing more. Or lets it log in again. What it
+    /// recorded stays in the log under its name. Returns how many sessions were ended. Needs the
+    /// administrator's session.
+    public func setLogin(_ rawLogin: String, enabled: Bool) throws -> Int {
+        try guarded {
+            let login = try VigilService.checkLoginName(rawLogin, reserved: true)
+            let connection = try session(.owner).connection
+            _ = try coalitionLogin(login, connection)
+            return try administering(connection) {
+                try connection.execute("ALTER ROLE \(try connection.quoteIdentifier(login)) \(enabled ? "LOGIN" : "NOLOGIN")")
+                guard !enabled else { return 0 }
+                return try connection.query(
+                    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) AS ended FROM pg_stat_activity WHERE usename = \(login) AND pid <> pg_backend_pid()"
+                ).first.map { Int(try $0.int64("ended")) } ?? 0
+            }
+        }
+    }
+
+    /// Every login of the coalition (a member of an organiser's, auditor's or reporter's group role): its
+    /// role, whether it can log in, and the campaigns it is limited to (empty: every campaign).
+    public func coalitionLogins() throws -> [(login: String, role: LoginRole, canLogIn: Bool, campaigns: [String])] {
+        try guarded {
+            try session(.owner).connection.query(
+                """
+                SELECT r.rolname AS login, g.rolname AS group_role, r.rolcanlogin AS can_log_in,
+                       coalesce((SELECT string_agg(c.campaign_id, ',' ORDER BY c.campaign_id) FROM vigil.campaign_grants c
+                                  WHERE c.login = r.rolname), '') AS campaigns
+                  FROM pg_roles r JOIN pg_auth_members m ON m.member = r.oid JOIN pg_roles g ON g.oid = m.roleid
+                 WHERE g.rolname IN ('vigil_writer', 'vigil_auditor', 'vigil_reporter') AND r.rolname !~ '^(vigil|pg_)'
+                 ORDER BY r.rolname, g.rolname
+                """
+            ).compactMap { row in
+                let group = try row.string("group_role")
+                guard let role = LoginRole.allCases.first(where: { $0.groupRole == group }) else { return nil }
+                return (try row.string("login"), role, try row.bool("can_log_in"),
+                        try row.string("campaigns").split(separator: ",").map(String.init))
+            }
+        }
+    }
+
+    /// The login `login` as the coalition made it: a role granted one of the three group roles, not a
+    /// group role itself, nor the administrator's. Anything else is refused, so that these commands never
+    /// change the password of, or lock out, a role Vigil did not hand out.
+    func coalitionLogin(_ login: String, _ connection: Connection) throws -> (role: LoginRole, canLogIn: Bool) {
+        let rows = try connection.query(
+            """
+            SELECT g.rolname AS group_role, r.rolcanlogin AS can_log_in, r.rolsuper OR r.rolcreaterole AS admin
+              FROM pg_roles r JOIN pg_auth_members m ON m.member = r.oid JOIN pg_roles g ON g.oid = m.roleid
+             WHERE r.rolname = \(login) AND g.rolname IN ('vigil_writer', 'vigil_auditor', 'vigil_reporter')
+            """)
+        guard let row = rows.first, !(try row.bool("admin")) else {
+            throw VigilError(.notFound, "no coalition login named \(login) exists (vigil admin logins lists them; vigil admin add-organiser makes one)")
+        }
+        let group = try row.string("group_role")
+        return (LoginRole.allCases.first { $0.groupRole == group } ?? .reporter, try row.bool("can_log_in"))
+    }
+
+    /// Runs an administrator's statement, turning a refusal for want of rights into what to do.
+    func administering<T>(_ connection: Connection, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as PostgresError where error.sqlState == .insufficientPrivilege {
+            throw VigilError(.permission, "this login may not manage the coalition's logins: run vigil admin as the coalition's administrator (scripts/coalition vigil admin …); nothing was changed")
         }
     }
 

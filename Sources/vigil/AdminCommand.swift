@@ -10,7 +10,7 @@ struct AdminCommand: ParsableCommand {
         commandName: "admin",
         abstract: "Manage a coalition's logins: who connects, in which role, and which campaigns they record in.",
         discussion: "Runs as the database's administrator (a login that may create roles), such as through scripts/coalition vigil admin ….",
-        subcommands: [AddOrganiser.self, Allow.self, Grants.self]
+        subcommands: [AddOrganiser.self, Allow.self, Disallow.self, Grants.self, Logins.self, ResetPassword.self, Disable.self, Enable.self]
     )
 
     struct AddOrganiser: ParsableCommand {
@@ -68,7 +68,8 @@ struct AdminCommand: ParsableCommand {
             abstract: "Let a login record in a campaign, and from then on in its allowed campaigns only.",
             discussion: """
                 A login with no allowance records in every campaign; from its first, vigil.append refuses it every \
-                stream outside its allowed campaigns (missions included), whatever client it uses.
+                stream outside its allowed campaigns (missions included), whatever client it uses. vigil admin \
+                disallow takes one back.
                 Example: vigil admin allow tokyo_kim --campaign dad-2025
                 """
         )
@@ -82,6 +83,114 @@ struct AdminCommand: ParsableCommand {
             try CLI.run {
                 try VigilService().allow(login: login, campaign: campaign)
                 print("\(login) records in campaign \(campaign) (and only in the campaigns it is allowed)")
+            }
+        }
+    }
+
+    struct Disallow: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Take a campaign from a limited login's allowances; it records in the others only.",
+            discussion: """
+                The last allowance is never taken: a login with none records in every campaign. To stop a login \
+                recording at all, disable it.
+                Example: vigil admin disallow tokyo_kim --campaign dad-washington
+                """
+        )
+
+        @Argument(help: "The login.")
+        var login: String
+        @Option(help: "The campaign it may no longer record in.")
+        var campaign: String
+
+        func run() throws {
+            try CLI.run {
+                let left = try VigilService().disallow(login: login, campaign: campaign)
+                print("\(login) no longer records in campaign \(campaign); it records only in: \(left.joined(separator: ", "))")
+            }
+        }
+    }
+
+    struct Logins: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the coalition's logins: role, whether they can log in, and the campaigns they record in.",
+            discussion: "Example: vigil admin logins"
+        )
+
+        @Option(help: "table, json or csv.")
+        var format: OutputFormat = .table
+
+        func run() throws {
+            try CLI.run {
+                let logins = try VigilService().coalitionLogins()
+                Output.printRows(
+                    ["login", "role", "status", "records in"],
+                    logins.map {
+                        [$0.login, $0.role.rawValue, $0.canLogIn ? "active" : "disabled",
+                         $0.role != .organiser ? "" : $0.campaigns.isEmpty ? "every campaign" : $0.campaigns.joined(separator: ", ")]
+                    },
+                    format: format)
+            }
+        }
+    }
+
+    struct ResetPassword: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reset-password",
+            abstract: "Give a login a new password and print it once; the old one stops working at once.",
+            discussion: """
+                For a person who lost their password, or one that may have been seen. Only the SCRAM-SHA-256 \
+                verifier reaches the server. Sessions already open stay open: disable the login to end them.
+                Example: vigil admin reset-password tokyo_kim
+                """
+        )
+
+        @Argument(help: "The login.")
+        var login: String
+
+        func run() throws {
+            try CLI.run {
+                let reset = try VigilService().resetPassword(login: login)
+                print("new password for \(login) (shown this once, kept nowhere; hand it over apart from the URL, then forget it):")
+                print("  \(reset.password)")
+                if !reset.canLogIn { print("\(login) is disabled: it logs in again after vigil admin enable \(login)") }
+            }
+        }
+    }
+
+    struct Disable: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stop a login: it can no longer log in, and its open sessions are ended.",
+            discussion: """
+                For a lost laptop or phone, or a person who left the coalition. What it recorded stays in the log \
+                under its name. vigil admin enable lets it log in again (reset its password first if it may be known).
+                Example: vigil admin disable tokyo_kim
+                """
+        )
+
+        @Argument(help: "The login.")
+        var login: String
+
+        func run() throws {
+            try CLI.run {
+                let ended = try VigilService().setLogin(login, enabled: false)
+                print("\(login) can no longer log in; \(ended) open session\(ended == 1 ? "" : "s") ended")
+            }
+        }
+    }
+
+    struct Enable: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Let a disabled login log in again, with the password it had.",
+            discussion: "Example: vigil admin enable tokyo_kim"
+        )
+
+        @Argument(help: "The login.")
+        var login: String
+
+        func run() throws {
+            try CLI.run {
+                _ = try VigilService().setLogin(login, enabled: true)
+                print("\(login) can log in again")
             }
         }
     }

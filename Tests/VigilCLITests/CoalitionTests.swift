@@ -254,9 +254,60 @@ struct CoalitionTests {
         let elsewhere = try vigil(tokyo, ["audit", "log"], url: tokyo.url.replacingOccurrences(of: "/vigil?", with: "/postgres?"))
         #expect(elsewhere.status == 7, "\(elsewhere.stderr)")
 
+        // The administrator takes Washington's campaign back: Tokyo is refused there again. The last
+        // allowance is never taken (a login without one records everywhere), and nothing changes.
+        let disallowed = try admin(["admin", "disallow", "tokyo_kim", "--campaign", "dad-washington"])
+        #expect(disallowed.status == 0 && disallowed.stdout.contains("records only in: dad-tokyo"), "\(disallowed.stdout) \(disallowed.stderr)")
+        let schedule = { (id: String, mission: String, campaign: String, password: String) throws -> VigilBinary.Run in
+            try self.vigil(
+                tokyo, ["gathering", "schedule", id, "--mission", mission, "--campaign", campaign, "--kind", "vigil", "--at", "2025-12-29 12:00"],
+                password: password)
+        }
+        let refusedThere = try schedule("dc-vigil-2", "prc-embassy-washington", "dad-washington", tokyo.password)
+        #expect(refusedThere.status == 9, "\(refusedThere.stderr)")
+        let last = try admin(["admin", "disallow", "tokyo_kim", "--campaign", "dad-tokyo"])
+        #expect(last.status == 3 && last.stderr.contains("only campaign tokyo_kim may record in"), "\(last.stderr)")
+        #expect(try admin(["admin", "disallow", "washington_lee", "--campaign", "dad-tokyo"]).status == 4)
+        let auditorAllowed = try admin(["admin", "allow", "auditor_ana", "--campaign", "dad-tokyo"])
+        #expect(auditorAllowed.status == 3 && auditorAllowed.stderr.contains("not an organiser"), "\(auditorAllowed.stderr)")
+        #expect(try admin(["admin", "grants"]).stdout.contains("dad-tokyo"))
+        let stillHome = try schedule("tokyo-vigil-2", "prc-embassy-tokyo", "dad-tokyo", tokyo.password)
+        #expect(stillHome.status == 0, "\(stillHome.stderr)")
+        let logins = try admin(["admin", "logins", "--format", "csv"])
+        #expect(logins.stdout.contains("tokyo_kim,organiser,active,dad-tokyo"), "\(logins.stdout)")
+        #expect(logins.stdout.contains("washington_lee,organiser,active,every campaign") && logins.stdout.contains("auditor_ana,auditor,active,\n"), "\(logins.stdout)")
+
+        // A new password: the old one is refused at once, the new one works, and the server keeps a verifier.
+        let reset = try admin(["admin", "reset-password", "tokyo_kim"])
+        #expect(reset.status == 0, "\(reset.stderr)")
+        let newPassword = try #require(reset.stdout.split(separator: "\n").dropFirst().first.map { $0.trimmingCharacters(in: .whitespaces) })
+        #expect(newPassword.count == 32 && newPassword != tokyo.password)
+        #expect(try vigil(tokyo, ["report", "missions"]).status == 7)
+        let withNew = try schedule("tokyo-vigil-4", "prc-embassy-tokyo", "dad-tokyo", newPassword)
+        #expect(withNew.status == 0, "\(withNew.stderr)")
+        for (name, code) in [("vigil", Int32(3)), ("vigil_writer", 3), ("nobody_here", 4), ("postgres", 3)] {
+            let refused = try admin(["admin", "reset-password", name])
+            #expect(refused.status == code && !refused.stdout.contains("password"), "\(name): \(refused.stderr)")
+        }
+
+        // A lost laptop: the login is disabled and its open session ended; enabled again, it logs in.
+        let open = try Connection(
+            conninfo: "host=localhost port=\(server.port) dbname=vigil user=tokyo_kim sslmode=verify-full sslrootcert=\(server.ca) password=\(newPassword)")
+        let disabled = try admin(["admin", "disable", "tokyo_kim"])
+        #expect(disabled.status == 0 && disabled.stdout.contains("1 open session ended"), "\(disabled.stdout) \(disabled.stderr)")
+        #expect(throws: (any Error).self) { try open.query("SELECT 1") }
+        open.close()
+        let locked = try schedule("tokyo-vigil-3", "prc-embassy-tokyo", "dad-tokyo", newPassword)
+        #expect(locked.status == 7 && locked.stderr.contains("this login is disabled") && !locked.stderr.contains(newPassword), "\(locked.stderr)")
+        #expect(!locked.stderr.contains("scripts/db start"), "\(locked.stderr)")
+        #expect(try admin(["admin", "logins"]).stdout.contains("disabled"))
+        #expect(try admin(["admin", "enable", "tokyo_kim"]).status == 0)
+        let unlocked = try schedule("tokyo-vigil-3", "prc-embassy-tokyo", "dad-tokyo", newPassword)
+        #expect(unlocked.status == 0, "\(unlocked.stderr)")
+
         // No password reached the server's log.
         let serverLog = (try? String(contentsOf: server.folder.appendingPathComponent("log/server.log"), encoding: .utf8)) ?? ""
         #expect(!serverLog.isEmpty)
-        for password in [washington.password, tokyo.password, auditor.password] { #expect(!serverLog.contains(password)) }
+        for password in [washington.password, tokyo.password, auditor.password, newPassword] { #expect(!serverLog.contains(password)) }
     }
 }
