@@ -31,11 +31,11 @@ struct CoalitionTests {
         }
 
         /// Runs `scripts/coalition ARGS…`, its output captured.
-        func script(_ arguments: [String]) throws -> VigilBinary.Run {
+        func script(_ arguments: [String], environment extra: [String: String] = [:]) throws -> VigilBinary.Run {
             let process = Process()
             process.executableURL = TestDatabase.projectFolder.appendingPathComponent("scripts/coalition")
             process.arguments = arguments
-            process.environment = environment
+            process.environment = environment.merging(extra) { $1 }
             process.standardInput = FileHandle.nullDevice
             let out = Pipe()
             let err = Pipe()
@@ -234,6 +234,17 @@ struct CoalitionTests {
         #expect(foreign.status == 7)
         #expect(foreign.stderr.contains("not signed by the certificate authority in sslrootcert"), "\(foreign.stderr)")
         #expect(!foreign.stderr.contains(tokyo.password))
+
+        // The server's certificate expired: refused, saying so and what to do; renewed, organisers carry on
+        // with the same ca.crt.
+        let expiredServer = try server.script(["renew"], environment: ["VIGIL_COALITION_CERT_DAYS": "-1"])
+        #expect(expiredServer.status == 0, "\(expiredServer.stderr)")
+        let expired = try vigil(tokyo, ["audit", "log"])
+        #expect(expired.status == 7, "\(expired.stderr)")
+        #expect(expired.stderr.contains("or it has expired") && expired.stderr.contains("renew"), "\(expired.stderr)")
+        let renewed = try server.script(["renew"])
+        #expect(renewed.status == 0 && renewed.stderr.contains("renewed: valid until"), "\(renewed.stderr)")
+        #expect(try vigil(auditor, ["audit", "log"]).status == 0)
 
         // A host name the certificate is not for.
         let mismatch = try vigil(
