@@ -14,6 +14,22 @@ struct ReadSideTests {
         guard load.status == 0 else { throw TestFailure("fixture: \(load.stderr)") }
     }
 
+    @Test("on a database whose projections never ran, status and reports say every read model is behind, not up to date")
+    func neverRun() throws {
+        let fresh = try TestDatabase.create("never_run")
+        let store = EventStore(connection: try TestDatabase.connect(fresh, as: "vigil_writer"))
+        let registered = #"{"missionId": "prc-embassy-oslo", "name": "Embassy", "sendingState": "CN", "kind": "embassy", "city": "Oslo", "country": "NO", "timeZone": "Europe/Oslo"}"#
+        try store.append(
+            to: "mission-prc-embassy-oslo", expected: .noStream, events: [NewEvent(id: UUID(), type: "MissionRegistered", data: registered)],
+            metadata: EventMetadata(commandId: UUID().uuidString, actor: "test"))
+        let status = try #require(try VigilBinary.json(["projections", "status"], database: fresh) as? [[String: Any]])
+        #expect(Set(status.compactMap { $0["projection"] as? String }) == ["activity", "campaigns", "missions", "weekly"], "\(status)")
+        #expect(status.allSatisfy { ($0["eventsBehind"] as? Int) == 1 }, "\(status)")
+        let report = try VigilBinary.run(["report", "missions"], database: fresh)
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(!report.stdout.contains("up to date") && report.stdout.contains("behind"), "\(report.stdout)")
+    }
+
     @Test("projections run follows events written behind its back, and stops cleanly on SIGTERM")
     func runnerFollowsAndStops() throws {
         let process = try VigilBinary.start(["projections", "run"], database: database)
