@@ -267,6 +267,8 @@ public final class Connection {
              "connect over TLS with sslmode=verify-full to the database you were given; the server accepts nothing else"),
             ("no pg_hba.conf entry", "the server has no rule letting this login into this database from here",
              "connect over TLS with sslmode=verify-full to the database you were given, or ask the administrator to allow your address"),
+            ("SSL SYSCALL error", "the server closed the connection while TLS was being set up (it may be shutting down, or a failover under way)",
+             "retry in a few seconds, with the same --idempotency-key for a command (nothing is appended twice); if this lasts, ask the server's administrator"),
             ("server does not support SSL", "the server does not speak TLS",
              "check the host and port: a coalition's server always speaks TLS"),
         ]
