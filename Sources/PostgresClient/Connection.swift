@@ -267,6 +267,8 @@ public final class Connection {
              "connect over TLS with sslmode=verify-full to the database you were given; the server accepts nothing else"),
             ("no pg_hba.conf entry", "the server has no rule letting this login into this database from here",
              "connect over TLS with sslmode=verify-full to the database you were given, or ask the administrator to allow your address"),
+            ("SSL SYSCALL error", closedDuringTLS.what, closedDuringTLS.next),
+            ("SSL connection has been closed unexpectedly", closedDuringTLS.what, closedDuringTLS.next),
             ("server does not support SSL", "the server does not speak TLS",
              "check the host and port: a coalition's server always speaks TLS"),
         ]
@@ -279,6 +281,11 @@ public final class Connection {
         for (mark, what, next) in cases where reason.contains(mark) { return ("\(what) (\(reason))", next) }
         return (reason, startTheServer)
     }
+
+    /// A server that went away while TLS was being set up: libpq says so in two ways.
+    static let closedDuringTLS = (
+        what: "the server closed the connection while TLS was being set up (it may be shutting down, or a failover under way)",
+        next: "retry in a few seconds, with the same --idempotency-key for a command (nothing is appended twice); if this lasts, ask the server's administrator")
 
     /// What to do when no server answered and libpq's reason says nothing more particular.
     static let startTheServer = "start the server (scripts/db start) or set VIGIL_DATABASE_URL"

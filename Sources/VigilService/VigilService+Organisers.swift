@@ -270,13 +270,32 @@ extension VigilService {
     }
 
     /// A libpq URL for `login` with TLS verified against the coalition's authority; never a password.
+    /// `host` may name several servers, comma-separated, each `HOST` or `HOST:PORT` (`[IPv6]:PORT`): the
+    /// nodes of a failover pair. The URL then names them all with `target_session_attrs=read-write`, so
+    /// libpq keeps whichever accepts writes.
     static func connectionURL(login: String, host: String, port: Int, database: String, caFile: String?) -> String {
         let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
         func escape(_ text: String, keeping extra: String = "") -> String {
             text.addingPercentEncoding(withAllowedCharacters: unreserved.union(CharacterSet(charactersIn: extra))) ?? text
         }
-        let hostPart = host.contains(":") ? "[\(host)]" : escape(host)
-        var url = "postgresql://\(escape(login))@\(hostPart):\(port)/\(escape(database))?sslmode=verify-full"
+        func server(_ part: Substring) -> String {
+            let part = part.trimmingCharacters(in: .whitespaces)
+            if part.hasPrefix("["), let close = part.firstIndex(of: "]") {
+                let rest = part[part.index(after: close)...]
+                let ownPort = rest.hasPrefix(":") ? Int(rest.dropFirst()) : nil
+                return "\(part[...close]):\(ownPort ?? port)"
+            }
+            if part.contains(":") {
+                let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
+                if pieces.count == 2, let ownPort = Int(pieces[1]) { return "\(escape(String(pieces[0]))):\(ownPort)" }
+                return "[\(part)]:\(port)"  // an IPv6 address without a port
+            }
+            return "\(escape(part)):\(port)"
+        }
+        let servers = host.split(separator: ",").map(server)
+        var url = "postgresql://\(escape(login))@\(servers.joined(separator: ","))/\(escape(database))?"
+        if servers.count > 1 { url += "target_session_attrs=read-write&" }
+        url += "sslmode=verify-full"
         if let caFile { url += "&sslrootcert=\(escape(caFile, keeping: "/"))" }
         return url
     }

@@ -39,7 +39,9 @@ public struct StandbyLag: Codable, Equatable, Sendable, CustomStringConvertible 
 
     /// `read from a standby 0 bytes behind the primary`, for a report's footer.
     public var description: String {
-        guard isStandby else { return "read from the report database, which is not a standby (promoted?)" }
+        guard isStandby else {
+            return "read from the report database, which is not a standby: a promoted standby, or the primary when no standby answered"
+        }
         guard let bytes = bytesBehind else {
             return "read from a standby; the primary could not be asked how far behind it is"
         }

@@ -34,7 +34,7 @@ struct AdminCommand: ParsableCommand {
         var role: LoginRole
         @Option(name: .customLong("campaign"), help: "Limit an organiser to recording in this campaign (repeat for more).")
         var campaigns: [String] = []
-        @Option(help: "The host name organisers connect to, as in the server's certificate (default: $VIGIL_COALITION_HOST, else localhost).")
+        @Option(help: "The host name organisers connect to, as in the server's certificate (default: $VIGIL_COALITION_HOST, else localhost); for a failover pair, every node, comma-separated, each HOST or HOST:PORT.")
         var host: String?
         @Option(help: "The port organisers connect to (default: $VIGIL_COALITION_PORT, else the server's).")
         var port: Int?

@@ -111,11 +111,18 @@ struct CoalitionTests {
         let addAuditor = try admin(["admin", "add-organiser", "auditor_ana", "--role", "auditor"])
         try #require(addAuditor.status == 0, "\(addAuditor.stderr)")
         let auditor = try Self.handed(addAuditor)
+        // For a failover pair, the URL names every node and keeps the one that accepts writes (here both
+        // names lead to the one server, which is enough to show libpq takes the list).
+        let addLondon = try admin(
+            ["admin", "add-organiser", "london_ada", "--role", "organiser", "--host", "localhost:\(server.port),127.0.0.1:\(server.port)"])
+        try #require(addLondon.status == 0, "\(addLondon.stderr)")
+        let london = try Self.handed(addLondon)
+        #expect(london.url == "postgresql://london_ada@localhost:\(server.port),127.0.0.1:\(server.port)/vigil?target_session_attrs=read-write&sslmode=verify-full&sslrootcert=\(server.ca)")
 
         // The server keeps a SCRAM verifier, never the password; the grants are there.
         let stored = try server.script(["psql", "-Atc", "SELECT string_agg(rolname || ':' || left(rolpassword, 14), ',' ORDER BY rolname) FROM pg_authid WHERE rolname LIKE '%\\_%' AND rolcanlogin"])
         #expect(stored.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            == "auditor_ana:SCRAM-SHA-256$,tokyo_kim:SCRAM-SHA-256$,washington_lee:SCRAM-SHA-256$", "\(stored.stdout) \(stored.stderr)")
+            == "auditor_ana:SCRAM-SHA-256$,london_ada:SCRAM-SHA-256$,tokyo_kim:SCRAM-SHA-256$,washington_lee:SCRAM-SHA-256$", "\(stored.stdout) \(stored.stderr)")
         let grants = try admin(["admin", "grants"])
         #expect(grants.stdout.contains("tokyo_kim") && grants.stdout.contains("dad-tokyo") && !grants.stdout.contains("washington_lee"), "\(grants.stdout)")
 
@@ -144,6 +151,10 @@ struct CoalitionTests {
         }
         #expect(try register("prc-embassy-washington", "Washington", "US", "America/New_York").status == 0)
         #expect(try register("prc-embassy-tokyo", "Tokyo", "JP", "Asia/Tokyo").status == 0)
+        let londonRecords = try vigil(
+            london, ["mission", "register", "prc-embassy-london", "--name", "Embassy in London", "--sending-state", "CN", "--kind", "embassy",
+                     "--city", "London", "--country", "GB", "--zone", "Europe/London"])
+        #expect(londonRecords.status == 0, "\(londonRecords.stderr)")
         for (campaign, login) in [("dad-washington", washington), ("dad-tokyo", tokyo)] {
             let launched = try vigil(
                 login, ["campaign", "launch", campaign, "--title", "Day of action", "--cause", "Repatriation", "--coalition", "NKFC",

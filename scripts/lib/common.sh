@@ -235,3 +235,30 @@ vigil_standby_url() {
     vigil_standby_paths
     printf "export VIGIL_REPORT_DATABASE_URL='host=%s port=5432 user=vigil dbname=%s'\n" "$VIGIL_STANDBY_SOCKET" "${PGDATABASE:-vigil}"
 }
+
+# A certificate authority of our own: an EC P-256 key (made with umask 077, never printed) and its
+# certificate, valid DAYS days. vigil_new_ca KEY CRT SUBJECT DAYS
+vigil_new_ca() {
+    (umask 077 && openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -keyout "$1" -out "$2" -days "$4" -subj "$3" \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null) \
+        || vigil_die "openssl could not make a certificate authority"
+    chmod 644 "$2"
+}
+
+# A server's key and certificate signed by that authority, for the names in SAN ("DNS:localhost,IP:…"),
+# valid DAYS days (negative: already expired, for a test). Written to KEY_OUT (0600) and CRT_OUT.
+# vigil_new_server_cert CA_CRT CA_KEY SERIAL CN SAN DAYS KEY_OUT CRT_OUT
+vigil_new_server_cert() {
+    local work
+    work=$(mktemp -d)
+    printf 'subjectAltName=%s\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' "$5" >"$work/ext"
+    (umask 077 && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -keyout "$work/server.key" -out "$work/server.csr" -subj "/CN=$4" 2>/dev/null \
+        && openssl x509 -req -in "$work/server.csr" -CA "$1" -CAkey "$2" -CAcreateserial -CAserial "$3" \
+            -days "$6" -sha256 -extfile "$work/ext" -out "$work/server.crt" 2>/dev/null) \
+        || { rm -rf "$work"; vigil_die "openssl could not make a server certificate"; }
+    (umask 077 && cp "$work/server.key" "$7")
+    cp "$work/server.crt" "$8"
+    rm -rf "$work"
+}

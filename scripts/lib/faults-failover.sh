@@ -1,7 +1,8 @@
 # The failover fault test, sourced by scripts/faults --failover [--short] (it sets $short).
 #
 # A pg_auto_failover monitor and two nodes (scripts/failover, its own set-up "faults" on ports 6550-6552),
-# and every client given the one URL that names both nodes with target_session_attrs=read-write. Several
+# over TLS with SCRAM passwords, and every client given the one URL that names both nodes with
+# target_session_attrs=read-write (reports: prefer-standby). Several
 # writers record gatherings, each command with its own idempotency key; a writer whose command is refused
 # retries it with the same key every 0.2 s, as a client should. Once a quarter of the commands are
 # acknowledged, the primary is stopped (`pg_autoctl stop --fast`). Then:
@@ -37,6 +38,30 @@ export VIGIL_DATABASE_URL
 "$bin" db migrate --quiet
 "$bin" mission register prc-embassy-washington --name "Embassy" --sending-state CN --kind embassy --city Washington \
     --country US --zone America/New_York --idempotency-key fo-mission >/dev/null
+
+# An organiser added as on a coalition's server, with a URL naming both nodes, records over TLS with their
+# own password (and nothing prints it but add-organiser).
+added=$("$bin" admin add-organiser fo_organiser --role organiser \
+    --host "127.0.0.1:$((VIGIL_FAILOVER_PORT + 1)),127.0.0.1:$((VIGIL_FAILOVER_PORT + 2))" --ca "$(printf '%s' "$VIGIL_DATABASE_URL" | sed -n 's/.*sslrootcert=\([^&]*\).*/\1/p')")
+organiser_url=$(printf '%s\n' "$added" | awk '/^connect with/ { getline; print $1 }')
+organiser_password=$(printf '%s\n' "$added" | awk '/^password/ { getline; print $1 }')
+case "$organiser_url" in
+    *target_session_attrs=read-write*sslmode=verify-full*) ;;
+    *) vigil_die "faults: failover: add-organiser printed no URL naming both nodes: $organiser_url" ;;
+esac
+VIGIL_DATABASE_URL="$organiser_url" PGPASSWORD="$organiser_password" PGPASSFILE=/dev/null \
+    "$bin" mission register prc-embassy-seoul --name "Embassy" --sending-state CN --kind embassy --city Seoul \
+    --country KR --zone Asia/Seoul --idempotency-key fo-organiser >/dev/null 2>"$work/organiser.err" \
+    || vigil_die "faults: failover: the organiser could not record through the pair's URL: $(head -n 1 "$work/organiser.err")"
+vigil_say "faults: failover: an organiser's login recorded through the URL naming both nodes (TLS, SCRAM)"
+
+# Reports read from the standby (VIGIL_REPORT_DATABASE_URL, prefer-standby) and say so.
+report_source() {
+    "$bin" report missions --format json 2>/dev/null \
+        | python3 -c 'import json,sys; s=json.load(sys.stdin).get("standby"); print("none" if s is None else "standby" if s["isStandby"] else "primary")' \
+        || echo "failed"
+}
+read_before=$(report_source)
 
 writers=$([ "$short" = 1 ] && echo 3 || echo 4)
 per=$([ "$short" = 1 ] && echo 40 || echo 250)
@@ -84,6 +109,10 @@ for pid in "${pids[@]}"; do wait "$pid"; done
 new=$("$failover" primary)
 
 fail=0
+[ "$read_before" = standby ] || { vigil_say "FAIL: before the stop, reports read from: $read_before (not the standby)"; fail=1; }
+read_after=$(report_source)
+[ "$read_after" = primary ] || { vigil_say "FAIL: with the old primary down, reports read from: $read_after (not the new primary)"; fail=1; }
+vigil_say "faults: failover: reports read from the standby before the stop, and from $new alone after it"
 acked=$(lines_of acked | wc -l)
 refusals=$(lines_of refused | wc -l)
 unacked=$(lines_of refused | cut -d' ' -f1 | sort -u | wc -l)
