@@ -75,12 +75,12 @@ struct Bench: ParsableCommand {
             let storeRate = Double(done) / storeSeconds
             let rawRate = Double(done) / rawSeconds
             let ratio = storeRate / rawRate
-            print(String(format: "append, 1 writer, 1 event per command: store %.0f/s, raw INSERT %.0f/s, ratio %.2f× (target ≥ 0.80×), n=%d",
+            print(String(format: "append, 1 writer, 1 event per command: store %.0f/s, raw INSERT %.0f/s, ratio %.2f× (target ≥ 0.75×, issue 10), n=%d",
                          storeRate, rawRate, ratio, done))
             if let json {
                 let object: [String: Any] = [
                     "scenario": "append-1-writer", "n": done, "vigilPerSecond": storeRate, "rawPerSecond": rawRate,
-                    "ratio": ratio, "target": 0.8,
+                    "ratio": ratio, "target": 0.75,
                 ]
                 try writeJSON(object, to: json)
             }

@@ -46,11 +46,16 @@ extension Bench {
             let total = Double(writers * count * rounds)
             let storeRate = total / storeSeconds
             let rawRate = total / rawSeconds
-            print(String(format: "append, %d writers, distinct streams: store %.0f/s, raw INSERT %.0f/s, ratio %.2f× (target ≥ 0.80×)",
-                         writers, storeRate, rawRate, storeRate / rawRate))
+            // Issue 10's target is for 1 and 4 writers; more are reported.
+            let target: Double? = writers <= 4 ? 0.75 : nil
+            print(String(format: "append, %d writers, distinct streams: store %.0f/s, raw INSERT %.0f/s, ratio %.2f× ",
+                         writers, storeRate, rawRate, storeRate / rawRate)
+                  + (target == nil ? "(reported)" : "(target ≥ 0.75×, issue 10)"))
             if let json {
-                try writeJSON(["scenario": "append-\(writers)-writers", "vigilPerSecond": storeRate, "rawPerSecond": rawRate,
-                               "ratio": storeRate / rawRate, "target": 0.8], to: json)
+                var figures: [String: Any] = ["scenario": "append-\(writers)-writers", "vigilPerSecond": storeRate, "rawPerSecond": rawRate,
+                                              "ratio": storeRate / rawRate]
+                figures["target"] = target
+                try writeJSON(figures, to: json)
             }
             try RawEvents.drop(setup)
         }
