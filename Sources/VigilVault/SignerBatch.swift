@@ -19,10 +19,12 @@ public struct BlindIndex: Hashable, Comparable, Sendable {
 
     func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R { withUnsafeBytes(of: words) { body($0) } }
 
+    /// The same 32 bytes.
     public static func == (a: BlindIndex, b: BlindIndex) -> Bool {
         a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2 && a.words.3 == b.words.3
     }
 
+    /// Hashes the first 16 bytes: an HMAC's bytes are as good as random.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(words.0)
         hasher.combine(words.1)
@@ -42,8 +44,11 @@ public struct BlindIndex: Hashable, Comparable, Sendable {
 /// `vault.subjects` (subject id, kind, master key id, wrapped data key, sealed record); beside them each
 /// signer's subject id and country, for the counts, and a few blind indexes to look for before copying.
 public struct SealedSigners: Sendable {
+    /// Rows of `vault.signatures`: petition, blind index, subject id, consent.
     public internal(set) var signatures: BinaryCopyRows
+    /// Rows of `vault.subjects`: subject id, kind, master key id, wrapped data key, sealed record.
     public internal(set) var subjects: BinaryCopyRows
+    /// Each signer's subject id, in the order of the rows.
     public internal(set) var ids: [UUID] = []
     /// Each signer's country, "ZZ" where unknown.
     public internal(set) var countries: [String] = []
@@ -53,6 +58,7 @@ public struct SealedSigners: Sendable {
     public internal(set) var probe: [[UInt8]] = []
     static let probeEvery = 4096
 
+    /// No signers yet, with room for `capacity`.
     public init(capacity: Int = 0) {
         signatures = BinaryCopyRows(capacity: capacity * 80)
         subjects = BinaryCopyRows(capacity: capacity * 200)
@@ -60,6 +66,7 @@ public struct SealedSigners: Sendable {
         countries.reserveCapacity(capacity)
     }
 
+    /// How many signers.
     public var count: Int { ids.count }
 }
 
