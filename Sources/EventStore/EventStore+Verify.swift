@@ -241,13 +241,29 @@ extension EventStore {
                                         WHERE pg_has_role(g, 'vigil_log_owner', 'MEMBER')) AS holds
                   FROM pg_roles r WHERE r.rolname = 'vigil_log_owner'
                 """)
+            // The vault's one SECURITY DEFINER function, found through the catalog: the auditor may not
+            // use the schema vault, where `to_regprocedure` would look it up.
+            let forgetSignature = "(SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'vault' AND p.proname = 'forget_signature' AND p.pronargs = 0)"
             try check(
-                "no SECURITY DEFINER function but vigil.append and vigil_read.lag can act for another role",
+                "the definition of vault.forget_signature() is the one migration 0031 creates",
+                """
+                SELECT encode(sha256(convert_to(pg_get_functiondef(\(unescaped: forgetSignature)), 'UTF8')), 'hex')
+                       = \(LogGuards.forgetSignatureDigest) AS holds
+                """)
+            try check(
+                "vault.forget_signature() (erasing a subject erases its signature) runs with search_path pinned to pg_catalog, pg_temp",
+                """
+                SELECT p.proconfig = '{"search_path=pg_catalog, pg_temp"}'::text[] AS holds
+                  FROM pg_proc p WHERE p.oid = \(unescaped: forgetSignature)
+                """)
+            try check(
+                "no SECURITY DEFINER function but vigil.append, vigil_read.lag and vault.forget_signature can act for another role",
                 """
                 SELECT NOT EXISTS (
                     SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
                      WHERE p.prosecdef AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-                       AND p.oid NOT IN (to_regprocedure(\(LogGuards.append)), to_regprocedure('vigil_read.lag()'))) AS holds
+                       AND p.oid NOT IN (to_regprocedure(\(LogGuards.append)), to_regprocedure('vigil_read.lag()'))
+                       AND p.oid IS DISTINCT FROM \(unescaped: forgetSignature)) AS holds
                 """)
             for role in LogGuards.groupRoles + ["vigil_log_owner"] {
                 for table in LogGuards.tables {
@@ -335,4 +351,8 @@ enum LogGuards {
         Function(signature: "vigil_read.lag()", migration: "0023", digest: "725da9b89e7c95647e68914bdc8a2be36695a5c7ae93c629be772320e779eee5"),
         Function(signature: "vigil.refuse_change()", migration: "0005", digest: "812a318d435893d5996f2eea2fb203081019b388a8f8028d5d852bb941554c65"),
     ]
+
+    /// The SHA-256 (hex) of `pg_get_functiondef` of `vault.forget_signature()` as migration 0031 creates it
+    /// (checked apart from `functions`: it lives in the schema vault, which the auditor may not use).
+    static let forgetSignatureDigest = "0e7b488583d09dcb4c1a0ba8b5a359fa1d30e74374733e87e1c3ff7e78cac399"
 }

@@ -4,7 +4,7 @@ import VigilSignerFile
 import VigilVault
 
 /// The batches of an import, read, checked and sealed on a thread of their own, one batch ahead of the
-/// database: while a batch's transaction runs (the vault's INSERTs, the event, the commit), the next
+/// database: while a batch's transaction runs (the vault's COPYs, the event, the commit), the next
 /// one is sealed on another core, so that on a machine where the database is the slower side sealing
 /// costs the import no time.
 ///
@@ -15,7 +15,7 @@ final class ImportBatches: @unchecked Sendable {
     struct Batch: Sendable {
         var number: Int
         var count: Int
-        var rows: [BinaryCopyRows]?
+        var rows: [SealedSigners]?
     }
 
     private let condition = NSCondition()
@@ -98,7 +98,7 @@ final class ImportBatches: @unchecked Sendable {
                 let read = seconds(since: reading)
                 guard !signers.isEmpty else { return }
                 let sealing = ContinuousClock.now
-                var rows: [BinaryCopyRows]?
+                var rows: [SealedSigners]?
                 if !skipping.contains(number), let indexer {
                     rows = ImportBatches.sealed(signers, petitionId: petitionId, indexer: indexer, sealer: sealer, workers: workers)
                 }
@@ -121,28 +121,47 @@ final class ImportBatches: @unchecked Sendable {
         }
     }
 
-    /// A batch's rows for the vault: each signer's blind index and sealed record (an HMAC and two
-    /// AES-GCM seals), in COPY's binary format, made on `workers` threads.
+    /// A batch's rows for the vault, made on `workers` threads: each signer's blind index (an HMAC), the
+    /// batch's repeats of a blind index left out (the first kept) and the rest put in the order of their
+    /// blind indexes, then each signer sealed (a new data key, two AES-GCM seals) into the rows COPY
+    /// writes to the vault's two tables.
     static func sealed(
         _ signers: [CheckedSigner], petitionId: String, indexer: BlindIndexer, sealer: SubjectSealer, workers: Int
-    ) -> [BinaryCopyRows] {
+    ) -> [SealedSigners] {
         let chunks = min(workers, max(1, signers.count / 512))
         let size = (signers.count + chunks - 1) / chunks
-        @Sendable func seal(_ range: Range<Int>) -> BinaryCopyRows {
-            let hasher = indexer.makeHasher()
-            var rows = BinaryCopyRows(capacity: range.count * 256)
-            var random = RandomBytes()
-            for signer in signers[range] {
-                sealer.appendSealed(
-                    to: &rows, petitionId: petitionId, blindIndex: hasher.index(signer.normalised), record: signer.record, consent: signer.consent,
-                    country: signer.country, random: &random)
-            }
-            return rows
-        }
-        guard chunks > 1 else { return [seal(0..<signers.count)] }
-        let parts = SealedParts(count: chunks)
+        @Sendable func range(_ chunk: Int) -> Range<Int> { (chunk * size)..<min(signers.count, (chunk + 1) * size) }
+        let indexes = UnsafeMutableBufferPointer<BlindIndex>.allocate(capacity: signers.count)
+        defer { indexes.deallocate() }
+        nonisolated(unsafe) let shared = indexes  // each chunk writes its own range
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            parts.set(chunk, seal((chunk * size)..<min(signers.count, (chunk + 1) * size)))
+            let sealer = SignerBatchSealer(sealer: sealer, petitionId: petitionId, indexer: indexer, batch: (0, 0))
+            for i in range(chunk) { (shared.baseAddress! + i).initialize(to: sealer.index(signers[i].normalised)) }
+        }
+        // Each signer once (the first), in the order of their blind indexes: the petition's unique index
+        // on them then takes the batch's entries one leaf after another instead of at random pages, and
+        // the ids given in that order go in at the right-hand end of the index on subject ids.
+        var seen = Set<BlindIndex>(minimumCapacity: signers.count)
+        var order: [Int] = []
+        order.reserveCapacity(signers.count)
+        for i in 0..<signers.count where seen.insert(indexes[i]).inserted { order.append(i) }
+        order.sort { shared[$0] < shared[$1] }
+        let kept = order
+        let ids = SignerBatchSealer.ids()
+        let sealing = min(chunks, max(1, kept.count / 512))
+        let part = (kept.count + sealing - 1) / sealing
+        let parts = SealedParts(count: sealing)
+        DispatchQueue.concurrentPerform(iterations: sealing) { chunk in
+            var sealer = SignerBatchSealer(sealer: sealer, petitionId: petitionId, indexer: indexer, batch: ids)
+            let positions = (chunk * part)..<min(kept.count, (chunk + 1) * part)
+            var rows = SealedSigners(capacity: positions.count)
+            for position in positions {
+                let signer = signers[kept[position]]
+                sealer.append(
+                    to: &rows, position: position, blindIndex: shared[kept[position]], record: signer.record, consent: signer.consent,
+                    country: signer.country)
+            }
+            parts.set(chunk, rows)
         }
         return parts.all
     }
@@ -150,12 +169,12 @@ final class ImportBatches: @unchecked Sendable {
 
 /// The rows each thread sealed, gathered under a lock.
 final class SealedParts: @unchecked Sendable {  // `parts` is only touched under `lock`
-    private var parts: [BinaryCopyRows]
+    private var parts: [SealedSigners]
     private let lock = NSLock()
 
-    init(count: Int) { parts = Array(repeating: BinaryCopyRows(), count: count) }
+    init(count: Int) { parts = Array(repeating: SealedSigners(), count: count) }
 
-    func set(_ index: Int, _ rows: BinaryCopyRows) { lock.withLock { parts[index] = rows } }
+    func set(_ index: Int, _ rows: SealedSigners) { lock.withLock { parts[index] = rows } }
 
-    var all: [BinaryCopyRows] { lock.withLock { parts } }
+    var all: [SealedSigners] { lock.withLock { parts } }
 }

@@ -34,17 +34,22 @@ public struct ImportTimings: Sendable, Equatable {
     /// thread of their own beside the database's steps (copying, inserting, appending), so the steps
     /// add up to more than the total when they overlap.
     public var waiting = 0.0
-    /// COPY into the session's staging table.
+    /// The batches that went by COPY straight into the vault's signatures and subjects (none of their
+    /// signers on record): the look for a few of their blind indexes, and the two COPYs.
     public var copying = 0.0
-    /// The INSERTs into the vault's signatures and subjects.
+    /// The batches that did not (some signer on record, or found so by the COPY): staged in temporary
+    /// tables, and only the new signers inserted.
     public var inserting = 0.0
     /// The rest of each batch's transaction: the master key's check, loading the petition, deciding,
-    /// appending the event, and the commit (with the vault's deferred check of every signature's subject).
+    /// appending the event, and the commit.
     public var appending = 0.0
     /// Bringing the read models up to date at the end.
     public var catchingUp = 0.0
     /// The whole import.
     public var total = 0.0
+    /// How many batches went by COPY (`copying`), and how many through the temporary tables (`inserting`).
+    public var batchesCopied = 0
+    public var batchesStaged = 0
 
     public init() {}
 
@@ -254,14 +259,15 @@ extension VigilService {
                         // The vault first, the petition last: the petition is read a moment before the
                         // append, so that a signature recorded meanwhile rarely makes the batch lose the
                         // race and run again. If the petition was closed meanwhile, the batch rolls back.
-                        var step = ContinuousClock.now
-                        try vault.stageSealed(rows)
-                        let copying = seconds(since: step)
-                        step = ContinuousClock.now
-                        let added = try vault.insertStaged(petitionId: id)
-                        let inserting = seconds(since: step)
-                        (timings.copying, timings.inserting) = (timings.copying + copying, timings.inserting + inserting)
-                        vaultSeconds += copying + inserting
+                        let step = ContinuousClock.now
+                        let (added, copied) = try vault.addSealed(petitionId: id, rows)
+                        let elapsed = seconds(since: step)
+                        if copied {
+                            (timings.copying, timings.batchesCopied) = (timings.copying + elapsed, timings.batchesCopied + 1)
+                        } else {
+                            (timings.inserting, timings.batchesStaged) = (timings.inserting + elapsed, timings.batchesStaged + 1)
+                        }
+                        vaultSeconds += elapsed
                         let (state, version) = try load(PetitionState.self, id, session)
                         guard state.drafted != nil else { throw DomainError.notFound(kind: "petition", id: id) }
                         try PetitionState.requireOpen(state, id: id)

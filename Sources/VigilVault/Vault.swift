@@ -21,15 +21,25 @@ public struct SignerRecord: Sendable, Equatable, Codable {
     /// without a quote or backslash (e-mail addresses, most names, countries) are written here, without
     /// the encoder's cost; anything else goes through it.
     func sealedJSON() -> [UInt8] {
-        var out: [UInt8] = [UInt8(ascii: "{")]
+        var out: [UInt8] = []
         out.reserveCapacity(40 + (email?.utf8.count ?? 0) + (name?.utf8.count ?? 0) + (country?.utf8.count ?? 0))
+        appendSealedJSON(to: &out)
+        return out
+    }
+
+    /// `sealedJSON()`, appended to `out`.
+    func appendSealedJSON(to out: inout [UInt8]) {
+        let start = out.count
+        out.append(UInt8(ascii: "{"))
         for (key, value) in [("country", country), ("email", email), ("name", name)] {
             guard let value else { continue }
             guard value.utf8.allSatisfy({ (0x20...0x7E).contains($0) && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) else {
                 // A record of strings always encodes.
-                return try! JSONEncoder.sorted.encode(self).bytes
+                out.removeSubrange(start...)
+                out.append(contentsOf: try! JSONEncoder.sorted.encode(self))
+                return
             }
-            if out.count > 1 { out.append(UInt8(ascii: ",")) }
+            if out.count > start + 1 { out.append(UInt8(ascii: ",")) }
             out.append(UInt8(ascii: "\""))
             out.append(contentsOf: key.utf8)
             out.append(contentsOf: "\":\"".utf8)
@@ -37,7 +47,6 @@ public struct SignerRecord: Sendable, Equatable, Codable {
             out.append(UInt8(ascii: "\""))
         }
         out.append(UInt8(ascii: "}"))
-        return out
     }
 }
 
@@ -141,39 +150,71 @@ public struct Vault {
         return rows.isEmpty ? nil : subject.id
     }
 
-    /// The first half of recording a batch of signatures of a petition, for rows sealed already by
-    /// `SubjectSealer.appendSealed` (an import seals the next batch on another core while the database
-    /// takes this one): the rows copied into the session's staging table, emptied first.
-    public func stageSealed(_ rows: [BinaryCopyRows]) throws {
+    /// Records a batch of an import's signatures of `petitionId`, sealed already by `SignerBatchSealer` (an
+    /// import seals the next batch on other cores while the database takes this one), each signer once
+    /// in the batch. Returns how many were added, by country ("ZZ" where unknown), and whether the batch
+    /// went by COPY.
+    ///
+    /// A batch none of whose signers is on record goes by COPY straight into `vault.signatures` and
+    /// `vault.subjects`, under a savepoint. A few of its blind indexes are looked for first, so that a
+    /// file imported again (everyone on record) goes straight to the fallback and writes nothing; when a
+    /// signer on record is only found by the COPY (the petition's unique blind index refuses it), the
+    /// savepoint is rolled back and the batch takes the fallback too: the rows staged in the session's
+    /// temporary tables, and only the signers whose blind index is new inserted, with their subjects.
+    public func addSealed(petitionId: String, _ parts: [SealedSigners]) throws -> (byCountry: [String: Int], copied: Bool) {
+        let probe = parts.flatMap(\.probe).map { Hex.encode($0) }
+        let onRecord = try connection.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM vault.signatures
+                            WHERE petition_id = \(petitionId)
+                              AND blind_index IN (SELECT decode(h, 'hex') FROM unnest(\(probe)::text[]) h)) AS found
+            """)[0].bool("found")
+        if !onRecord {
+            try connection.execute("SAVEPOINT vault_copy")
+            do {
+                try connection.copyIn(
+                    "COPY vault.signatures (petition_id, blind_index, subject_id, consent) FROM STDIN WITH (FORMAT binary)", binary: parts.map(\.signatures))
+                try connection.copyIn(
+                    "COPY vault.subjects (subject_id, kind, master_key_id, wrapped_key, sealed) FROM STDIN WITH (FORMAT binary)",
+                    binary: parts.map(\.subjects))
+                try connection.execute("RELEASE SAVEPOINT vault_copy")
+                var byCountry: [String: Int] = [:]
+                for part in parts { byCountry.merge(part.byCountry, uniquingKeysWith: +) }
+                return (byCountry, true)
+            } catch let error as PostgresError where error.sqlState == .uniqueViolation && error.constraint == "signatures_pkey" {
+                try connection.execute("ROLLBACK TO SAVEPOINT vault_copy")
+                try connection.execute("RELEASE SAVEPOINT vault_copy")
+            }
+        }
         try connection.execute(
             """
-            CREATE TEMP TABLE IF NOT EXISTS vault_import (
-                subject_id uuid, blind_index bytea, consent boolean, country text, wrapped_key bytea, sealed bytea
-            ) ON COMMIT DELETE ROWS
+            CREATE TEMP TABLE IF NOT EXISTS vault_import_signatures (
+                petition_id text, blind_index bytea, subject_id uuid, consent boolean) ON COMMIT DELETE ROWS
             """)
-        try connection.execute("TRUNCATE vault_import")
-        try connection.copyIn("COPY vault_import FROM STDIN WITH (FORMAT binary)", binary: rows)
-    }
-
-    /// The second half: the staged signers whose blind index is new (in the petition and in the batch)
-    /// get a signature and a subject, the others are skipped; returns how many were added by country
-    /// ("ZZ" where unknown).
-    public func insertStaged(petitionId: String) throws -> [String: Int] {
-        let counts = try connection.query(
+        try connection.execute(
+            """
+            CREATE TEMP TABLE IF NOT EXISTS vault_import_subjects (
+                subject_id uuid, kind text, master_key_id text, wrapped_key bytea, sealed bytea) ON COMMIT DELETE ROWS
+            """)
+        try connection.execute("TRUNCATE vault_import_signatures, vault_import_subjects")
+        try connection.copyIn("COPY vault_import_signatures FROM STDIN WITH (FORMAT binary)", binary: parts.map(\.signatures))
+        try connection.copyIn("COPY vault_import_subjects FROM STDIN WITH (FORMAT binary)", binary: parts.map(\.subjects))
+        let added = try connection.query(
             """
             WITH signature AS (
                 INSERT INTO vault.signatures (petition_id, blind_index, subject_id, consent)
-                SELECT \(petitionId), blind_index, subject_id, consent FROM vault_import
-                ON CONFLICT (petition_id, blind_index) DO NOTHING RETURNING subject_id),
-            subject AS (
-                INSERT INTO vault.subjects (subject_id, kind, master_key_id, wrapped_key, sealed)
-                SELECT i.subject_id, 'signer', \(master.id), i.wrapped_key, i.sealed
-                  FROM vault_import i JOIN signature USING (subject_id) RETURNING subject_id)
-            SELECT i.country, count(*) AS n FROM vault_import i JOIN subject USING (subject_id) GROUP BY i.country
+                SELECT \(petitionId), blind_index, subject_id, consent FROM vault_import_signatures
+                ON CONFLICT (petition_id, blind_index) DO NOTHING RETURNING subject_id)
+            INSERT INTO vault.subjects (subject_id, kind, master_key_id, wrapped_key, sealed)
+            SELECT i.subject_id, 'signer', \(master.id), i.wrapped_key, i.sealed
+              FROM vault_import_subjects i JOIN signature USING (subject_id) RETURNING subject_id
             """)
+        guard !added.isEmpty else { return ([:], false) }
+        var countries: [UUID: String] = [:]
+        for part in parts { for (id, country) in zip(part.ids, part.countries) { countries[id] = country } }
         var byCountry: [String: Int] = [:]
-        for row in counts { byCountry[try row.string("country")] = try row.int("n") }
-        return byCountry
+        for row in added { byCountry[countries[try row.uuid("subject_id")] ?? "ZZ", default: 0] += 1 }
+        return (byCountry, false)
     }
 
     /// Seals one value an event refers to instead of holding it (`kind` is "organiser" or
@@ -262,8 +303,10 @@ public struct Vault {
         return (try row.string("kind"), try row.text("petition_id"))
     }
 
-    /// Deletes a subject: its sealed fields, its wrapped data key and (for a signer) its blind index.
-    /// Returns false when it was not there. Needs no master key: forgetting opens nothing.
+    /// Deletes a subject: its sealed fields, its wrapped data key and (for a signer) its signature's row,
+    /// blind index and all, which the trigger `subjects_forget_signature` deletes in the same statement
+    /// (0031; the writer role may not delete a signature alone). Returns false when it was not there.
+    /// Needs no master key: forgetting opens nothing.
     @discardableResult
     public static func erase(_ id: UUID, _ connection: Connection) throws -> Bool {
         try connection.query("DELETE FROM vault.subjects WHERE subject_id = \(id)::uuid RETURNING subject_id").count == 1
@@ -351,8 +394,8 @@ public struct SubjectSealer: Sendable {
     /// Seals under `master`; `Vault.requireCurrentKey` says whether the vault takes rows wrapped by it.
     public init(master: MasterKey) { self.master = master }
 
-    /// A new subject's row: a random id, its fields sealed under a new data key with `binding` (what its
-    /// row says about it) authenticated, that key wrapped.
+    /// A new subject's row: a time-ordered id (`RandomBytes.uuid()`), its fields sealed under a new data
+    /// key with `binding` (what its row says about it) authenticated, that key wrapped.
     public func sealed(_ fields: [UInt8], binding: String) -> (id: UUID, wrappedKey: [UInt8], sealed: [UInt8]) {
         var random = RandomBytes(chunk: 72)
         return sealed(fields, binding: binding, random: &random)
@@ -373,22 +416,5 @@ public struct SubjectSealer: Sendable {
     /// row pointed at another subject, or its consent changed, no longer opens.
     public static func signerBinding(_ petitionId: String, _ blindIndex: [UInt8], _ consent: Bool) -> String {
         "signer\u{0}\(petitionId)\u{0}\(Hex.encode(blindIndex))\u{0}\(consent)"
-    }
-
-    /// One signer sealed as a new subject, appended as the row `stageSealed` copies in: subject id,
-    /// blind index, consent, country ("ZZ" where unknown), wrapped data key, sealed record. Safe to call
-    /// from many threads at once, each with rows of its own.
-    public func appendSealed(
-        to rows: inout BinaryCopyRows, petitionId: String, blindIndex: [UInt8], record: SignerRecord, consent: Bool, country: String?,
-        random: inout RandomBytes
-    ) {
-        let subject = sealed(record.sealedJSON(), binding: SubjectSealer.signerBinding(petitionId, blindIndex, consent), random: &random)
-        rows.startRow(fields: 6)
-        rows.append(uuid: subject.id)
-        rows.append(blindIndex)
-        rows.append(bool: consent)
-        rows.append(text: country ?? "ZZ")
-        rows.append(subject.wrappedKey)
-        rows.append(subject.sealed)
     }
 }

@@ -48,6 +48,8 @@ extension PetitionCommandGroup {
                 if let asked = ProcessInfo.processInfo.environment["VIGIL_IMPORT_TIMINGS"], !asked.isEmpty {
                     let steps = summary.timings.steps.map { "\($0.name) \(String(format: "%.2f", $0.seconds)) s" }
                     FileHandle.standardError.write(Data("import timings: \(steps.joined(separator: ", "))\n".utf8))
+                    FileHandle.standardError.write(
+                        Data("import batches: \(summary.timings.batchesCopied) copied, \(summary.timings.batchesStaged) staged\n".utf8))
                 }
                 if format == .json {
                     Output.printJSON(try Output.jsonValue(summary))

@@ -201,6 +201,9 @@ struct RedTeamTests {
              "the definition of vigil.event_canonical(vigil.events) is the one migration 0014 creates"),
             ("CREATE OR REPLACE FUNCTION vigil.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
              "the definition of vigil.refuse_change() is the one migration 0005 creates"),
+            // The vault's erasure of a subject's signature, made to run as the owner something else.
+            ("CREATE OR REPLACE FUNCTION vault.forget_signature() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$ BEGIN RETURN NULL; END $$",
+             "the definition of vault.forget_signature() is the one migration 0031 creates"),
         ]
         for (sql, guardName) in replacements {
             let database = try logWithEvents("replace")

@@ -203,21 +203,59 @@ struct ImportCLITests {
         for i in 0..<1_234 { csv += "person\(i)@example.org,\(["KR", "US", ""][i % 3])\n" }
         csv += "PERSON7@Example.org,KR\n\"quoted,person@example.org\",US\n"
         try csv.write(to: file, atomically: true, encoding: .utf8)
-        let first = try VigilBinary.json(["petition", "import", "imp", "--file", file.path, "--batch", "500"], database: database) as? [String: Int]
+        // The JSON summary on stdout, and (asked for) which way each batch went into the vault on stderr.
+        func importing(_ path: String, into petition: String = "imp") throws -> (summary: [String: Int]?, batches: String) {
+            let run = try VigilBinary.run(
+                ["petition", "import", petition, "--file", path, "--batch", "500", "--format", "json"], database: database,
+                environment: ["VIGIL_IMPORT_TIMINGS": "1"])
+            guard run.status == 0 else { throw TestFailure("vigil petition import: \(run.stderr)") }
+            let summary = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Int]
+            return (summary, run.stderr.split(separator: "\n").first { $0.hasPrefix("import batches: ") }.map(String.init) ?? "")
+        }
+        let first = try importing(file.path)
         // 1,234 people, one of them twice in another case, and one quoted address with a comma in it.
-        #expect(first?["imported"] == 1_235)
-        #expect(first?["duplicatesSkipped"] == 1)
-        #expect(first?["rows"] == 1_236)
-        let again = try VigilBinary.json(["petition", "import", "imp", "--file", file.path, "--batch", "500"], database: database) as? [String: Int]
-        // Everyone in it has signed: the vault's blind indexes say so, and nothing is appended.
-        #expect(again?["batchesAppended"] == 0)
-        #expect(again?["imported"] == 0)
-        #expect(again?["duplicatesSkipped"] == 1_236)
+        #expect(first.summary?["imported"] == 1_235)
+        #expect(first.summary?["duplicatesSkipped"] == 1)
+        #expect(first.summary?["rows"] == 1_236)
+        // The first two batches go by COPY straight into the vault; the third holds the repeat of a signer
+        // of the first, which the COPY finds (unique blind index), and goes the slower way.
+        #expect(first.batches == "import batches: 2 copied, 1 staged")
         let owner = try TestDatabase.connect(database)
+        let again = try importing(file.path)
+        // Everyone in it has signed: the vault's blind indexes say so, and nothing is appended; no batch
+        // tries a COPY (a few of each batch's blind indexes are found first), so nothing is written at all.
+        #expect(again.summary?["batchesAppended"] == 0)
+        #expect(again.summary?["imported"] == 0)
+        #expect(again.summary?["duplicatesSkipped"] == 1_236)
+        #expect(again.batches == "import batches: 0 copied, 3 staged")
         #expect(try owner.query("SELECT count(*) AS n FROM vigil.events WHERE event_type = 'SignaturesImported'")[0].int("n") == 3)
         #expect(try owner.query("SELECT count(*) AS n FROM vault.signatures")[0].int("n") == 1_235)
+        #expect(try owner.query("SELECT count(*) AS n FROM vault.subjects")[0].int("n") == 1_235)
         let signatures = try owner.query("SELECT sum(online) AS n FROM vigil_read.campaign_signatures")[0].int("n")
         #expect(signatures == 1_235)
+
+        // A file overlapping the first: 234 on record, 766 new, one of them twice in a batch. The batch
+        // that starts with signers on record goes the slower way; the other by COPY, its repeat left out.
+        let overlap = FileManager.default.temporaryDirectory.appendingPathComponent("signers-\(UUID()).csv")
+        defer { try? FileManager.default.removeItem(at: overlap) }
+        var overlapping = "email,country\n"
+        for i in 1_000..<2_000 {
+            overlapping += "person\(i)@example.org,\(["KR", "US", ""][i % 3])\n"
+            if i == 1_700 { overlapping += "Person1600@example.org,US\n" }
+        }
+        try overlapping.write(to: overlap, atomically: true, encoding: .utf8)
+        let more = try importing(overlap.path)
+        #expect(more.summary?["imported"] == 766)
+        #expect(more.summary?["duplicatesSkipped"] == 235)
+        #expect(more.batches == "import batches: 2 copied, 1 staged")
+        #expect(try owner.query("SELECT count(*) AS n FROM vault.signatures")[0].int("n") == 2_001)
+        #expect(try owner.query("SELECT count(*) AS n FROM vault.subjects")[0].int("n") == 2_001)
+        #expect(try owner.query("SELECT sum(online) AS n FROM vigil_read.campaign_signatures")[0].int("n") == 2_001)
+        // Every signature has its subject, and the other way round.
+        #expect(
+            try owner.query(
+                "SELECT count(*) AS n FROM vault.signatures g FULL JOIN vault.subjects s USING (subject_id) WHERE g.subject_id IS NULL OR s.subject_id IS NULL"
+            )[0].int("n") == 0)
 
         // Under an idempotency key, a retry skips the batches done without sealing them again.
         for arguments in [["petition", "draft", "imp-two", "--title", "T", "--addressee", "A", "--text", "X"], ["petition", "open", "imp-two"]] {

@@ -188,6 +188,10 @@ struct VaultTests {
         #expect(byEmail.erased.contains { $0.subjectId == subject && $0.position != nil })
         let byName = try service.erase(.identity(.name(name.uppercased(), country: "kr")))
         #expect(byName.erased.count == 1)
+        // No foreign key ties a signature to its subject (0031): erasing the subject deletes the signature.
+        let erased = (byEmail.erased + byName.erased).map(\.subjectId)
+        #expect(try count("SELECT count(*) AS n FROM vault.signatures WHERE subject_id = ANY(\(erased)::uuid[])") == 0)
+        #expect(try count("SELECT count(*) AS n FROM vault.signatures") == 1)
 
         let dumpAfter = try dump()
         for needle in [email, email.lowercased(), name, name.lowercased(), "choi secretname"] + before {
@@ -222,6 +226,24 @@ struct VaultTests {
         #expect(unknown.kind == .notFound)
         // Erased, the person may sign again: the vault no longer knows them.
         _ = try sign("forget", .email(email), country: "KR", service)
+    }
+
+    @Test("a signature written under 0025's shape (its foreign key checked at commit) survives 0031 and is erased whole")
+    func erasureOfAnOldSubject() throws {
+        let database = try TestDatabase.create("vault_old", through: "0029")
+        let service = VigilService(conninfo: "dbname=\(database)", masterKey: key)
+        try openPetition("old", service)
+        let signed = try sign("old", .email("old.signer@example.org"), country: "KR", consent: true, service)
+        let subject = try #require(signed.events.first.flatMap { try? JSONSerialization.jsonObject(with: Data($0.data.utf8)) as? [String: Any] }?["subjectId"] as? String)
+        let owner = try TestDatabase.connect(database)
+        try Migrator(directory: TestDatabase.schemaDirectory).migrate(owner)
+        #expect(try owner.query("SELECT count(*) AS n FROM pg_constraint WHERE conrelid = 'vault.signatures'::regclass AND contype = 'f'")[0].int("n") == 0)
+        #expect(try service.consentingSigners("old").map(\.email) == ["old.signer@example.org"])
+        let erased = try service.erase(.subject(subject))
+        #expect(erased.erased.map(\.subjectId) == [subject])
+        for table in ["vault.signatures", "vault.subjects"] {
+            #expect(try owner.query("SELECT count(*) AS n FROM \(unescaped: table)")[0].int("n") == 0)
+        }
     }
 
     @Test("rotation re-wraps every key without touching a sealed value; then only the new key opens the vault")

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PostgresClient
 import Testing
 @testable import VigilVault
 
@@ -102,16 +103,20 @@ struct MasterKeyTests {
         }
     }
 
-    @Test("subjects sealed from random bytes drawn in bulk: distinct version 4 ids, keys and nonces; each opens for its owner")
+    @Test("subjects sealed from random bytes drawn in bulk: distinct time-ordered (version 7) ids, keys and nonces; each opens for its owner")
     func bulkRandom() throws {
         let master = MasterKey()
         let sealer = SubjectSealer(master: master)
         var random = RandomBytes(chunk: 100)  // runs out and draws again within a few subjects
         var seen = Set<[UInt8]>()
+        var last = ""
         for _ in 0..<20 {
             let subject = sealer.sealed(Array("{}".utf8), binding: "organiser", random: &random)
-            #expect(subject.id.uuidString.lowercased().dropFirst(14).first == "4")
+            #expect(subject.id.uuidString.lowercased().dropFirst(14).first == "7")
             #expect("89ab".contains(subject.id.uuidString.lowercased().dropFirst(19).first ?? "x"))
+            // One generator's ids only grow: an index on them takes each at its right-hand end.
+            #expect(subject.id.uuidString.lowercased() > last)
+            last = subject.id.uuidString.lowercased()
             let owner = subject.id.uuidString.lowercased()
             let dataKey = try master.unwrap(subject.wrappedKey, .dataKey, owner: owner)
             #expect(try Sealing.open(subject.sealed, key: dataKey, .fields, owner: owner + "\u{0}organiser", what: "x") == Array("{}".utf8))
@@ -119,5 +124,56 @@ struct MasterKeyTests {
                 #expect(seen.insert(bytes).inserted)
             }
         }
+    }
+
+    @Test("an import's signers, sealed in bulk with reused buffers, open exactly as one signer sealed alone does")
+    func batchSealing() throws {
+        let master = MasterKey()
+        let indexer = BlindIndexer(key: SymmetricKey(size: .bits256))
+        var batch = SealedSigners()
+        var sealer = SignerBatchSealer(sealer: SubjectSealer(master: master), petitionId: "pet-1", indexer: indexer, batch: SignerBatchSealer.ids())
+        let records = [
+            (SignerRecord(email: "a@example.org", country: "KR"), true), (SignerRecord(name: "O'Brien, \"Pat\"", country: "IE"), false),
+            (SignerRecord(name: "김지훈"), true),
+        ]
+        for (position, (record, consent)) in records.enumerated() {
+            let normalised = record.email ?? record.name!
+            let index = sealer.index(normalised)
+            #expect(index.bytes == indexer.makeHasher().index(normalised))
+            sealer.append(to: &batch, position: position, blindIndex: index, record: record, consent: consent, country: record.country)
+        }
+        #expect(batch.count == 3 && batch.byCountry == ["KR": 1, "IE": 1, "ZZ": 1] && batch.probe.count == 1)
+        // The rows as COPY's binary format has them: a field count, then each field's length and bytes.
+        func rows(_ copy: BinaryCopyRows) -> [[[UInt8]]] {
+            var bytes = copy.bytes[...]
+            func take(_ n: Int) -> [UInt8] { defer { bytes = bytes.dropFirst(n) }; return Array(bytes.prefix(n)) }
+            func int(_ n: Int) -> Int { take(n).reduce(0) { $0 << 8 | Int($1) } }
+            var out: [[[UInt8]]] = []
+            while !bytes.isEmpty { out.append((0..<int(2)).map { _ in take(int(4)) }) }
+            return out
+        }
+        let signatures = rows(batch.signatures)
+        let subjects = rows(batch.subjects)
+        #expect(signatures.count == 3 && subjects.count == 3)
+        for (i, (record, consent)) in records.enumerated() {
+            let id = batch.ids[i]
+            let owner = id.uuidString.lowercased()
+            #expect(owner.dropFirst(14).first == "7")
+            #expect(signatures[i][0] == Array("pet-1".utf8) && signatures[i][2] == withUnsafeBytes(of: id.uuid) { Array($0) })
+            #expect(signatures[i][3] == [consent ? 1 : 0] && subjects[i][0] == signatures[i][2])
+            #expect(subjects[i][1] == Array("signer".utf8) && subjects[i][2] == Array(master.id.utf8))
+            let dataKey = try master.unwrap(subjects[i][3], .dataKey, owner: owner)
+            let binding = SubjectSealer.signerBinding("pet-1", signatures[i][1], consent)
+            let opened = try Sealing.open(subjects[i][4], key: dataKey, .fields, owner: owner + "\u{0}" + binding, what: "x")
+            #expect(try JSONDecoder().decode(SignerRecord.self, from: Data(opened)) == record)
+            // Bound to its consent: read as the other answer, it does not open.
+            let other = SubjectSealer.signerBinding("pet-1", signatures[i][1], !consent)
+            #expect(throws: VaultError.self) { try Sealing.open(subjects[i][4], key: dataKey, .fields, owner: owner + "\u{0}" + other, what: "x") }
+        }
+        // Ids in the order of the positions: the index on subject ids takes a batch at its right-hand end.
+        #expect(batch.ids.map { $0.uuidString.lowercased() } == batch.ids.map { $0.uuidString.lowercased() }.sorted())
+        // Blind indexes order as their bytes do (as PostgreSQL orders a bytea).
+        let indexes = (0..<200).map { sealer.index("person\($0)@example.org") }
+        #expect(indexes.sorted().map(\.bytes) == indexes.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
     }
 }
