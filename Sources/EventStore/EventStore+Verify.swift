@@ -257,12 +257,27 @@ extension EventStore {
                   FROM pg_proc p WHERE p.oid = \(unescaped: forgetSignature)
                 """)
             try check(
-                "no SECURITY DEFINER function but vigil.append, vigil_read.lag and vault.forget_signature can act for another role",
+                "erasing a subject erases its signature in every session: the trigger subjects_forget_signature on vault.subjects is enabled always",
+                """
+                SELECT coalesce(bool_and(t.tgenabled = 'A'), false) AS holds
+                  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = 'vault' AND c.relname = 'subjects' AND t.tgname = 'subjects_forget_signature'
+                """)
+            try check(
+                "vigil_ops.count_command (the command counts) runs as vigil_projector with search_path pinned to pg_catalog, pg_temp and a lock timeout",
+                """
+                SELECT p.prosecdef AND pg_get_userbyid(p.proowner) = 'vigil_projector'
+                       AND p.proconfig = '{"search_path=pg_catalog, pg_temp",lock_timeout=100ms}'::text[] AS holds
+                  FROM pg_proc p WHERE p.oid = to_regprocedure(\(LogGuards.countCommand))
+                """)
+            try check(
+                "no SECURITY DEFINER function but vigil.append, vigil_read.lag, vault.forget_signature and vigil_ops.count_command can act for another role",
                 """
                 SELECT NOT EXISTS (
                     SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
                      WHERE p.prosecdef AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-                       AND p.oid NOT IN (to_regprocedure(\(LogGuards.append)), to_regprocedure('vigil_read.lag()'))
+                       AND p.oid NOT IN (to_regprocedure(\(LogGuards.append)), to_regprocedure('vigil_read.lag()'),
+                                         to_regprocedure(\(LogGuards.countCommand)))
                        AND p.oid IS DISTINCT FROM \(unescaped: forgetSignature)) AS holds
                 """)
             for role in LogGuards.groupRoles + ["vigil_log_owner"] {
@@ -350,7 +365,11 @@ enum LogGuards {
         Function(signature: "vigil.event_hash(bytea, text)", migration: "0014", digest: "02b6e550d5a1d8d9e4f0593d6db122b453613998bb6a30855133eba60c347fa1"),
         Function(signature: "vigil_read.lag()", migration: "0023", digest: "725da9b89e7c95647e68914bdc8a2be36695a5c7ae93c629be772320e779eee5"),
         Function(signature: "vigil.refuse_change()", migration: "0005", digest: "812a318d435893d5996f2eea2fb203081019b388a8f8028d5d852bb941554c65"),
+        Function(signature: countCommand, migration: "0032", digest: "09b31b4046e794ff001905aac54c0299c3672cb311be783e65513a9924440046"),
     ]
+
+    /// The command counts' one way in for organisers (0032): SECURITY DEFINER, so its definition is checked.
+    static let countCommand = "vigil_ops.count_command(text, text, integer)"
 
     /// The SHA-256 (hex) of `pg_get_functiondef` of `vault.forget_signature()` as migration 0031 creates it
     /// (checked apart from `functions`: it lives in the schema vault, which the auditor may not use).

@@ -31,7 +31,7 @@ extension VigilService {
     public func commandCounts() throws -> [CommandCount] {
         try guarded {
             try session(.reporter).connection.query(
-                "SELECT kind, outcome, commands, conflicts FROM vigil_ops.command_counts ORDER BY kind, outcome"
+                "SELECT kind, outcome, commands, conflicts FROM vigil_ops.command_counts ORDER BY kind, outcome LIMIT 1000"
             ).map {
                 CommandCount(
                     kind: try $0.string("kind"), outcome: try $0.string("outcome"), commands: try $0.int64("commands"),

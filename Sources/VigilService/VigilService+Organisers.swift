@@ -178,12 +178,15 @@ extension VigilService {
             let login = try VigilService.checkLoginName(rawLogin, reserved: true)
             let connection = try session(.owner).connection
             _ = try coalitionLogin(login, connection)
+            // One transaction: a login that may not end the sessions is not disabled either.
             return try administering(connection) {
-                try connection.execute("ALTER ROLE \(try connection.quoteIdentifier(login)) \(enabled ? "LOGIN" : "NOLOGIN")")
-                guard !enabled else { return 0 }
-                return try connection.query(
-                    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) AS ended FROM pg_stat_activity WHERE usename = \(login) AND pid <> pg_backend_pid()"
-                ).first.map { Int(try $0.int64("ended")) } ?? 0
+                try connection.withTransaction {
+                    try connection.execute("ALTER ROLE \(try connection.quoteIdentifier(login)) \(enabled ? "LOGIN" : "NOLOGIN")")
+                    guard !enabled else { return 0 }
+                    return try connection.query(
+                        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) AS ended FROM pg_stat_activity WHERE usename = \(login) AND pid <> pg_backend_pid()"
+                    ).first.map { Int(try $0.int64("ended")) } ?? 0
+                }
             }
         }
     }
@@ -219,6 +222,7 @@ extension VigilService {
             SELECT g.rolname AS group_role, r.rolcanlogin AS can_log_in, r.rolsuper OR r.rolcreaterole AS admin
               FROM pg_roles r JOIN pg_auth_members m ON m.member = r.oid JOIN pg_roles g ON g.oid = m.roleid
              WHERE r.rolname = \(login) AND g.rolname IN ('vigil_writer', 'vigil_auditor', 'vigil_reporter')
+             ORDER BY g.rolname = 'vigil_writer' DESC, g.rolname
             """)
         guard let row = rows.first, !(try row.bool("admin")) else {
             throw VigilError(.notFound, "no coalition login named \(login) exists (vigil admin logins lists them; vigil admin add-organiser makes one)")

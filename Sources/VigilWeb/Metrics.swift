@@ -40,28 +40,30 @@ public final class VigilMetrics: Sendable {
     func scrape(_ lag: [ProjectionLag], standby: StandbyLag? = nil, commands: [CommandCount] = []) -> String {
         // The counts are kept in the database by every process that handles commands (the CLI's included);
         // a Prometheus counter only goes up, so each moves by what was added since the last scrape. A count
-        // that went down (a database restored from a backup) is taken as it is from then on.
+        // read lower than before (a standby a moment behind, or a database restored from a backup) moves
+        // nothing until it passes what was shown. One scrape at a time, so that two never add one rise twice.
         var conflictsByKind: [String: Int64] = [:]
-        for count in commands { conflictsByKind[count.kind, default: 0] += count.conflicts }
-        let moves = countedCommands.withLock { seen in
-            var moves: [(name: String, labels: [(String, String)], by: Int64)] = []
-            func move(_ name: String, _ labels: [(String, String)], to total: Int64) {
+        for count in commands {
+            let (sum, overflow) = conflictsByKind[count.kind, default: 0].addingReportingOverflow(count.conflicts)
+            conflictsByKind[count.kind] = overflow ? Int64.max : sum
+        }
+        countedCommands.withLock { seen in
+            func move(_ name: String, _ labels: [(String, String)], to total: Int64, help: String) {
                 let key = ([name] + labels.map { "\($0.0)=\($0.1)" }).joined(separator: "\u{1f}")
-                let by = total - (seen[key] ?? 0)
+                let shown = seen[key] ?? 0
+                let counter = registry.makeCounter(descriptor: Self.named(name, help: help), labels: labels)
+                guard total > shown else { return }
                 seen[key] = total
-                moves.append((name, labels, max(by, 0)))
+                counter.increment(by: total - shown)
             }
             for count in commands {
-                move("vigil_commands_total", [("kind", count.kind), ("outcome", count.outcome)], to: count.commands)
+                move("vigil_commands_total", [("kind", count.kind), ("outcome", count.outcome)], to: count.commands,
+                     help: "Commands handled by any Vigil process, by kind and outcome.")
             }
-            for (kind, conflicts) in conflictsByKind { move("vigil_command_conflicts_total", [("kind", kind)], to: conflicts) }
-            return moves
-        }
-        for move in moves {
-            let help = move.name == "vigil_commands_total"
-                ? "Commands handled by any Vigil process, by kind and outcome."
-                : "Decisions that lost a race with another command and were decided again, by kind."
-            registry.makeCounter(descriptor: Self.named(move.name, help: help), labels: move.labels).increment(by: move.by)
+            for (kind, conflicts) in conflictsByKind {
+                move("vigil_command_conflicts_total", [("kind", kind)], to: conflicts,
+                     help: "Decisions that lost a race with another command and were decided again, by kind.")
+            }
         }
         if let standby {
             registry.makeGauge(descriptor: Self.named("vigil_standby_lag_bytes", help: "WAL the primary wrote that the report standby has not replayed (-1: the primary could not be asked)."), labels: [])
