@@ -207,13 +207,20 @@ extension EventStore {
                            = \(function.digest) AS holds
                     """)
             }
-            try check(
-                "vigil.append runs as vigil_log_owner (SECURITY DEFINER) with search_path pinned to pg_catalog, pg_temp and a lock timeout",
-                """
-                SELECT p.prosecdef AND pg_get_userbyid(p.proowner) = 'vigil_log_owner'
-                       AND p.proconfig = '{"search_path=pg_catalog, pg_temp",lock_timeout=15s}'::text[] AS holds
-                  FROM pg_proc p WHERE p.oid = to_regprocedure(\(LogGuards.append))
-                """)
+            // The SECURITY DEFINER functions organisers call: whose rights they run with, and their settings.
+            for (name, signature, owner, settings) in [
+                ("vigil.append runs as vigil_log_owner (SECURITY DEFINER) with search_path pinned to pg_catalog, pg_temp and a lock timeout",
+                 LogGuards.append, "vigil_log_owner", #"{"search_path=pg_catalog, pg_temp",lock_timeout=15s}"#),
+                ("vigil_ops.count_command (the command counts) runs as vigil_projector with search_path pinned to pg_catalog, pg_temp and a lock timeout",
+                 LogGuards.countCommand, "vigil_projector", #"{"search_path=pg_catalog, pg_temp",lock_timeout=100ms}"#),
+            ] {
+                try check(
+                    name,
+                    """
+                    SELECT p.prosecdef AND pg_get_userbyid(p.proowner) = \(owner) AND p.proconfig = \(settings)::text[] AS holds
+                      FROM pg_proc p WHERE p.oid = to_regprocedure(\(signature))
+                    """)
+            }
             try check(
                 "vigil_read.lag() runs with search_path pinned to pg_catalog, pg_temp (pg_temp last, never first)",
                 """
@@ -262,13 +269,6 @@ extension EventStore {
                 SELECT coalesce(bool_and(t.tgenabled = 'A'), false) AS holds
                   FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
                  WHERE n.nspname = 'vault' AND c.relname = 'subjects' AND t.tgname = 'subjects_forget_signature'
-                """)
-            try check(
-                "vigil_ops.count_command (the command counts) runs as vigil_projector with search_path pinned to pg_catalog, pg_temp and a lock timeout",
-                """
-                SELECT p.prosecdef AND pg_get_userbyid(p.proowner) = 'vigil_projector'
-                       AND p.proconfig = '{"search_path=pg_catalog, pg_temp",lock_timeout=100ms}'::text[] AS holds
-                  FROM pg_proc p WHERE p.oid = to_regprocedure(\(LogGuards.countCommand))
                 """)
             try check(
                 "no SECURITY DEFINER function but vigil.append, vigil_read.lag, vault.forget_signature and vigil_ops.count_command can act for another role",
