@@ -263,12 +263,26 @@ extension EventStore {
                 SELECT p.proconfig = '{"search_path=pg_catalog, pg_temp"}'::text[] AS holds
                   FROM pg_proc p WHERE p.oid = \(unescaped: forgetSignature)
                 """)
+            for (name, table, trigger) in [
+                ("erasing a subject erases its signature in every session: the trigger subjects_forget_signature on vault.subjects is enabled always",
+                 "subjects", "subjects_forget_signature"),
+                ("every signature names a subject, in every session: the trigger signatures_name_a_subject on vault.signatures is enabled always",
+                 "signatures", "signatures_name_a_subject"),
+            ] {
+                try check(
+                    name,
+                    """
+                    SELECT coalesce(bool_and(t.tgenabled = 'A'), false) AS holds
+                      FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE n.nspname = 'vault' AND c.relname = \(table) AND t.tgname = \(trigger)
+                    """)
+            }
+            let refuseOrphans = "(SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'vault' AND p.proname = 'refuse_orphan_signatures' AND p.pronargs = 0)"
             try check(
-                "erasing a subject erases its signature in every session: the trigger subjects_forget_signature on vault.subjects is enabled always",
+                "the definition of vault.refuse_orphan_signatures() is the one migration 0035 creates",
                 """
-                SELECT coalesce(bool_and(t.tgenabled = 'A'), false) AS holds
-                  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-                 WHERE n.nspname = 'vault' AND c.relname = 'subjects' AND t.tgname = 'subjects_forget_signature'
+                SELECT encode(sha256(convert_to(pg_get_functiondef(\(unescaped: refuseOrphans)), 'UTF8')), 'hex')
+                       = \(LogGuards.refuseOrphanSignaturesDigest) AS holds
                 """)
             try check(
                 "no SECURITY DEFINER function but vigil.append, vigil_read.lag, vault.forget_signature and vigil_ops.count_command can act for another role",
@@ -373,5 +387,8 @@ enum LogGuards {
 
     /// The SHA-256 (hex) of `pg_get_functiondef` of `vault.forget_signature()` as migration 0031 creates it
     /// (checked apart from `functions`: it lives in the schema vault, which the auditor may not use).
+    /// The same for `vault.refuse_orphan_signatures()` as migration 0035 creates it.
+    static let refuseOrphanSignaturesDigest = "29dc5214804785e348a461b23dca47ae8eb786d4559a29ed6ba5f32e26a4778e"
+
     static let forgetSignatureDigest = "0e7b488583d09dcb4c1a0ba8b5a359fa1d30e74374733e87e1c3ff7e78cac399"
 }

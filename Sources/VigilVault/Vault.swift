@@ -172,11 +172,12 @@ public struct Vault {
         if !onRecord {
             try connection.execute("SAVEPOINT vault_copy")
             do {
-                try connection.copyIn(
-                    "COPY vault.signatures (petition_id, blind_index, subject_id, consent) FROM STDIN WITH (FORMAT binary)", binary: parts.map(\.signatures))
+                // The subjects first: every signature must name a subject already there (0035).
                 try connection.copyIn(
                     "COPY vault.subjects (subject_id, kind, master_key_id, wrapped_key, sealed) FROM STDIN WITH (FORMAT binary)",
                     binary: parts.map(\.subjects))
+                try connection.copyIn(
+                    "COPY vault.signatures (petition_id, blind_index, subject_id, consent) FROM STDIN WITH (FORMAT binary)", binary: parts.map(\.signatures))
                 try connection.execute("RELEASE SAVEPOINT vault_copy")
                 var byCountry: [String: Int] = [:]
                 for part in parts { byCountry.merge(part.byCountry, uniquingKeysWith: +) }

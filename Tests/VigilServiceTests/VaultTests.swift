@@ -141,6 +141,21 @@ struct VaultTests {
             let error = try #require(throws: PostgresError.self, "writer: \(sql)") { try writer.query(PostgresQuery(sql: sql)) }
             #expect(error.sqlState?.code == "42501", "writer: \(sql): \(error)")
         }
+        // Nor plant a signature without a subject (a person's blind index tied to a petition, out of reach
+        // of every erasure), row by row or by COPY; nothing is written.
+        let before = try writer.query("SELECT count(*) AS n FROM vault.signatures")[0].int64("n")
+        let orphan = try #require(throws: PostgresError.self) {
+            try writer.query(
+                "INSERT INTO vault.signatures (petition_id, blind_index, subject_id, consent) VALUES ('hear', \(PostgresBytes([UInt8](repeating: 7, count: 32)))::bytea, \(UUID())::uuid, false)")
+        }
+        #expect(orphan.sqlState?.code == "23503" && orphan.message.contains("must name a subject"), "\(orphan)")
+        let copied = try #require(throws: PostgresError.self) {
+            _ = try writer.copyIn(
+                "COPY vault.signatures (petition_id, blind_index, subject_id, consent) FROM STDIN",
+                rows: [["hear", "\\x" + String(repeating: "08", count: 32), UUID().uuidString, "f"] as [String?]])
+        }
+        #expect(copied.sqlState?.code == "23503", "\(copied)")
+        #expect(try writer.query("SELECT count(*) AS n FROM vault.signatures")[0].int64("n") == before)
         // A signer's record is bound to its row: even the owner, flipping a consent behind Vigil's back,
         // gets a record that no longer opens rather than an export of someone who said no.
         #expect(try service.consentingSigners("hear").count == 2)
