@@ -192,6 +192,29 @@ struct RedTeamTests {
         #expect(try failedGuards(database) == ["vigil.commands has no trigger but commands_append_only"])
     }
 
+    @Test("the vault's triggers (an erasure takes the signature; a signature names a subject) switched off or origin-only are named by verify")
+    func vaultTriggersSwitchedOff() throws {
+        let database = try logWithEvents("vault_triggers")
+        let owner = try TestDatabase.connect(database)
+        #expect(try failedGuards(database).isEmpty)
+        for (table, trigger, guardName) in [
+            ("vault.subjects", "subjects_forget_signature",
+             "erasing a subject erases its signature in every session: the trigger subjects_forget_signature on vault.subjects is enabled always"),
+            ("vault.signatures", "signatures_name_a_subject",
+             "every signature names a subject, in every session: the trigger signatures_name_a_subject on vault.signatures is enabled always"),
+        ] {
+            for switched in ["DISABLE", "ENABLE"] {
+                try owner.execute("ALTER TABLE \(table) \(switched) TRIGGER \(trigger)")
+                #expect(try failedGuards(database) == [guardName], "\(switched) \(trigger)")
+            }
+            try owner.execute("ALTER TABLE \(table) ENABLE ALWAYS TRIGGER \(trigger)")
+            #expect(try failedGuards(database).isEmpty)
+        }
+        try owner.execute(
+            "CREATE OR REPLACE FUNCTION vault.refuse_orphan_signatures() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$")
+        #expect(try failedGuards(database) == ["the definition of vault.refuse_orphan_signatures() is the one migration 0035 creates"])
+    }
+
     @Test("the owner replacing the hash, canonical, guard or append function is named by verify")
     func functionsReplaced() throws {
         let replacements = [
