@@ -5,13 +5,13 @@
 -- These are operational counters, not history: they live outside the log (a schema of their own), are
 -- updated in place, and nothing audits them. A command's count is added after the command, in a
 -- transaction of its own that does not wait for the disk; a count that fails is dropped, never the
--- command. Labels are closed sets: a kind is `family.case` (`gathering.schedule`) or `import`, never an
+-- command. Labels are closed sets: a kind is `family.case` (`gathering.schedule`, `petition.import`), never an
 -- id; an outcome is one of five words.
 CREATE SCHEMA vigil_ops;
 REVOKE ALL ON SCHEMA vigil_ops FROM PUBLIC;
 
 CREATE TABLE vigil_ops.command_counts (
-    kind      text   NOT NULL CHECK (kind ~ '^((campaign|mission|gathering|weekly|petition)\.[a-z][A-Za-z]{0,40}|import)$'),
+    kind      text   NOT NULL CHECK (kind ~ '^(campaign|mission|gathering|weekly|petition)\.[a-z][A-Za-z]{0,40}$'),
     outcome   text   NOT NULL CHECK (outcome IN ('appended', 'repeated', 'refused', 'conflict', 'failed')),
     -- Commands of this kind that came to this outcome (below 2^53: a Prometheus value is a double).
     commands  bigint NOT NULL CHECK (commands BETWEEN 0 AND 9007199254740991),

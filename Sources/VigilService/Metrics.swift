@@ -1,10 +1,11 @@
 import PostgresClient
+import VigilDomain
 
 /// How many commands of one kind came to one outcome, as every process that handled commands counted
 /// them in `vigil_ops.command_counts` (0032): what `vigil serve` and `vigil projections run` show an
 /// operator as `vigil_commands_total` and `vigil_command_conflicts_total`.
 public struct CommandCount: Sendable, Equatable {
-    /// The command's family and case (`gathering.schedule`), or `import`.
+    /// The command's family and case (`gathering.schedule`, `petition.import`).
     public var kind: String
     /// `appended`, `repeated`, `refused`, `conflict` or `failed`.
     public var outcome: String
@@ -14,6 +15,27 @@ public struct CommandCount: Sendable, Equatable {
 }
 
 extension VigilService {
+    /// Runs one command and adds what came of it to the counts: `outcome` names a success (`appended`,
+    /// `repeated`); a refusal, a lost race that was not won in the end, and any other failure are
+    /// counted as `refused`, `conflict` and `failed`, and thrown on.
+    func counted<T>(_ kind: String, _ outcome: (T) -> String, _ body: () throws -> T) throws -> T {
+        lostRaces = 0
+        do {
+            let done = try body()
+            count(kind, outcome(done), conflicts: lostRaces)
+            return done
+        } catch {
+            let failure: String
+            switch error {
+            case is DomainError: failure = "refused"
+            case let error as VigilError where error.kind == .conflict: failure = "conflict"
+            default: failure = "failed"
+            }
+            count(kind, failure, conflicts: lostRaces)
+            throw error
+        }
+    }
+
     /// Adds one handled command to the counts, on the writer's session if it is open and idle (a command
     /// that never reached the database is not counted; one inside a caller's transaction neither), in a transaction of its own that does not wait for the
     /// disk. A count that fails is dropped: it must never turn a command's outcome into another. The

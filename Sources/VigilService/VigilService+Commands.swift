@@ -104,21 +104,7 @@ extension VigilService {
     /// (deciding again after a lost race), then brings the projections past its events so reports show
     /// it. A retry under the same key appends nothing and returns the first outcome.
     public func handle(_ command: VigilCommand, _ request: CommandRequest = CommandRequest()) throws -> CommandOutcome {
-        lostRaces = 0
-        do {
-            let outcome = try handleCounted(command, request)
-            count(command.metricKind, outcome.duplicate ? "repeated" : "appended", conflicts: lostRaces)
-            return outcome
-        } catch {
-            let outcome: String
-            switch error {
-            case is DomainError: outcome = "refused"
-            case let error as VigilError where error.kind == .conflict: outcome = "conflict"
-            default: outcome = "failed"
-            }
-            count(command.metricKind, outcome, conflicts: lostRaces)
-            throw error
-        }
+        try counted(command.metricKind, { $0.duplicate ? "repeated" : "appended" }) { try handleCounted(command, request) }
     }
 
     func handleCounted(_ command: VigilCommand, _ request: CommandRequest) throws -> CommandOutcome {

@@ -186,6 +186,10 @@ extension VigilService {
     /// The next batch is read and sealed on a thread of its own while the database takes the last one
     /// (`ImportBatches`).
     public func importSignatures(_ request: ImportRequest, progress: ((_ done: ImportSummary, _ rows: Int) -> Void)? = nil) throws -> ImportSummary {
+        try counted("petition.import", { $0.batchesAppended > 0 ? "appended" : "repeated" }) { try importAll(request, progress: progress) }
+    }
+
+    func importAll(_ request: ImportRequest, progress: ((_ done: ImportSummary, _ rows: Int) -> Void)?) throws -> ImportSummary {
         try guarded {
             let id = try Check.id(request.petitionId, field: "petition id")
             guard (1...ImportRequest.maximumBatch).contains(request.batchSize) else {

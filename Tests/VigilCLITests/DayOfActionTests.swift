@@ -251,6 +251,10 @@ struct ImportCLITests {
         #expect(try owner.query("SELECT count(*) AS n FROM vault.signatures")[0].int("n") == 2_001)
         #expect(try owner.query("SELECT count(*) AS n FROM vault.subjects")[0].int("n") == 2_001)
         #expect(try owner.query("SELECT sum(online) AS n FROM vigil_read.campaign_signatures")[0].int("n") == 2_001)
+        // Imports are counted as commands for an operator's metrics: two that appended, one that did not.
+        let counts = try owner.query(
+            "SELECT outcome, commands FROM vigil_ops.command_counts WHERE kind = 'petition.import' ORDER BY outcome")
+        #expect(try counts.map { "\(try $0.string("outcome")) \(try $0.int("commands"))" } == ["appended 2", "repeated 1"])
         // Every signature has its subject, and the other way round.
         #expect(
             try owner.query(
