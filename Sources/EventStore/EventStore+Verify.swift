@@ -248,15 +248,20 @@ extension EventStore {
                                         WHERE pg_has_role(g, 'vigil_log_owner', 'MEMBER')) AS holds
                   FROM pg_roles r WHERE r.rolname = 'vigil_log_owner'
                 """)
-            // The vault's one SECURITY DEFINER function, found through the catalog: the auditor may not
-            // use the schema vault, where `to_regprocedure` would look it up.
-            let forgetSignature = "(SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'vault' AND p.proname = 'forget_signature' AND p.pronargs = 0)"
-            try check(
-                "the definition of vault.forget_signature() is the one migration 0031 creates",
-                """
-                SELECT encode(sha256(convert_to(pg_get_functiondef(\(unescaped: forgetSignature)), 'UTF8')), 'hex')
-                       = \(LogGuards.forgetSignatureDigest) AS holds
-                """)
+            // The vault's functions (none takes arguments), found through the catalog: the auditor may not
+            // use the schema vault, where `to_regprocedure` would look them up.
+            func vaultFunction(_ name: String) -> String {
+                "(SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'vault' AND p.proname = '\(name)' AND p.pronargs = 0)"
+            }
+            let forgetSignature = vaultFunction("forget_signature")
+            for function in LogGuards.vaultFunctions {
+                try check(
+                    "the definition of vault.\(function.signature)() is the one migration \(function.migration) creates",
+                    """
+                    SELECT encode(sha256(convert_to(pg_get_functiondef(\(unescaped: vaultFunction(function.signature))), 'UTF8')), 'hex')
+                           = \(function.digest) AS holds
+                    """)
+            }
             try check(
                 "vault.forget_signature() (erasing a subject erases its signature) runs with search_path pinned to pg_catalog, pg_temp",
                 """
@@ -277,13 +282,6 @@ extension EventStore {
                      WHERE n.nspname = 'vault' AND c.relname = \(table) AND t.tgname = \(trigger)
                     """)
             }
-            let refuseOrphans = "(SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'vault' AND p.proname = 'refuse_orphan_signatures' AND p.pronargs = 0)"
-            try check(
-                "the definition of vault.refuse_orphan_signatures() is the one migration 0035 creates",
-                """
-                SELECT encode(sha256(convert_to(pg_get_functiondef(\(unescaped: refuseOrphans)), 'UTF8')), 'hex')
-                       = \(LogGuards.refuseOrphanSignaturesDigest) AS holds
-                """)
             try check(
                 "no SECURITY DEFINER function but vigil.append, vigil_read.lag, vault.forget_signature and vigil_ops.count_command can act for another role",
                 """
@@ -385,10 +383,10 @@ enum LogGuards {
     /// The command counts' one way in for organisers (0032): SECURITY DEFINER, so its definition is checked.
     static let countCommand = "vigil_ops.count_command(text, text, integer)"
 
-    /// The SHA-256 (hex) of `pg_get_functiondef` of `vault.forget_signature()` as migration 0031 creates it
-    /// (checked apart from `functions`: it lives in the schema vault, which the auditor may not use).
-    /// The same for `vault.refuse_orphan_signatures()` as migration 0035 creates it.
-    static let refuseOrphanSignaturesDigest = "29dc5214804785e348a461b23dca47ae8eb786d4559a29ed6ba5f32e26a4778e"
-
-    static let forgetSignatureDigest = "0e7b488583d09dcb4c1a0ba8b5a359fa1d30e74374733e87e1c3ff7e78cac399"
+    /// The vault's functions, checked apart from `functions`: they live in the schema vault, which the
+    /// auditor may not use, so they are found through the catalog by name (`signature` is the name alone).
+    static let vaultFunctions = [
+        Function(signature: "forget_signature", migration: "0031", digest: "0e7b488583d09dcb4c1a0ba8b5a359fa1d30e74374733e87e1c3ff7e78cac399"),
+        Function(signature: "refuse_orphan_signatures", migration: "0035", digest: "29dc5214804785e348a461b23dca47ae8eb786d4559a29ed6ba5f32e26a4778e"),
+    ]
 }

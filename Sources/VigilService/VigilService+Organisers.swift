@@ -194,41 +194,40 @@ extension VigilService {
     /// Every login of the coalition (a member of an organiser's, auditor's or reporter's group role): its
     /// role, whether it can log in, and the campaigns it is limited to (empty: every campaign).
     public func coalitionLogins() throws -> [(login: String, role: LoginRole, canLogIn: Bool, campaigns: [String])] {
-        try guarded {
-            try session(.owner).connection.query(
-                """
-                SELECT r.rolname AS login, g.rolname AS group_role, r.rolcanlogin AS can_log_in,
-                       coalesce((SELECT string_agg(c.campaign_id, ',' ORDER BY c.campaign_id) FROM vigil.campaign_grants c
-                                  WHERE c.login = r.rolname), '') AS campaigns
-                  FROM pg_roles r JOIN pg_auth_members m ON m.member = r.oid JOIN pg_roles g ON g.oid = m.roleid
-                 WHERE g.rolname IN ('vigil_writer', 'vigil_auditor', 'vigil_reporter') AND r.rolname !~ '^(vigil|pg_)'
-                 ORDER BY r.rolname, g.rolname
-                """
-            ).compactMap { row in
-                let group = try row.string("group_role")
-                guard let role = LoginRole.allCases.first(where: { $0.groupRole == group }) else { return nil }
-                return (try row.string("login"), role, try row.bool("can_log_in"),
-                        try row.string("campaigns").split(separator: ",").map(String.init))
-            }
-        }
+        try guarded { try coalitionLoginRows(try session(.owner).connection) }
     }
 
-    /// The login `login` as the coalition made it: a role granted one of the three group roles, not a
-    /// group role itself, nor the administrator's. Anything else is refused, so that these commands never
+    /// The login `login` as the coalition made it. Anything else is refused, so that these commands never
     /// change the password of, or lock out, a role Vigil did not hand out.
     func coalitionLogin(_ login: String, _ connection: Connection) throws -> (role: LoginRole, canLogIn: Bool) {
-        let rows = try connection.query(
-            """
-            SELECT g.rolname AS group_role, r.rolcanlogin AS can_log_in, r.rolsuper OR r.rolcreaterole AS admin
-              FROM pg_roles r JOIN pg_auth_members m ON m.member = r.oid JOIN pg_roles g ON g.oid = m.roleid
-             WHERE r.rolname = \(login) AND g.rolname IN ('vigil_writer', 'vigil_auditor', 'vigil_reporter')
-             ORDER BY g.rolname = 'vigil_writer' DESC, g.rolname
-            """)
-        guard let row = rows.first, !(try row.bool("admin")) else {
+        guard let found = try coalitionLoginRows(connection, named: login).first else {
             throw VigilError(.notFound, "no coalition login named \(login) exists (vigil admin logins lists them; vigil admin add-organiser makes one)")
         }
-        let group = try row.string("group_role")
-        return (LoginRole.allCases.first { $0.groupRole == group } ?? .reporter, try row.bool("can_log_in"))
+        return (found.role, found.canLogIn)
+    }
+
+    /// The coalition's logins (or the one `named`): roles granted an organiser's, auditor's or reporter's
+    /// group role, neither a group role of Vigil's or PostgreSQL's nor an administrator (superuser, or
+    /// may create roles). One row each, in its strongest role: an organiser's if it holds several.
+    func coalitionLoginRows(_ connection: Connection, named login: String = "")
+        throws -> [(login: String, role: LoginRole, canLogIn: Bool, campaigns: [String])]
+    {
+        try connection.query(
+            """
+            SELECT DISTINCT ON (r.rolname) r.rolname AS login, g.rolname AS group_role, r.rolcanlogin AS can_log_in,
+                   coalesce((SELECT string_agg(c.campaign_id, ',' ORDER BY c.campaign_id) FROM vigil.campaign_grants c
+                              WHERE c.login = r.rolname), '') AS campaigns
+              FROM pg_roles r JOIN pg_auth_members m ON m.member = r.oid JOIN pg_roles g ON g.oid = m.roleid
+             WHERE g.rolname = ANY(\(LoginRole.allCases.map(\.groupRole))::text[])
+               AND NOT r.rolsuper AND NOT r.rolcreaterole AND r.rolname !~ '^(vigil|pg_)'
+               AND (\(login) = '' OR r.rolname = \(login))
+             ORDER BY r.rolname, g.rolname = 'vigil_writer' DESC, g.rolname
+            """
+        ).compactMap { row in
+            let group = try row.string("group_role")
+            guard let role = LoginRole.allCases.first(where: { $0.groupRole == group }) else { return nil }
+            return (try row.string("login"), role, try row.bool("can_log_in"), try row.string("campaigns").split(separator: ",").map(String.init))
+        }
     }
 
     /// Runs an administrator's statement, turning a refusal for want of rights into what to do.
