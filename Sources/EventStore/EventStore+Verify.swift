@@ -156,7 +156,8 @@ extension EventStore {
     /// triggers fire ALWAYS and are the ones the migrations create; the definitions of the append, hash,
     /// canonical and guard functions are the migrations' (compared by a digest compiled into this
     /// binary, never one stored in the database, which its owner could rewrite); vigil.append runs as
-    /// the log's owner with its search_path pinned; no group role may change the log's tables, and the
+    /// the log's owner, in C with no setting, and its PL/pgSQL rest with search_path pinned, run by
+    /// nobody else; no group role may change the log's tables, and the
     /// reporter cannot read them; no rule, row-level security or stand-in hides or rewrites their rows.
     public func verifyGuards() throws -> [GuardCheck] {
         try connection.withTransaction(.repeatableRead) {
@@ -208,19 +209,32 @@ extension EventStore {
                     """)
             }
             // The SECURITY DEFINER functions organisers call: whose rights they run with, and their settings.
+            // vigil.append is in C (0036): it resolves no name through search_path and bounds its own lock
+            // waits, so it carries no setting; the PL/pgSQL rest, vigil.append_general, keeps both.
             for (name, signature, owner, settings) in [
-                ("vigil.append runs as vigil_log_owner (SECURITY DEFINER) with search_path pinned to pg_catalog, pg_temp and a lock timeout",
-                 LogGuards.append, "vigil_log_owner", #"{"search_path=pg_catalog, pg_temp",lock_timeout=15s}"#),
+                ("vigil.append runs as vigil_log_owner (SECURITY DEFINER), in C, with no setting a caller could have changed",
+                 LogGuards.append, "vigil_log_owner", String?.none),
                 ("vigil_ops.count_command (the command counts) runs as vigil_projector with search_path pinned to pg_catalog, pg_temp and a lock timeout",
                  LogGuards.countCommand, "vigil_projector", #"{"search_path=pg_catalog, pg_temp",lock_timeout=100ms}"#),
             ] {
                 try check(
                     name,
                     """
-                    SELECT p.prosecdef AND pg_get_userbyid(p.proowner) = \(owner) AND p.proconfig = \(settings)::text[] AS holds
+                    SELECT p.prosecdef AND pg_get_userbyid(p.proowner) = \(owner)
+                           AND p.proconfig IS NOT DISTINCT FROM \(settings)::text[] AS holds
                       FROM pg_proc p WHERE p.oid = to_regprocedure(\(signature))
                     """)
             }
+            try check(
+                "vigil.append_general (the PL/pgSQL rest of the append) is owned by vigil_log_owner, runs with its caller's rights, search_path pinned and a lock timeout, and nobody but its owner may run it",
+                """
+                SELECT NOT p.prosecdef AND pg_get_userbyid(p.proowner) = 'vigil_log_owner'
+                       AND p.proconfig = '{"search_path=pg_catalog, pg_temp",lock_timeout=15s}'::text[]
+                       AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+                                        WHERE a.privilege_type = 'EXECUTE' AND a.grantee <> p.proowner)
+                       AS holds
+                  FROM pg_proc p WHERE p.oid = to_regprocedure(\(LogGuards.appendGeneral))
+                """)
             try check(
                 "vigil_read.lag() runs with search_path pinned to pg_catalog, pg_temp (pg_temp last, never first)",
                 """
@@ -340,6 +354,9 @@ enum LogGuards {
     /// The append function's signature.
     static let append = "vigil.append(text, bigint, jsonb, jsonb, text, text, uuid, uuid, bytea, jsonb)"
 
+    /// The PL/pgSQL append (0029's), which vigil.append (in C since 0036) calls for all but its common case.
+    static let appendGeneral = "vigil.append_general(text, bigint, jsonb, jsonb, text, text, uuid, uuid, bytea, jsonb)"
+
     /// A trigger and its definition as `pg_get_triggerdef` prints it.
     struct Trigger {
         var table: String
@@ -369,7 +386,8 @@ enum LogGuards {
     }
 
     static let functions = [
-        Function(signature: append, migration: "0029", digest: "a1f796edaf1fc8e90f10e2a22d858cd865b5fa4f77b59d6a0f55a2e40276c39d"),
+        Function(signature: append, migration: "0036", digest: "6a6db6744a7cb6f093cd711d72808f1a84d19a991790d81926d38e9b20f44805"),
+        Function(signature: appendGeneral, migration: "0036", digest: "5ed75e12f3b1e0be8fd123526d8ece7d3a5723fb04a524e0e2e84c241c9eef16"),
         Function(
             signature: "vigil.event_canonical(smallint, bigint, text, bigint, uuid, text, integer, jsonb, jsonb, text, uuid, uuid, text, timestamptz)",
             migration: "0014", digest: "9bbd748350a3ffc7278e726a8955ec8ea472ca67abd93db471d4c79b795f59d4"),

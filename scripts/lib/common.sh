@@ -38,6 +38,45 @@ vigil_ensure_packages() {
         apt-get install -y -qq --no-install-recommends "${need[@]}" >&2 || vigil_die "apt-get install ${need[*]} failed"
     fi
     command -v swift >/dev/null 2>&1 || vigil_die "the Swift toolchain is not on PATH; install Swift 6 first"
+    vigil_ensure_library
+}
+
+# Vigil's server library (schema/library/vigil_append.c: vigil.append in C, migration 0036), built with
+# PostgreSQL's own build rules (PGXS) against the newest server installed here, which is the one the
+# scripts run, and installed into its library folder when it is missing or was built from other
+# sources (a digest of them is kept beside it). Installing needs root: the folder is root's, which is
+# what keeps a database owner from replacing the code the log's writer runs.
+vigil_ensure_library() {
+    local bin pgconfig libdir want have build
+    bin=$(vigil_pg_bin)
+    pgconfig="$bin/pg_config"
+    if [ ! -e "$($pgconfig --includedir-server 2>/dev/null)/postgres.h" ] || ! command -v make >/dev/null 2>&1 \
+        || ! command -v gcc >/dev/null 2>&1; then
+        local major
+        major=$(basename "$(dirname "$bin")")
+        [ "$(id -u)" = 0 ] || vigil_die "missing PostgreSQL's server headers: install them (apt-get install postgresql-server-dev-$major make gcc) or run as root"
+        vigil_say "installing postgresql-server-dev-$major make gcc (apt-get), to build Vigil's server library"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y -qq --no-install-recommends "postgresql-server-dev-$major" make gcc >&2 \
+            || { apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends "postgresql-server-dev-$major" make gcc >&2; } \
+            || vigil_die "apt-get install postgresql-server-dev-$major failed"
+    fi
+    libdir=$("$pgconfig" --pkglibdir)
+    want=$(cat "$VIGIL_ROOT/schema/library/Makefile" "$VIGIL_ROOT/schema/library/vigil_append.c" "$pgconfig" | sha256sum | cut -d' ' -f1)
+    have=$(cat "$libdir/vigil_append.sha256" 2>/dev/null || true)
+    if [ "$want" = "$have" ] && [ -f "$libdir/vigil_append.so" ]; then return 0; fi
+    [ -w "$libdir" ] || vigil_die "Vigil's server library must be installed into $libdir: run this once as root, or: sudo make -C schema/library install with_llvm=no"
+    vigil_say "building Vigil's server library (vigil_append) into $libdir"
+    build=$(mktemp -d)
+    cp "$VIGIL_ROOT/schema/library/Makefile" "$VIGIL_ROOT/schema/library/vigil_append.c" "$build/"
+    # with_llvm=no: no JIT bitcode, so no clang is needed; the server runs the library as compiled.
+    if ! make -s -C "$build" PG_CONFIG="$pgconfig" with_llvm=no install >"$build/make.log" 2>&1; then
+        cat "$build/make.log" >&2
+        rm -rf "$build"
+        vigil_die "building Vigil's server library failed"
+    fi
+    rm -rf "$build"
+    printf '%s\n' "$want" >"$libdir/vigil_append.sha256"
 }
 
 # The server gets standard input, output and error only: a descriptor this script inherited (a test
@@ -95,7 +134,19 @@ vigil_cluster_start() {
     vigil_cluster_paths
     local bin
     bin=$(vigil_pg_bin)
-    if vigil_cluster_running; then return 0; fi
+    if vigil_cluster_running; then
+        # A server package upgraded under a running server (installing the server's headers can do
+        # that) leaves it unable to load the new libraries: restart it on the installed binaries.
+        local running installed
+        running=$(vigil_as_owner "$bin/psql" -h "$VIGIL_SOCKET" -p 5432 -U vigil -d postgres -Atc 'SHOW server_version' 2>/dev/null | cut -d' ' -f1)
+        installed=$("$bin/postgres" -V | awk '{print $3}')
+        if [ -n "$running" ] && [ "$running" != "$installed" ]; then
+            vigil_say "restarting the private PostgreSQL server: it runs $running, and $installed is installed"
+            (vigil_close_descriptors; vigil_as_owner "$bin/pg_ctl" -D "$VIGIL_PGDATA" -l "$VIGIL_PGLOG" -w -t 60 -m fast restart >/dev/null) \
+                || vigil_die "the private PostgreSQL server did not restart; its log is $VIGIL_PGLOG"
+        fi
+        return 0
+    fi
     if [ ! -f "$VIGIL_PGDATA/PG_VERSION" ]; then
         if [ "$VIGIL_HOME" != "$VIGIL_ROOT/.vigil" ]; then
             vigil_say "the postgres user cannot reach $VIGIL_ROOT, so the private cluster lives in $VIGIL_HOME"

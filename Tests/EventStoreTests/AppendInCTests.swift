@@ -1,0 +1,131 @@
+import EventStore
+import Foundation
+import PostgresClient
+import Testing
+import VigilTestSupport
+
+/// vigil.append is in C for its common case (migration 0036, schema/library/vigil_append.c) and hands
+/// everything else to the PL/pgSQL function it replaced, vigil.append_general. These tests hold the C path
+/// to the PL/pgSQL one: the same rows, hashes that verify recomputes, the same locks, and nothing written
+/// around what the tables would otherwise run.
+@Suite("The append in C")
+struct AppendInCTests {
+    let database: String
+
+    init() throws {
+        database = try TestDatabase.create("appendc")
+    }
+
+    func store() throws -> EventStore { EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer")) }
+
+    /// Payloads that exercise the canonical text: escapes, control characters, non-ASCII text, numbers
+    /// jsonb keeps as written, nesting, scalars, null, empty containers.
+    static let payloads = [
+        #"{"name": "주중 대사관", "quote": "he said \"no\"\\", "tab": "a\tb", "nul": "\u0001\u001f"}"#,
+        #"{"big": 123456789012345678901234567890, "exp": 1e-7, "neg": -0.5, "frac": 1.50}"#,
+        #"{"nested": {"z": [1, {"a": null}], "a": []}, "empty": {}}"#,
+        #""just a string""#, "42", "null", "[]", "true",
+        #"{"emoji": "🕯️", "slash": "a/b", "bidi": "\u202e"}"#,
+    ]
+
+    @Test("the C path and the PL/pgSQL rest write the same rows, and verify recomputes every hash")
+    func samesRowsAsPLpgSQL() throws {
+        let store = try store()
+        let owner = try TestDatabase.connect(database)
+        for (i, payload) in Self.payloads.enumerated() {
+            for (path, function) in [("c", "vigil.append"), ("g", "vigil.append_general")] {
+                for version in 1...2 {
+                    let events = #"[{"id": "\#(UUID().uuidString.lowercased())", "type": "Tested", "schemaVersion": \#(version), "data": \#(payload)}]"#
+                    // The PL/pgSQL rest is called as its owner would be (nobody else may run it).
+                    let connection = path == "c" ? store.connection : owner
+                    try connection.query(
+                        """
+                        SELECT * FROM \(unescaped: function)(\("\(path)-\(i)"), \(Int64(version - 1)), \(events)::jsonb,
+                            \(#"{"login": "forged", "note": "x"}"#)::jsonb, \(UUID().uuidString), \("actor \"q\""),
+                            \(UUID()), \(version == 2 ? UUID() : nil), \(PostgresBytes([1, 2])), '[]'::jsonb)
+                        """)
+                }
+            }
+        }
+        let differ = try owner.query(
+            """
+            SELECT c.stream_id FROM vigil.events c JOIN vigil.events g
+                ON g.stream_id = 'g' || substr(c.stream_id, 2) AND g.stream_version = c.stream_version
+             WHERE c.stream_id LIKE 'c-%'
+               AND (c.data::text <> g.data::text OR c.schema_version <> g.schema_version OR c.actor <> g.actor
+                    OR c.metadata::text <> g.metadata::text OR c.hash_version <> g.hash_version
+                    OR (c.causation_id IS NULL) <> (g.causation_id IS NULL))
+            """)
+        #expect(differ.count == 0)
+        let rows = try owner.query("SELECT count(*) AS n FROM vigil.events WHERE stream_id ~ '^[cg]-'")
+        #expect(try rows.first?.int64("n") == Int64(Self.payloads.count * 4))
+        let chains = try EventStore(connection: owner).verifyChains()
+        #expect(chains.firstBreak == nil)
+        #expect(try owner.query("SELECT 1 FROM vigil.events WHERE metadata ->> 'login' = 'forged'").count == 0)
+    }
+
+    @Test("two appends to one stream in one transaction: the second sees the first")
+    func twoInOneTransaction() throws {
+        let store = try store()
+        let stream = "mission-\(UUID())"
+        try store.connection.withTransaction {
+            let first = try store.append(to: stream, expected: .noStream, events: [event()], metadata: meta())
+            let second = try store.append(to: stream, expected: .exact(1), events: [event()], metadata: meta())
+            #expect(first.version == 1 && second.version == 2)
+        }
+        #expect(try store.readStream(stream).map(\.version) == [1, 2])
+        #expect(try EventStore(connection: try TestDatabase.connect(database)).verifyChains().firstBreak == nil)
+    }
+
+    @Test("a stream's lock held elsewhere: the append waits past the caller's own short lock_timeout, then leaves it as it was")
+    func boundedLockWait() throws {
+        let store = try store()
+        let stream = "mission-\(UUID())"
+        try store.connection.execute("SET lock_timeout = '100ms'")
+        // Another session takes the stream's lock (0029's key), holds it 0.6 s, then commits.
+        let taken = Locked(false)
+        let released = Locked(false)
+        let database = database
+        let thread = Thread {
+            guard let holder = try? TestDatabase.connect(database) else { return }
+            try? holder.execute("BEGIN")
+            _ = try? holder.query("SELECT pg_advisory_xact_lock(hashtextextended(\(stream), 0))")
+            taken.withLock { $0 = true }
+            Thread.sleep(forTimeInterval: 0.6)
+            released.withLock { $0 = true }
+            try? holder.execute("COMMIT")
+        }
+        thread.start()
+        let deadline = Date().addingTimeInterval(10)
+        while !taken.value && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(taken.value)
+        let result = try store.append(to: stream, expected: .noStream, events: [event()], metadata: meta())
+        #expect(released.value)
+        #expect(result.version == 1)
+        #expect(try store.connection.query("SHOW lock_timeout").first?.text("lock_timeout") == "100ms")
+    }
+
+    @Test("an INSERT trigger put on the log by its owner: vigil.append refuses rather than write around it, and verify names it")
+    func refusesToBypassTriggers() throws {
+        let owner = try TestDatabase.connect(database)
+        try owner.execute(
+            """
+            CREATE FUNCTION public.rewrite() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN NEW.data := '{"rewritten": true}'; RETURN NEW; END $$;
+            CREATE TRIGGER rewrite BEFORE INSERT ON vigil.events FOR EACH ROW EXECUTE FUNCTION public.rewrite();
+            """)
+        let store = try store()
+        let stream = "mission-\(UUID())"
+        #expect(throws: PostgresError.self) {
+            try store.append(to: stream, expected: .noStream, events: [event()], metadata: meta())
+        }
+        do {
+            try store.append(to: stream, expected: .noStream, events: [event()], metadata: meta())
+        } catch let error as PostgresError {
+            #expect(error.message.contains("INSERT trigger"))
+        }
+        #expect(try store.version(of: stream) == 0)
+        let failed = try EventStore(connection: owner).verifyGuards().filter { !$0.holds }.map(\.name)
+        #expect(failed.contains("vigil.events has no trigger but events_append_only"))
+    }
+}
