@@ -43,6 +43,10 @@ BEGIN
     ) RETURNS TABLE (global_position bigint, stream_version bigint, transaction_id xid8)
     LANGUAGE c SECURITY DEFINER
     AS '$libdir/vigil_append', 'vigil_append';
+    -- The SHA-256 of the source the library was built from, for audit verify.
+    CREATE FUNCTION vigil.library_source() RETURNS text
+    LANGUAGE c STABLE
+    AS '$libdir/vigil_append', 'vigil_library_source';
 EXCEPTION
     WHEN undefined_file THEN
         RAISE EXCEPTION USING ERRCODE = '58P01',
@@ -57,3 +61,4 @@ $migration$;
 ALTER FUNCTION vigil.append(text, bigint, jsonb, jsonb, text, text, uuid, uuid, bytea, jsonb) OWNER TO vigil_log_owner;
 REVOKE ALL ON FUNCTION vigil.append(text, bigint, jsonb, jsonb, text, text, uuid, uuid, bytea, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION vigil.append(text, bigint, jsonb, jsonb, text, text, uuid, uuid, bytea, jsonb) TO vigil_writer;
+ALTER FUNCTION vigil.library_source() OWNER TO vigil_log_owner;

@@ -225,6 +225,13 @@ extension EventStore {
                       FROM pg_proc p WHERE p.oid = to_regprocedure(\(signature))
                     """)
             }
+            // The library vigil.append runs says which source it was built from: a library left from another
+            // checkout, or a server upgraded under it, shows here (a file replaced by root could say anything).
+            let hasLibrary = try connection.query("SELECT to_regprocedure('vigil.library_source()') IS NOT NULL AS present")
+                .first?.bool("present") == true
+            try check(
+                "the server library vigil.append runs (vigil_append) was built from the source this binary knows",
+                hasLibrary ? "SELECT vigil.library_source() = \(LogGuards.librarySource) AS holds" : "SELECT false AS holds")
             try check(
                 "vigil.append_general (the PL/pgSQL rest of the append) is owned by vigil_log_owner, runs with its caller's rights, search_path pinned and a lock timeout, and nobody but its owner may run it",
                 """
@@ -354,6 +361,10 @@ enum LogGuards {
     /// The append function's signature.
     static let append = "vigil.append(text, bigint, jsonb, jsonb, text, text, uuid, uuid, bytea, jsonb)"
 
+    /// The SHA-256 of schema/library/vigil_append.c, the source of the library vigil.append runs (0036).
+    /// A change to that file changes it here too (`AppendInCTests` names the new one when they differ).
+    static let librarySource = "c89f7abf2f66f824239f9e60eeae9666487eab464c54f1e7c28aff915c280df8"
+
     /// The PL/pgSQL append (0029's), which vigil.append (in C since 0036) calls for all but its common case.
     static let appendGeneral = "vigil.append_general(text, bigint, jsonb, jsonb, text, text, uuid, uuid, bytea, jsonb)"
 
@@ -388,6 +399,7 @@ enum LogGuards {
     static let functions = [
         Function(signature: append, migration: "0036", digest: "6a6db6744a7cb6f093cd711d72808f1a84d19a991790d81926d38e9b20f44805"),
         Function(signature: appendGeneral, migration: "0036", digest: "5ed75e12f3b1e0be8fd123526d8ece7d3a5723fb04a524e0e2e84c241c9eef16"),
+        Function(signature: "vigil.library_source()", migration: "0036", digest: "9710e9b3e1ae5d8daabf1474af288ee8f159e5efac43693e67829f666236b853"),
         Function(
             signature: "vigil.event_canonical(smallint, bigint, text, bigint, uuid, text, integer, jsonb, jsonb, text, uuid, uuid, text, timestamptz)",
             migration: "0014", digest: "9bbd748350a3ffc7278e726a8955ec8ea472ca67abd93db471d4c79b795f59d4"),

@@ -64,6 +64,44 @@ struct AppendInCTests {
         #expect(try owner.query("SELECT 1 FROM vigil.events WHERE metadata ->> 'login' = 'forged'").count == 0)
     }
 
+    @Test("a long stream read from its expected version: each append chains on the head, and one behind or ahead of it is refused with the actual version")
+    func longStreamHeads() throws {
+        let store = try store()
+        let stream = "petition-\(UUID())"
+        // 700 events, one command each: the stream's index entries fill more than one page.
+        var version: Int64 = 0
+        for _ in 0..<700 {
+            let expected: ExpectedVersion = version == 0 ? .noStream : .exact(version)
+            version = try store.append(to: stream, expected: expected, events: [event()], metadata: meta()).version
+        }
+        #expect(version == 700)
+        for stale in [Int64(699), 1, 701, 5_000] {
+            #expect(throws: EventStoreError.wrongExpectedVersion(stream: stream, expected: .exact(stale), actual: 700)) {
+                try store.append(to: stream, expected: .exact(stale), events: [event()], metadata: meta())
+            }
+        }
+        #expect(throws: EventStoreError.wrongExpectedVersion(stream: stream, expected: .noStream, actual: 700)) {
+            try store.append(to: stream, expected: .noStream, events: [event()], metadata: meta())
+        }
+        #expect(try store.append(to: stream, expected: .exact(700), events: [event()], metadata: meta()).version == 701)
+        #expect(try store.version(of: stream) == 701)
+        #expect(try EventStore(connection: try TestDatabase.connect(database)).verifyChains().firstBreak == nil)
+    }
+
+    @Test("the library installed is built from this checkout's source, and verify knows that source's digest")
+    func librarySource() throws {
+        let source = TestDatabase.projectFolder.appendingPathComponent("schema/library/vigil_append.c")
+        let (status, out) = try runProgram("/usr/bin/sha256sum", [source.path])
+        #expect(status == 0)
+        let digest = String(out.prefix(64))
+        let owner = try TestDatabase.connect(database)
+        #expect(try owner.query("SELECT vigil.library_source() AS s").first?.string("s") == digest)
+        let guardName = "the server library vigil.append runs (vigil_append) was built from the source this binary knows"
+        let holds = try EventStore(connection: owner).verifyGuards().first { $0.name == guardName }?.holds
+        // A change to vigil_append.c needs its new digest in EventStore+Verify.swift (LogGuards.librarySource).
+        #expect(holds == true, "LogGuards.librarySource must now be \(digest)")
+    }
+
     @Test("two appends to one stream in one transaction: the second sees the first")
     func twoInOneTransaction() throws {
         let store = try store()
@@ -127,5 +165,39 @@ struct AppendInCTests {
         #expect(try store.version(of: stream) == 0)
         let failed = try EventStore(connection: owner).verifyGuards().filter { !$0.holds }.map(\.name)
         #expect(failed.contains("vigil.events has no trigger but events_append_only"))
+    }
+
+    @Test("the owner's rights are still checked: with INSERT on the log revoked from vigil_log_owner, nothing is appended")
+    func ownerRightsChecked() throws {
+        let owner = try TestDatabase.connect(database)
+        try owner.execute("REVOKE INSERT ON vigil.events, vigil.commands FROM vigil_log_owner")
+        let store = try store()
+        let stream = "mission-\(UUID())"
+        do {
+            try store.append(to: stream, expected: .noStream, events: [event()], metadata: meta())
+            Issue.record("the append went in without the right to insert")
+        } catch let error as PostgresError {
+            #expect(error.message.contains("permission denied"), "\(error)")
+        }
+        #expect(try store.version(of: stream) == 0)
+    }
+
+    @Test("a column of the log turned into a domain with checks of its own: vigil.append refuses rather than skip them")
+    func refusesDomains() throws {
+        let owner = try TestDatabase.connect(database)
+        try owner.execute(
+            """
+            CREATE DOMAIN public.short_text AS text CHECK (length(VALUE) <= 30);
+            ALTER TABLE vigil.commands ALTER COLUMN stream_id TYPE public.short_text;
+            """)
+        let store = try store()
+        let stream = "mission-\(UUID())"  // 44 characters
+        do {
+            try store.append(to: stream, expected: .noStream, events: [event()], metadata: meta())
+            Issue.record("the append wrote around the domain's check")
+        } catch let error as PostgresError {
+            #expect(error.message.contains("not of the type"), "\(error)")
+        }
+        #expect(try store.version(of: stream) == 0)
     }
 }

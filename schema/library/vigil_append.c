@@ -44,6 +44,8 @@
 #include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "storage/bufmgr.h"
+#include "catalog/pg_am.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/datetime.h"
@@ -60,6 +62,23 @@
 PG_MODULE_MAGIC;
 
 PG_FUNCTION_INFO_V1(vigil_append);
+PG_FUNCTION_INFO_V1(vigil_library_source);
+
+#ifndef VIGIL_SOURCE_SHA256
+#error "build with schema/library/Makefile: it passes the SHA-256 of this file as VIGIL_SOURCE_SHA256"
+#endif
+
+/*
+ * vigil.library_source(): the SHA-256 (hex) of the vigil_append.c this library was built from, so that
+ * audit verify finds a library built from other sources (a server upgraded from another checkout, a
+ * stale build). It is what the build said, not a proof: whoever can replace the file (root) can also
+ * make it say anything.
+ */
+Datum
+vigil_library_source(PG_FUNCTION_ARGS)
+{
+    PG_RETURN_TEXT_P(cstring_to_text(VIGIL_SOURCE_SHA256));
+}
 
 #define EVENT_COLUMNS 16
 #define COMMAND_COLUMNS 6
@@ -73,8 +92,12 @@ enum {
     E_POSITION, E_STREAM, E_VERSION, E_ID, E_TYPE, E_SCHEMA, E_DATA, E_METADATA, E_COMMAND, E_CORRELATION,
     E_CAUSATION, E_ACTOR, E_RECORDED, E_XID, E_HASH, E_HASH_VERSION
 };
+static const Oid event_column_types[EVENT_COLUMNS] = {
+    INT8OID, TEXTOID, INT8OID, UUIDOID, TEXTOID, INT4OID, JSONBOID, JSONBOID, TEXTOID, UUIDOID, UUIDOID, TEXTOID,
+    TIMESTAMPTZOID, XID8OID, BYTEAOID, INT2OID};
 static const char *const command_column_names[COMMAND_COLUMNS] = {
     "command_id", "stream_id", "first_version", "last_version", "recorded_at", "fingerprint"};
+static const Oid command_column_types[COMMAND_COLUMNS] = {TEXTOID, TEXTOID, INT8OID, INT8OID, TIMESTAMPTZOID, BYTEAOID};
 enum { C_ID, C_STREAM, C_FIRST, C_LAST, C_RECORDED, C_FINGERPRINT };
 
 /*
@@ -118,7 +141,7 @@ relation_oid(int which)
  * it may carry a default or a constraint this file would not honour.
  */
 static void
-map_columns(Relation rel, const char *const *names, int count, AttrNumber *map)
+map_columns(Relation rel, const char *const *names, const Oid *types, int count, AttrNumber *map)
 {
     TupleDesc desc = RelationGetDescr(rel);
 
@@ -135,6 +158,10 @@ map_columns(Relation rel, const char *const *names, int count, AttrNumber *map)
                 break;
         if (i == count)
             elog(ERROR, "vigil.append: %s has a column this append does not know (%s); it will not bypass it",
+                 RelationGetRelationName(rel), NameStr(att->attname));
+        /* The type itself, not a domain over it (a domain's checks would be skipped), nor another type. */
+        if (att->atttypid != types[i] || att->atttypmod != -1)
+            elog(ERROR, "vigil.append: %s.%s is not of the type this append writes; it will not write it",
                  RelationGetRelationName(rel), NameStr(att->attname));
         map[i] = att->attnum;
     }
@@ -156,6 +183,28 @@ refuse_bypass(Relation rel)
     if (rel->rd_rel->relrowsecurity)
         elog(ERROR, "vigil.append: %s has row-level security; this append will not bypass it",
              RelationGetRelationName(rel));
+    if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rules != NULL)
+        elog(ERROR, "vigil.append: %s is not a plain table, or has rules; this append will not write around them",
+             RelationGetRelationName(rel));
+}
+
+/*
+ * An index the append reads: a plain unique btree whose first key columns are `columns` (in order), with
+ * no expression and no predicate. Anything else could answer a probe wrongly.
+ */
+static void
+check_index(Relation index, const AttrNumber *columns, int count)
+{
+    Form_pg_index form = index->rd_index;
+    bool sound = index->rd_rel->relam == BTREE_AM_OID && form->indisunique && form->indisvalid &&
+                 form->indnkeyatts >= count && RelationGetIndexExpressions(index) == NIL &&
+                 RelationGetIndexPredicate(index) == NIL;
+
+    for (int i = 0; sound && i < count; i++)
+        sound = form->indkey.values[i] == columns[i];
+    if (!sound)
+        elog(ERROR, "vigil.append: the index %s is not the unique btree this append reads; it will not use it",
+             RelationGetRelationName(index));
 }
 
 /*
@@ -166,33 +215,17 @@ typedef struct Target {
     Relation rel;
     ResultRelInfo *info;
     TupleTableSlot *slot;
-    bool known_constraints; /* only the ones this file satisfies by construction (see open_target) */
 } Target;
 
 static void
 open_target(EState *estate, Index rti, Oid relid, Target *target)
 {
-    TupleConstr *constr;
-
-    /* Locked by lock_bounded; locked again here (at no cost) in case the OID changed in between. */
     target->rel = table_open(relid, RowExclusiveLock);
     refuse_bypass(target->rel);
     target->info = makeNode(ResultRelInfo);
     InitResultRelInfo(target->info, target->rel, rti, NULL, 0);
     ExecOpenIndices(target->info, false);
     target->slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(target->rel), &TTSOpsVirtual);
-    /*
-     * The tables' constraints are NOT NULL on columns this file always fills and, on events,
-     * CHECK (stream_version >= 1), which a head's version + 1 always meets. Any other constraint is
-     * checked by the executor's own routine.
-     */
-    constr = RelationGetDescr(target->rel)->constr;
-    target->known_constraints =
-        constr == NULL ||
-        (constr->num_check == 0 && !constr->has_generated_stored) ||
-        (constr->num_check == 1 && !constr->has_generated_stored &&
-         strcmp(constr->check[0].ccname, "events_stream_version_check") == 0 &&
-         relid == relation_oid(R_EVENTS));
 }
 
 static void
@@ -242,14 +275,9 @@ insert_row(EState *estate, Target *target, Datum *values, bool *nulls)
     memcpy(slot->tts_values, values, sizeof(Datum) * desc->natts);
     memcpy(slot->tts_isnull, nulls, sizeof(bool) * desc->natts);
     ExecStoreVirtualTuple(slot);
-    if (!target->known_constraints)
+    /* NOT NULL and CHECK constraints, as the executor checks them (a domain column is refused earlier). */
+    if (RelationGetDescr(target->rel)->constr)
         ExecConstraints(target->info, slot, estate);
-    else
-        for (int a = 0; a < desc->natts; a++)
-            if (TupleDescAttr(desc, a)->attnotnull && nulls[a])
-                ereport(ERROR, (errcode(ERRCODE_NOT_NULL_VIOLATION),
-                                errmsg("null value in column \"%s\" of relation \"%s\" violates not-null constraint",
-                                       NameStr(TupleDescAttr(desc, a)->attname), RelationGetRelationName(target->rel))));
     table_tuple_insert(target->rel, slot, GetCurrentCommandId(true), 0, NULL);
     ExecInsertIndexTuples(target->info, slot, estate, false, false, NULL, NIL);
 }
@@ -377,63 +405,6 @@ append_general(FunctionCallInfo fcinfo)
     SPI_finish();
 }
 
-/*
- * The append's locks wait at most 15 s, as 0029's SET lock_timeout = '15s' did. The function carries no
- * SET clause (saving and restoring settings cost ~8 µs a call, and it resolves no name through
- * search_path), so the bound is set here, only for a lock that is not free at once, and undone after.
- */
-typedef struct Lock {
-    bool advisory;  /* an advisory lock on key, or a lock of relation relid in mode */
-    Datum key;
-    Oid relid;
-    LOCKMODE mode;
-} Lock;
-
-static bool
-take(const Lock *lock, bool wait)
-{
-    if (lock->advisory && !wait)
-        return DatumGetBool(DirectFunctionCall1(pg_try_advisory_xact_lock_int8, lock->key));
-    if (lock->advisory)
-        DirectFunctionCall1(pg_advisory_xact_lock_int8, lock->key);
-    else if (!wait)
-        return ConditionalLockRelationOid(lock->relid, lock->mode);
-    else
-        LockRelationOid(lock->relid, lock->mode);
-    return true;
-}
-
-static void
-take_bounded(Lock lock)
-{
-    int saved = LockTimeout;
-
-    if (take(&lock, false))
-        return;
-    LockTimeout = 15000;
-    PG_TRY();
-    {
-        take(&lock, true);
-    }
-    PG_FINALLY();
-    {
-        LockTimeout = saved;
-    }
-    PG_END_TRY();
-}
-
-static void
-advisory_lock(Datum key)
-{
-    take_bounded((Lock) {.advisory = true, .key = key});
-}
-
-static void
-lock_bounded(Oid relid, LOCKMODE mode)
-{
-    take_bounded((Lock) {.advisory = false, .relid = relid, .mode = mode});
-}
-
 /* The common case's arguments, read; false when the call is not the common case. */
 typedef struct Call {
     text *stream, *command, *actor, *type;
@@ -475,6 +446,7 @@ common_case(FunctionCallInfo fcinfo, Call *call)
     if (id_text == NULL || call->type == NULL || !getKeyJsonValueFromContainer(event, "data", 4, &member))
         return false;
     call->data = JsonbValueToJsonb(&member);
+    call->id = DirectFunctionCall1(uuid_in, CStringGetDatum(text_to_cstring(id_text)));
     call->schema = 1;
     if (getKeyJsonValueFromContainer(event, "schemaVersion", 13, &member) && member.type != jbvNull) {
         if (member.type != jbvNumeric)
@@ -483,7 +455,6 @@ common_case(FunctionCallInfo fcinfo, Call *call)
         call->schema = DatumGetInt32(DirectFunctionCall1(
             int4in, DirectFunctionCall1(numeric_out, NumericGetDatum(member.val.numeric))));
     }
-    call->id = DirectFunctionCall1(uuid_in, CStringGetDatum(text_to_cstring(id_text)));
     call->stream = PG_GETARG_TEXT_PP(0);
     call->expected_null = PG_ARGISNULL(1);
     call->expected = call->expected_null ? 0 : PG_GETARG_INT64(1);
@@ -492,11 +463,10 @@ common_case(FunctionCallInfo fcinfo, Call *call)
     return true;
 }
 
-Datum
-vigil_append(PG_FUNCTION_ARGS)
+static void
+append_common(FunctionCallInfo fcinfo, Call *call)
 {
-    ReturnSetInfo *rsinfo;
-    Call call;
+    ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
     Jsonb *metadata;
     EState *estate;
     RangeTblEntry *rtes[2];
@@ -506,7 +476,7 @@ vigil_append(PG_FUNCTION_ARGS)
     Snapshot snapshot;
     int64 current = 0, position;
     bytea *previous, *hash;
-    bool handled, limited;
+    bool handled, limited, ahead;
     char *login;
     StringInfoData buf;
     TimestampTz now;
@@ -515,20 +485,13 @@ vigil_append(PG_FUNCTION_ARGS)
     bool *enulls, *cnulls, rnulls[3] = {false, false, false};
     int natts;
 
-    InitMaterializedSRF(fcinfo, 0);
-    rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-
-    /* Anything but the common case's shape, bad arguments included, goes to PL/pgSQL. */
-    if (!common_case(fcinfo, &call)) {
-        append_general(fcinfo);
-        return (Datum) 0;
-    }
-
     /* 1. Locks: the stream's, then the command's (0029's keys and order). */
-    advisory_lock(DirectFunctionCall2Coll(hashtextextended, DEFAULT_COLLATION_OID, PointerGetDatum(call.stream),
-                                          Int64GetDatum(0)));
-    advisory_lock(DirectFunctionCall2Coll(hashtextextended, DEFAULT_COLLATION_OID, PointerGetDatum(call.command),
-                                          Int64GetDatum(1)));
+    DirectFunctionCall1(pg_advisory_xact_lock_int8,
+                        DirectFunctionCall2Coll(hashtextextended, DEFAULT_COLLATION_OID, PointerGetDatum(call->stream),
+                                                Int64GetDatum(0)));
+    DirectFunctionCall1(pg_advisory_xact_lock_int8,
+                        DirectFunctionCall2Coll(hashtextextended, DEFAULT_COLLATION_OID, PointerGetDatum(call->command),
+                                                Int64GetDatum(1)));
 
     /* 1'. The transaction's id, after the locks and before any position is drawn (see 0024). */
     xid = GetTopFullTransactionId();
@@ -541,15 +504,21 @@ vigil_append(PG_FUNCTION_ARGS)
         rtes[i]->relid = relation_oid(i == 0 ? R_EVENTS : R_COMMANDS);
         rtes[i]->relkind = RELKIND_RELATION;
         rtes[i]->rellockmode = RowExclusiveLock;
-        rtes[i]->requiredPerms = ACL_INSERT;
+        rtes[i]->requiredPerms = ACL_INSERT | ACL_SELECT;
     }
     ExecInitRangeTable(estate, list_make2(rtes[0], rtes[1]));
-    lock_bounded(relation_oid(R_EVENTS), RowExclusiveLock);
-    lock_bounded(relation_oid(R_COMMANDS), RowExclusiveLock);
     open_target(estate, 1, relation_oid(R_EVENTS), &events);
     open_target(estate, 2, relation_oid(R_COMMANDS), &commands);
-    map_columns(events.rel, event_column_names, EVENT_COLUMNS, ecol);
-    map_columns(commands.rel, command_column_names, COMMAND_COLUMNS, ccol);
+    /* The rights 0029's statements needed, as its owner: the owner's INSERT revoked still stops the log. */
+    ExecCheckRTPerms(estate->es_range_table, true);
+    map_columns(events.rel, event_column_names, event_column_types, EVENT_COLUMNS, ecol);
+    map_columns(commands.rel, command_column_names, command_column_types, COMMAND_COLUMNS, ccol);
+    {
+        AttrNumber head[2] = {ecol[E_STREAM], ecol[E_VERSION]};
+
+        check_index(target_index(&events, relation_oid(R_EVENTS_HEAD)), head, 2);
+        check_index(target_index(&commands, relation_oid(R_COMMANDS_KEY)), &ccol[C_ID], 1);
+    }
 
     CommandCounterIncrement();
     PushActiveSnapshot(GetTransactionSnapshot());
@@ -558,8 +527,35 @@ vigil_append(PG_FUNCTION_ARGS)
     slot = table_slot_create(events.rel, &estate->es_tupleTable);
     previous = (bytea *) palloc(VARHDRSZ);
     SET_VARSIZE(previous, VARHDRSZ);
-    if (index_probe(events.rel, target_index(&events, relation_oid(R_EVENTS_HEAD)), PointerGetDatum(call.stream),
-                    BackwardScanDirection, snapshot, slot)) {
+    ahead = false;
+    if (!call->expected_null) {
+        /*
+         * With an expected version the head is read forwards from it: the event at that version (its hash
+         * chains the new one) and nothing after it. A backwards read of a stream's last events reads every
+         * event of the stream on the index page it lands on, which a long stream fills.
+         */
+        ScanKeyData keys[2];
+        Relation index = target_index(&events, relation_oid(R_EVENTS_HEAD));
+        IndexScanDesc scan;
+
+        ScanKeyEntryInitialize(&keys[0], 0, 1, BTEqualStrategyNumber, InvalidOid, index->rd_indcollation[0],
+                               F_TEXTEQ, PointerGetDatum(call->stream));
+        ScanKeyEntryInitialize(&keys[1], 0, 2, BTGreaterEqualStrategyNumber, InvalidOid, InvalidOid, F_INT8GE,
+                               Int64GetDatum(Max(call->expected, 1)));
+        scan = index_beginscan(events.rel, index, snapshot, 2, 0);
+        index_rescan(scan, keys, 2, NULL, 0);
+        if (index_getnext_slot(scan, ForwardScanDirection, slot)) {
+            bool isnull;
+
+            current = DatumGetInt64(slot_getattr(slot, ecol[E_VERSION], &isnull));
+            if (current == call->expected)
+                previous = DatumGetByteaPCopy(slot_getattr(slot, ecol[E_HASH], &isnull));
+            /* Another event after the expected one, or a stream begun where none was expected. */
+            ahead = current != call->expected || index_getnext_slot(scan, ForwardScanDirection, slot);
+        }
+        index_endscan(scan);
+    } else if (index_probe(events.rel, target_index(&events, relation_oid(R_EVENTS_HEAD)),
+                           PointerGetDatum(call->stream), BackwardScanDirection, snapshot, slot)) {
         bool isnull;
 
         current = DatumGetInt64(slot_getattr(slot, ecol[E_VERSION], &isnull));
@@ -567,19 +563,26 @@ vigil_append(PG_FUNCTION_ARGS)
     }
     slot = table_slot_create(commands.rel, &estate->es_tupleTable);
     handled = index_probe(commands.rel, target_index(&commands, relation_oid(R_COMMANDS_KEY)),
-                          PointerGetDatum(call.command), ForwardScanDirection, snapshot, slot);
+                          PointerGetDatum(call->command), ForwardScanDirection, snapshot, slot);
 
     login = GetUserNameFromId(GetSessionUserId(), false);
     limited = false;
     {
         Relation grants;
 
-        lock_bounded(relation_oid(R_GRANTS), AccessShareLock);
         grants = table_open(relation_oid(R_GRANTS), AccessShareLock);
+        refuse_bypass(grants);
+        if (pg_class_aclcheck(RelationGetRelid(grants), GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+            aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, RelationGetRelationName(grants));
 
         /* A table that never held a row has no pages: then no login is limited and there is nothing to read. */
         if (RelationGetNumberOfBlocks(grants) > 0) {
             Relation key = index_open(relation_oid(R_GRANTS_KEY), AccessShareLock);
+            AttrNumber login_column = get_attnum(RelationGetRelid(grants), "login");
+
+            if (get_atttype(RelationGetRelid(grants), login_column) != TEXTOID)
+                elog(ERROR, "vigil.append: campaign_grants.login is not text; this append will not read it");
+            check_index(key, &login_column, 1);
 
             slot = table_slot_create(grants, &estate->es_tupleTable);
             limited = index_probe(grants, key, CStringGetTextDatum(login), ForwardScanDirection, snapshot, slot);
@@ -589,14 +592,14 @@ vigil_append(PG_FUNCTION_ARGS)
     }
 
     /* 3. A refusal, or a login limited to some campaigns: PL/pgSQL decides and says why. */
-    if (handled || (!call.expected_null && call.expected != current) || limited) {
+    if (handled || ahead || (!call->expected_null && call->expected != current) || limited) {
         ExecResetTupleTable(estate->es_tupleTable, false);
         close_target(&commands);
         close_target(&events);
         FreeExecutorState(estate);
         PopActiveSnapshot();
         append_general(fcinfo);
-        return (Datum) 0;
+        return;
     }
 
     /* 4. The event: metadata with the login, the clock's time, its position, its hash. */
@@ -604,15 +607,15 @@ vigil_append(PG_FUNCTION_ARGS)
     appendStringInfoString(&buf, "{\"login\": ");
     escape_json(&buf, login);
     appendStringInfoChar(&buf, '}');
-    metadata = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(call.metadata),
+    metadata = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(call->metadata),
                                                   DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data))));
     now = GetCurrentTimestamp();
     position = nextval_internal(relation_oid(R_SEQUENCE), true);
 
     resetStringInfo(&buf);
-    canonical_text(&buf, position, call.stream, current + 1, call.id, call.type, call.schema, call.data, metadata,
-                   call.command, PG_ARGISNULL(6) ? (Datum) 0 : PG_GETARG_DATUM(6), PG_ARGISNULL(6),
-                   PG_ARGISNULL(7) ? (Datum) 0 : PG_GETARG_DATUM(7), PG_ARGISNULL(7), call.actor, now);
+    canonical_text(&buf, position, call->stream, current + 1, call->id, call->type, call->schema, call->data, metadata,
+                   call->command, PG_ARGISNULL(6) ? (Datum) 0 : PG_GETARG_DATUM(6), PG_ARGISNULL(6),
+                   PG_ARGISNULL(7) ? (Datum) 0 : PG_GETARG_DATUM(7), PG_ARGISNULL(7), call->actor, now);
     hash = event_hash(previous, &buf);
 
     /* The command's record, then the event (0029's order); a dropped column stays null. */
@@ -621,8 +624,8 @@ vigil_append(PG_FUNCTION_ARGS)
     cnulls = palloc(sizeof(bool) * natts);
     memset(cnulls, true, sizeof(bool) * natts);
 #define SET_COMMAND(column, value) (cvalues[ccol[column] - 1] = (value), cnulls[ccol[column] - 1] = false)
-    SET_COMMAND(C_ID, PointerGetDatum(call.command));
-    SET_COMMAND(C_STREAM, PointerGetDatum(call.stream));
+    SET_COMMAND(C_ID, PointerGetDatum(call->command));
+    SET_COMMAND(C_STREAM, PointerGetDatum(call->stream));
     SET_COMMAND(C_FIRST, Int64GetDatum(current + 1));
     SET_COMMAND(C_LAST, Int64GetDatum(current + 1));
     SET_COMMAND(C_RECORDED, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp())); /* the default, now() */
@@ -637,19 +640,19 @@ vigil_append(PG_FUNCTION_ARGS)
     memset(enulls, true, sizeof(bool) * natts);
 #define SET_EVENT(column, value) (evalues[ecol[column] - 1] = (value), enulls[ecol[column] - 1] = false)
     SET_EVENT(E_POSITION, Int64GetDatum(position));
-    SET_EVENT(E_STREAM, PointerGetDatum(call.stream));
+    SET_EVENT(E_STREAM, PointerGetDatum(call->stream));
     SET_EVENT(E_VERSION, Int64GetDatum(current + 1));
-    SET_EVENT(E_ID, call.id);
-    SET_EVENT(E_TYPE, PointerGetDatum(call.type));
-    SET_EVENT(E_SCHEMA, Int32GetDatum(call.schema));
-    SET_EVENT(E_DATA, JsonbPGetDatum(call.data));
+    SET_EVENT(E_ID, call->id);
+    SET_EVENT(E_TYPE, PointerGetDatum(call->type));
+    SET_EVENT(E_SCHEMA, Int32GetDatum(call->schema));
+    SET_EVENT(E_DATA, JsonbPGetDatum(call->data));
     SET_EVENT(E_METADATA, JsonbPGetDatum(metadata));
-    SET_EVENT(E_COMMAND, PointerGetDatum(call.command));
+    SET_EVENT(E_COMMAND, PointerGetDatum(call->command));
     if (!PG_ARGISNULL(6))
         SET_EVENT(E_CORRELATION, PG_GETARG_DATUM(6));
     if (!PG_ARGISNULL(7))
         SET_EVENT(E_CAUSATION, PG_GETARG_DATUM(7));
-    SET_EVENT(E_ACTOR, PointerGetDatum(call.actor));
+    SET_EVENT(E_ACTOR, PointerGetDatum(call->actor));
     SET_EVENT(E_RECORDED, TimestampTzGetDatum(now));
     SET_EVENT(E_XID, FullTransactionIdGetDatum(xid));
     SET_EVENT(E_HASH, PointerGetDatum(hash));
@@ -667,5 +670,36 @@ vigil_append(PG_FUNCTION_ARGS)
     result[1] = Int64GetDatum(current + 1);
     result[2] = FullTransactionIdGetDatum(xid);
     tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, result, rnulls);
+}
+
+Datum
+vigil_append(PG_FUNCTION_ARGS)
+{
+    Call call;
+    int saved = LockTimeout;
+
+    InitMaterializedSRF(fcinfo, 0);
+    /* Anything but the common case's shape, bad arguments included, goes to PL/pgSQL. */
+    if (!common_case(fcinfo, &call)) {
+        append_general(fcinfo);
+        return (Datum) 0;
+    }
+    /*
+     * Every lock the common case waits for (its advisory locks, the tables and their indexes, the
+     * sequence, a unique index's check against a concurrent insert) waits at most 15 s, as under 0029's
+     * SET lock_timeout = '15s'. The function carries no SET clause (saving and restoring settings cost
+     * ~8 µs a call, and it resolves no name through search_path), so the bound is set here and undone
+     * whatever happens; the caller's own setting is as it was afterwards.
+     */
+    LockTimeout = 15000;
+    PG_TRY();
+    {
+        append_common(fcinfo, &call);
+    }
+    PG_FINALLY();
+    {
+        LockTimeout = saved;
+    }
+    PG_END_TRY();
     return (Datum) 0;
 }
