@@ -32,6 +32,11 @@ ALTER FUNCTION vigil.append(text, bigint, jsonb, jsonb, text, text, uuid, uuid, 
 ALTER FUNCTION vigil.append_general(text, bigint, jsonb, jsonb, text, text, uuid, uuid, bytea, jsonb) SECURITY INVOKER;
 REVOKE ALL ON FUNCTION vigil.append_general(text, bigint, jsonb, jsonb, text, text, uuid, uuid, bytea, jsonb) FROM PUBLIC, vigil_writer;
 
+-- What vigil.append returns, one row an event: the columns of 0029's RETURNS TABLE, as a type of its own,
+-- whose description the server keeps cached (a RETURNS TABLE's is built anew on every call, ~3 µs).
+CREATE TYPE vigil.appended AS (global_position bigint, stream_version bigint, transaction_id xid8);
+ALTER TYPE vigil.appended OWNER TO vigil_log_owner;
+
 -- The library is installed by every script that runs a server (vigil_ensure_library, scripts/lib/common.sh)
 -- with `make -C schema/library install`; without it, or without a superuser, say what to do.
 DO $migration$
@@ -40,7 +45,7 @@ BEGIN
         p_stream_id text, p_expected_version bigint, p_events jsonb, p_metadata jsonb,
         p_command_id text, p_actor text, p_correlation_id uuid, p_causation_id uuid,
         p_fingerprint bytea DEFAULT NULL, p_conditions jsonb DEFAULT NULL
-    ) RETURNS TABLE (global_position bigint, stream_version bigint, transaction_id xid8)
+    ) RETURNS SETOF vigil.appended
     LANGUAGE c SECURITY DEFINER
     AS '$libdir/vigil_append', 'vigil_append';
     -- The SHA-256 of the source the library was built from, for audit verify.

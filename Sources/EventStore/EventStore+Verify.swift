@@ -363,7 +363,7 @@ enum LogGuards {
 
     /// The SHA-256 of schema/library/vigil_append.c, the source of the library vigil.append runs (0036).
     /// A change to that file changes it here too (`AppendInCTests` names the new one when they differ).
-    static let librarySource = "c89f7abf2f66f824239f9e60eeae9666487eab464c54f1e7c28aff915c280df8"
+    static let librarySource = "e805ec4df05260f07ad1ba47f6d2c04f68e2154e76f0ce7d55f26f471aaa2693"
 
     /// The PL/pgSQL append (0029's), which vigil.append (in C since 0036) calls for all but its common case.
     static let appendGeneral = "vigil.append_general(text, bigint, jsonb, jsonb, text, text, uuid, uuid, bytea, jsonb)"
@@ -397,7 +397,7 @@ enum LogGuards {
     }
 
     static let functions = [
-        Function(signature: append, migration: "0036", digest: "6a6db6744a7cb6f093cd711d72808f1a84d19a991790d81926d38e9b20f44805"),
+        Function(signature: append, migration: "0036", digest: "9069f99542bff5160a96975a0c488824af969eb4e5629fe827c56717e447f9a7"),
         Function(signature: appendGeneral, migration: "0036", digest: "5ed75e12f3b1e0be8fd123526d8ece7d3a5723fb04a524e0e2e84c241c9eef16"),
         Function(signature: "vigil.library_source()", migration: "0036", digest: "9710e9b3e1ae5d8daabf1474af288ee8f159e5efac43693e67829f666236b853"),
         Function(

@@ -215,7 +215,33 @@ typedef struct Target {
     Relation rel;
     ResultRelInfo *info;
     TupleTableSlot *slot;
+    bool checks_hold; /* its CHECK constraints hold by construction (see checks_by_construction) */
 } Target;
+
+/*
+ * vigil.events' one CHECK constraint (0002: stream_version >= 1) exactly as the server stores it. A head's
+ * version + 1 always meets it, so when it is the table's only CHECK, to the byte, evaluating it (parsing
+ * it anew on every call, ~2 µs) is skipped. Anything else (another constraint, this one changed, another
+ * server version printing it otherwise) is evaluated by the executor's own routine.
+ */
+static const char *const stream_version_check =
+    "{OPEXPR :opno 430 :opfuncid 479 :opresulttype 16 :opretset false :opcollid 0 :inputcollid 0 :args "
+    "({VAR :varno 1 :varattno 3 :vartype 20 :vartypmod -1 :varcollid 0 :varlevelsup 0 :varnosyn 1 "
+    ":varattnosyn 3 :location 341} {CONST :consttype 23 :consttypmod -1 :constcollid 0 :constlen 4 "
+    ":constbyval true :constisnull false :location 359 :constvalue 4 [ 1 0 0 0 0 0 0 0 ]}) :location 356}";
+
+static bool
+checks_by_construction(Relation rel)
+{
+    TupleConstr *constr = RelationGetDescr(rel)->constr;
+
+    if (constr == NULL || (constr->num_check == 0 && !constr->has_generated_stored))
+        return true;
+    return constr->num_check == 1 && !constr->has_generated_stored && constr->check[0].ccvalid &&
+           RelationGetRelid(rel) == relation_oid(R_EVENTS) && RelationGetDescr(rel)->natts >= 3 &&
+           strcmp(NameStr(TupleDescAttr(RelationGetDescr(rel), 2)->attname), "stream_version") == 0 &&
+           strcmp(constr->check[0].ccbin, stream_version_check) == 0;
+}
 
 static void
 open_target(EState *estate, Index rti, Oid relid, Target *target)
@@ -226,6 +252,7 @@ open_target(EState *estate, Index rti, Oid relid, Target *target)
     InitResultRelInfo(target->info, target->rel, rti, NULL, 0);
     ExecOpenIndices(target->info, false);
     target->slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(target->rel), &TTSOpsVirtual);
+    target->checks_hold = checks_by_construction(target->rel);
 }
 
 static void
@@ -264,9 +291,13 @@ index_probe(Relation rel, Relation index, Datum key, ScanDirection direction, Sn
     return found;
 }
 
-/* Inserts the slot's row into the table and its indexes, as COPY does; a unique violation is the index's. */
+/*
+ * Inserts the slot's row into the table and its indexes, as COPY does. A unique violation is the index's
+ * error, unless `duplicate` is given: then a key already there is reported through it instead (the row
+ * is in, and the caller raises an error, which takes it out with the transaction).
+ */
 static void
-insert_row(EState *estate, Target *target, Datum *values, bool *nulls)
+insert_row(EState *estate, Target *target, Datum *values, bool *nulls, bool *duplicate)
 {
     TupleDesc desc = RelationGetDescr(target->rel);
     TupleTableSlot *slot = target->slot;
@@ -275,11 +306,21 @@ insert_row(EState *estate, Target *target, Datum *values, bool *nulls)
     memcpy(slot->tts_values, values, sizeof(Datum) * desc->natts);
     memcpy(slot->tts_isnull, nulls, sizeof(bool) * desc->natts);
     ExecStoreVirtualTuple(slot);
-    /* NOT NULL and CHECK constraints, as the executor checks them (a domain column is refused earlier). */
-    if (RelationGetDescr(target->rel)->constr)
+    /* NOT NULL and CHECK constraints (a domain column is refused earlier). */
+    if (target->checks_hold)
+        for (int a = 0; a < desc->natts; a++) {
+            if (TupleDescAttr(desc, a)->attnotnull && nulls[a])
+                ExecConstraints(target->info, slot, estate); /* raises the executor's own error */
+        }
+    else if (desc->constr)
         ExecConstraints(target->info, slot, estate);
     table_tuple_insert(target->rel, slot, GetCurrentCommandId(true), 0, NULL);
-    ExecInsertIndexTuples(target->info, slot, estate, false, false, NULL, NIL);
+    if (duplicate == NULL)
+        ExecInsertIndexTuples(target->info, slot, estate, false, false, NULL, NIL);
+    else {
+        *duplicate = false;
+        (void) ExecInsertIndexTuples(target->info, slot, estate, false, true, duplicate, NIL);
+    }
 }
 
 static void
@@ -463,6 +504,39 @@ common_case(FunctionCallInfo fcinfo, Call *call)
     return true;
 }
 
+/*
+ * A command id already recorded: 0029's refusals, with its codes and messages. The same command (the
+ * same fingerprint, or none on both) was already handled (VG003: the caller answers with its first
+ * outcome); another command under the same id is refused (VG004). The error takes the record just
+ * inserted out again with the transaction.
+ */
+static void
+refuse_handled(Relation commands, Relation key, Call *call, Snapshot snapshot, bytea *fingerprint,
+               AttrNumber fingerprint_column, List **tuple_table)
+{
+    TupleTableSlot *slot = table_slot_create(commands, tuple_table);
+    bool same = false;
+
+    if (index_probe(commands, key, PointerGetDatum(call->command), ForwardScanDirection, snapshot, slot)) {
+        bool isnull;
+        Datum first = slot_getattr(slot, fingerprint_column, &isnull);
+
+        if (isnull || fingerprint == NULL)
+            same = isnull && fingerprint == NULL;
+        else {
+            bytea *was = DatumGetByteaPP(first);
+
+            same = VARSIZE_ANY_EXHDR(was) == VARSIZE_ANY_EXHDR(fingerprint) &&
+                   memcmp(VARDATA_ANY(was), VARDATA_ANY(fingerprint), VARSIZE_ANY_EXHDR(was)) == 0;
+        }
+    }
+    if (!same)
+        ereport(ERROR, (errcode(MAKE_SQLSTATE('V', 'G', '0', '0', '4')),
+                        errmsg("command id %s was used before for a different command", text_to_cstring(call->command))));
+    ereport(ERROR, (errcode(MAKE_SQLSTATE('V', 'G', '0', '0', '3')),
+                    errmsg("command %s was already handled", text_to_cstring(call->command))));
+}
+
 static void
 append_common(FunctionCallInfo fcinfo, Call *call)
 {
@@ -561,9 +635,10 @@ append_common(FunctionCallInfo fcinfo, Call *call)
         current = DatumGetInt64(slot_getattr(slot, ecol[E_VERSION], &isnull));
         previous = DatumGetByteaPCopy(slot_getattr(slot, ecol[E_HASH], &isnull));
     }
-    slot = table_slot_create(commands.rel, &estate->es_tupleTable);
-    handled = index_probe(commands.rel, target_index(&commands, relation_oid(R_COMMANDS_KEY)),
-                          PointerGetDatum(call->command), ForwardScanDirection, snapshot, slot);
+    /*
+     * Whether the command was handled is not read here: the command's record goes in first, and its
+     * unique index says so (see step 4). Under the command's lock no other session can be writing it.
+     */
 
     login = GetUserNameFromId(GetSessionUserId(), false);
     limited = false;
@@ -592,7 +667,7 @@ append_common(FunctionCallInfo fcinfo, Call *call)
     }
 
     /* 3. A refusal, or a login limited to some campaigns: PL/pgSQL decides and says why. */
-    if (handled || ahead || (!call->expected_null && call->expected != current) || limited) {
+    if (ahead || (!call->expected_null && call->expected != current) || limited) {
         ExecResetTupleTable(estate->es_tupleTable, false);
         close_target(&commands);
         close_target(&events);
@@ -602,23 +677,10 @@ append_common(FunctionCallInfo fcinfo, Call *call)
         return;
     }
 
-    /* 4. The event: metadata with the login, the clock's time, its position, its hash. */
-    initStringInfo(&buf);
-    appendStringInfoString(&buf, "{\"login\": ");
-    escape_json(&buf, login);
-    appendStringInfoChar(&buf, '}');
-    metadata = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat, JsonbPGetDatum(call->metadata),
-                                                  DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data))));
-    now = GetCurrentTimestamp();
-    position = nextval_internal(relation_oid(R_SEQUENCE), true);
-
-    resetStringInfo(&buf);
-    canonical_text(&buf, position, call->stream, current + 1, call->id, call->type, call->schema, call->data, metadata,
-                   call->command, PG_ARGISNULL(6) ? (Datum) 0 : PG_GETARG_DATUM(6), PG_ARGISNULL(6),
-                   PG_ARGISNULL(7) ? (Datum) 0 : PG_GETARG_DATUM(7), PG_ARGISNULL(7), call->actor, now);
-    hash = event_hash(previous, &buf);
-
-    /* The command's record, then the event (0029's order); a dropped column stays null. */
+    /*
+     * 4. The command's record, before any position is drawn: a command handled already is refused here
+     * by its unique index and leaves no gap. A dropped column stays null.
+     */
     natts = RelationGetDescr(commands.rel)->natts;
     cvalues = palloc0(sizeof(Datum) * natts);
     cnulls = palloc(sizeof(bool) * natts);
@@ -632,7 +694,34 @@ append_common(FunctionCallInfo fcinfo, Call *call)
     if (!PG_ARGISNULL(8))
         SET_COMMAND(C_FINGERPRINT, PG_GETARG_DATUM(8));
 #undef SET_COMMAND
-    insert_row(estate, &commands, cvalues, cnulls);
+    insert_row(estate, &commands, cvalues, cnulls, &handled);
+    if (handled)
+        refuse_handled(commands.rel, target_index(&commands, relation_oid(R_COMMANDS_KEY)), call, snapshot,
+                       PG_ARGISNULL(8) ? NULL : PG_GETARG_BYTEA_PP(8), ccol[C_FINGERPRINT], &estate->es_tupleTable);
+
+
+    /* 5. The event: metadata with the login, the clock's time, its position, its hash. */
+    {
+        /* metadata || {"login": session_user}, as 0029: the caller's own "login" is replaced. */
+        JsonbParseState *state = NULL;
+        JsonbValue key = {.type = jbvString, .val.string = {.len = 5, .val = "login"}};
+        JsonbValue value = {.type = jbvString, .val.string = {.len = strlen(login), .val = login}};
+
+        pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+        pushJsonbValue(&state, WJB_KEY, &key);
+        pushJsonbValue(&state, WJB_VALUE, &value);
+        metadata = DatumGetJsonbP(DirectFunctionCall2(
+            jsonb_concat, JsonbPGetDatum(call->metadata),
+            JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL)))));
+    }
+    initStringInfo(&buf);
+    now = GetCurrentTimestamp();
+    position = nextval_internal(relation_oid(R_SEQUENCE), true);
+
+    canonical_text(&buf, position, call->stream, current + 1, call->id, call->type, call->schema, call->data, metadata,
+                   call->command, PG_ARGISNULL(6) ? (Datum) 0 : PG_GETARG_DATUM(6), PG_ARGISNULL(6),
+                   PG_ARGISNULL(7) ? (Datum) 0 : PG_GETARG_DATUM(7), PG_ARGISNULL(7), call->actor, now);
+    hash = event_hash(previous, &buf);
 
     natts = RelationGetDescr(events.rel)->natts;
     evalues = palloc0(sizeof(Datum) * natts);
@@ -658,7 +747,7 @@ append_common(FunctionCallInfo fcinfo, Call *call)
     SET_EVENT(E_HASH, PointerGetDatum(hash));
     SET_EVENT(E_HASH_VERSION, Int16GetDatum(2));
 #undef SET_EVENT
-    insert_row(estate, &events, evalues, enulls);
+    insert_row(estate, &events, evalues, enulls, NULL);
 
     ExecResetTupleTable(estate->es_tupleTable, false);
     close_target(&commands);
@@ -679,6 +768,14 @@ vigil_append(PG_FUNCTION_ARGS)
     int saved = LockTimeout;
 
     InitMaterializedSRF(fcinfo, 0);
+    {
+        /* The rows' type (vigil.appended) as this file writes them; changed, nothing is written. */
+        TupleDesc desc = ((ReturnSetInfo *) fcinfo->resultinfo)->setDesc;
+
+        if (desc->natts != 3 || TupleDescAttr(desc, 0)->atttypid != INT8OID ||
+            TupleDescAttr(desc, 1)->atttypid != INT8OID || TupleDescAttr(desc, 2)->atttypid != XID8OID)
+            elog(ERROR, "vigil.append: its result type is not (bigint, bigint, xid8); it will not append");
+    }
     /* Anything but the common case's shape, bad arguments included, goes to PL/pgSQL. */
     if (!common_case(fcinfo, &call)) {
         append_general(fcinfo);
