@@ -7,15 +7,15 @@ extension Bench {
     struct Writers: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "N writers on distinct streams through the store vs N connections doing the same INSERTs.",
-            discussion: "Each side runs all its writers at once; the sides alternate for --rounds rounds."
+            discussion: "Each side runs all its writers at once; the sides alternate for --rounds rounds (raw, store, store, raw, …)."
         )
 
         @Option(help: "How many writers (connections) on each side.")
         var writers = 4
         @Option(help: "Appends per writer per round.")
-        var count = 2_000
+        var count = 1_000
         @Option(help: "Rounds, alternating raw and store.")
-        var rounds = 2
+        var rounds = 4
         @Option(help: "Write the figures as JSON to this file.")
         var json: String?
 
@@ -26,14 +26,16 @@ extension Bench {
             let tag = UUID().uuidString.prefix(8)
             var storeSeconds = 0.0
             var rawSeconds = 0.0
-            for round in 0..<rounds {
-                rawSeconds += try timed(writers) { w in
+            func rawSide(_ round: Int) throws -> Double {
+                try timed(writers) { w in
                     let connection = try Connection()
                     for i in 0..<count {
                         try connection.query(RawEvents.insert(stream: "raw-\(tag)-\(w)-\(i % 50)", payload: payload), prepared: true)
                     }
                 }
-                storeSeconds += try timed(writers) { w in
+            }
+            func storeSide(_ round: Int) throws -> Double {
+                try timed(writers) { w in
                     let store = EventStore(connection: try Connection())
                     for i in 0..<count {
                         try store.append(
@@ -41,6 +43,16 @@ extension Bench {
                             events: [NewEvent(id: UUID(), type: "GatheringScheduled", data: payload)],
                             metadata: EventMetadata(commandId: UUID().uuidString, actor: "bench"))
                     }
+                }
+            }
+            // Which side goes first alternates (raw, store, store, raw, …), so that drift hits both alike.
+            for round in 0..<rounds {
+                if round % 2 == 0 {
+                    rawSeconds += try rawSide(round)
+                    storeSeconds += try storeSide(round)
+                } else {
+                    storeSeconds += try storeSide(round)
+                    rawSeconds += try rawSide(round)
                 }
             }
             let total = Double(writers * count * rounds)
