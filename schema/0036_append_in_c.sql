@@ -34,8 +34,9 @@ REVOKE ALL ON FUNCTION vigil.append_general(text, bigint, jsonb, jsonb, text, te
 
 -- What vigil.append returns, one row an event: the columns of 0029's RETURNS TABLE, as a type of its own,
 -- whose description the server keeps cached (a RETURNS TABLE's is built anew on every call, ~3 µs).
+-- It stays the migrator's: the log's owner could otherwise rename its attributes and swap what callers
+-- read by name (vigil.append refuses a type that is not exactly this one, and audit verify checks it).
 CREATE TYPE vigil.appended AS (global_position bigint, stream_version bigint, transaction_id xid8);
-ALTER TYPE vigil.appended OWNER TO vigil_log_owner;
 
 -- The library is installed by every script that runs a server (vigil_ensure_library, scripts/lib/common.sh)
 -- with `make -C schema/library install`; without it, or without a superuser, say what to do.

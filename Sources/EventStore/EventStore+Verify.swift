@@ -225,6 +225,15 @@ extension EventStore {
                       FROM pg_proc p WHERE p.oid = to_regprocedure(\(signature))
                     """)
             }
+            try check(
+                "vigil.appended, the rows vigil.append returns, is (global_position bigint, stream_version bigint, transaction_id xid8)",
+                """
+                SELECT coalesce(array_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum), '{}')
+                       = '{"global_position bigint","stream_version bigint","transaction_id xid8"}'::text[] AS holds
+                  FROM pg_attribute a
+                 WHERE a.attrelid = (SELECT t.typrelid FROM pg_type t WHERE t.oid = to_regtype('vigil.appended'))
+                   AND a.attnum > 0 AND NOT a.attisdropped
+                """)
             // The library vigil.append runs says which source it was built from: a library left from another
             // checkout, or a server upgraded under it, shows here (a file replaced by root could say anything).
             let hasLibrary = try connection.query("SELECT to_regprocedure('vigil.library_source()') IS NOT NULL AS present")
@@ -363,7 +372,7 @@ enum LogGuards {
 
     /// The SHA-256 of schema/library/vigil_append.c, the source of the library vigil.append runs (0036).
     /// A change to that file changes it here too (`AppendInCTests` names the new one when they differ).
-    static let librarySource = "e805ec4df05260f07ad1ba47f6d2c04f68e2154e76f0ce7d55f26f471aaa2693"
+    static let librarySource = "c66c1930f9c9f8a11a0695387329d774a324d4d33138f8e98bd39737211ac27e"
 
     /// The PL/pgSQL append (0029's), which vigil.append (in C since 0036) calls for all but its common case.
     static let appendGeneral = "vigil.append_general(text, bigint, jsonb, jsonb, text, text, uuid, uuid, bytea, jsonb)"

@@ -200,4 +200,40 @@ struct AppendInCTests {
         }
         #expect(try store.version(of: stream) == 0)
     }
+
+    @Test("a stream at the largest version cannot wrap around: the append is refused, not written at a negative version")
+    func versionOverflow() throws {
+        let owner = try TestDatabase.connect(database)
+        let stream = "mission-\(UUID())"
+        // Only the owner could put such a row there, behind the function's back.
+        try owner.execute(
+            """
+            INSERT INTO vigil.events (stream_id, stream_version, event_id, event_type, data, metadata, command_id, actor, hash, hash_version)
+            VALUES ('\(stream)', 9223372036854775807, gen_random_uuid(), 'T', '{}', '{}', 'seed', 'x', '\\x', 2)
+            """)
+        let store = try store()
+        #expect(throws: PostgresError.self) {
+            try store.append(to: stream, expected: .exact(Int64.max), events: [event()], metadata: meta())
+        }
+        let rows = try owner.query("SELECT count(*) AS n FROM vigil.events WHERE stream_id = \(stream) AND stream_version < 1")
+        #expect(try rows.first?.int64("n") == 0)
+    }
+
+    @Test("the rows' type with its attributes renamed (values swapped for callers reading by name): vigil.append refuses and verify names it")
+    func resultTypeRenamed() throws {
+        let owner = try TestDatabase.connect(database)
+        try owner.execute(
+            """
+            ALTER TYPE vigil.appended RENAME ATTRIBUTE global_position TO tmp;
+            ALTER TYPE vigil.appended RENAME ATTRIBUTE stream_version TO global_position;
+            ALTER TYPE vigil.appended RENAME ATTRIBUTE tmp TO stream_version;
+            """)
+        let store = try store()
+        #expect(throws: PostgresError.self) {
+            try store.append(to: "mission-\(UUID())", expected: .noStream, events: [event()], metadata: meta())
+        }
+        let failed = try EventStore(connection: owner).verifyGuards().filter { !$0.holds }.map(\.name)
+        #expect(failed.contains("vigil.appended, the rows vigil.append returns, is (global_position bigint, stream_version bigint, transaction_id xid8)"))
+        #expect(try owner.query("SELECT pg_get_userbyid(typowner) AS o FROM pg_type WHERE oid = 'vigil.appended'::regtype").first?.string("o") != "vigil_log_owner")
+    }
 }

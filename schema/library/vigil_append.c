@@ -667,7 +667,8 @@ append_common(FunctionCallInfo fcinfo, Call *call)
     }
 
     /* 3. A refusal, or a login limited to some campaigns: PL/pgSQL decides and says why. */
-    if (ahead || (!call->expected_null && call->expected != current) || limited) {
+    /* (A head at the largest bigint has no next version: PL/pgSQL says "bigint out of range".) */
+    if (ahead || (!call->expected_null && call->expected != current) || limited || current == PG_INT64_MAX) {
         ExecResetTupleTable(estate->es_tupleTable, false);
         close_target(&commands);
         close_target(&events);
@@ -773,8 +774,12 @@ vigil_append(PG_FUNCTION_ARGS)
         TupleDesc desc = ((ReturnSetInfo *) fcinfo->resultinfo)->setDesc;
 
         if (desc->natts != 3 || TupleDescAttr(desc, 0)->atttypid != INT8OID ||
-            TupleDescAttr(desc, 1)->atttypid != INT8OID || TupleDescAttr(desc, 2)->atttypid != XID8OID)
-            elog(ERROR, "vigil.append: its result type is not (bigint, bigint, xid8); it will not append");
+            TupleDescAttr(desc, 1)->atttypid != INT8OID || TupleDescAttr(desc, 2)->atttypid != XID8OID ||
+            strcmp(NameStr(TupleDescAttr(desc, 0)->attname), "global_position") != 0 ||
+            strcmp(NameStr(TupleDescAttr(desc, 1)->attname), "stream_version") != 0 ||
+            strcmp(NameStr(TupleDescAttr(desc, 2)->attname), "transaction_id") != 0)
+            elog(ERROR, "vigil.append: its result type is not (global_position bigint, stream_version bigint, "
+                        "transaction_id xid8); it will not append");
     }
     /* Anything but the common case's shape, bad arguments included, goes to PL/pgSQL. */
     if (!common_case(fcinfo, &call)) {
