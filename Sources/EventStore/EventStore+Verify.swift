@@ -372,7 +372,7 @@ enum LogGuards {
 
     /// The SHA-256 of schema/library/vigil_append.c, the source of the library vigil.append runs (0036).
     /// A change to that file changes it here too (`AppendInCTests` names the new one when they differ).
-    static let librarySource = "c66c1930f9c9f8a11a0695387329d774a324d4d33138f8e98bd39737211ac27e"
+    static let librarySource = "a3603451bdc51e7a9af93e0627259b152957a16f84f2c37a7d6ef23923dd2fbf"
 
     /// The PL/pgSQL append (0029's), which vigil.append (in C since 0036) calls for all but its common case.
     static let appendGeneral = "vigil.append_general(text, bigint, jsonb, jsonb, text, text, uuid, uuid, bytea, jsonb)"

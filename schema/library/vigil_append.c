@@ -414,6 +414,8 @@ string_member(JsonbContainer *object, const char *key)
  * (this function's SECURITY DEFINER rights), its rows returned as ours. Locks this call already holds
  * are taken again there, in the same order, which PostgreSQL allows.
  */
+static SPIPlanPtr general_plan = NULL;
+
 static void
 append_general(FunctionCallInfo fcinfo)
 {
@@ -430,9 +432,20 @@ append_general(FunctionCallInfo fcinfo)
     }
     if (SPI_connect() != SPI_OK_CONNECT)
         elog(ERROR, "vigil.append: SPI_connect failed");
-    ret = SPI_execute_with_args(
-        "SELECT global_position, stream_version, transaction_id FROM vigil.append_general($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        10, types, values, nulls, false, 0);
+    /*
+     * Planned once a backend and kept (the server plans it again if what it depends on changes): stale
+     * versions under contention come here on every retry.
+     */
+    if (general_plan == NULL) {
+        SPIPlanPtr plan = SPI_prepare(
+            "SELECT global_position, stream_version, transaction_id FROM vigil.append_general($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            10, types);
+
+        if (plan == NULL || SPI_keepplan(plan) != 0)
+            elog(ERROR, "vigil.append: could not plan the call of vigil.append_general (%d)", SPI_result);
+        general_plan = plan;
+    }
+    ret = SPI_execute_plan(general_plan, values, nulls, false, 0);
     if (ret != SPI_OK_SELECT)
         elog(ERROR, "vigil.append: vigil.append_general returned %d", ret);
     for (uint64 r = 0; r < SPI_processed; r++) {
