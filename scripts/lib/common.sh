@@ -70,11 +70,16 @@ vigil_ensure_library() {
     build=$(mktemp -d)
     cp "$VIGIL_ROOT/schema/library/Makefile" "$VIGIL_ROOT/schema/library/vigil_append.c" "$build/"
     # with_llvm=no: no JIT bitcode, so no clang is needed; the server runs the library as compiled.
-    if ! make -s -C "$build" PG_CONFIG="$pgconfig" with_llvm=no install >"$build/make.log" 2>&1; then
+    if ! make -s -C "$build" PG_CONFIG="$pgconfig" with_llvm=no >"$build/make.log" 2>&1; then
         cat "$build/make.log" >&2
         rm -rf "$build"
         vigil_die "building Vigil's server library failed"
     fi
+    # In by a rename, never by writing over the old file: a running server's backends have it mapped,
+    # and keep the old one until they end.
+    install -m 755 "$build/vigil_append.so" "$libdir/.vigil_append.so.new" \
+        && mv -f "$libdir/.vigil_append.so.new" "$libdir/vigil_append.so" \
+        || { rm -rf "$build"; vigil_die "installing Vigil's server library into $libdir failed"; }
     rm -rf "$build"
     printf '%s\n' "$want" >"$libdir/vigil_append.sha256"
 }
