@@ -372,7 +372,7 @@ enum LogGuards {
 
     /// The SHA-256 of schema/library/vigil_append.c, the source of the library vigil.append runs (0036).
     /// A change to that file changes it here too (`AppendInCTests` names the new one when they differ).
-    static let librarySource = "a3603451bdc51e7a9af93e0627259b152957a16f84f2c37a7d6ef23923dd2fbf"
+    static let librarySource = "9b742cf110221f899930df0c185db55cb39aa0cd5303839bf484fc2f9ef187b9"
 
     /// The PL/pgSQL append (0029's), which vigil.append (in C since 0036) calls for all but its common case.
     static let appendGeneral = "vigil.append_general(text, bigint, jsonb, jsonb, text, text, uuid, uuid, bytea, jsonb)"

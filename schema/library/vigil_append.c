@@ -8,15 +8,16 @@
  * COPY does. Nothing here is new policy: every rule is the PL/pgSQL function's, and everything but the
  * common case is handed to that function itself (vigil.append_general, migration 0036), which raises the
  * refusals with their messages and codes. The common case is
- *   one event, no conditions, a command never seen, the expected version matching, and a login that no
- *   campaign grant limits;
- * for it this file takes the same locks in the same order, reads the stream's head and the command's
- * record with a snapshot taken after the locks, draws the position, hashes the event over the same
- * canonical text (vigil.event_canonical, version 2), and inserts the command's record and the event
- * through the tables' own constraints and indexes (a unique violation is the server's, as before).
+ *   one event, no conditions, the expected version matching, and a login that no campaign grant limits;
+ * for it this file takes the same locks in the same order, reads the stream's head with a snapshot taken
+ * after the locks, inserts the command's record (whose unique index finds a command handled already:
+ * refused with 0029's VG003 or VG004, before any position is drawn), draws the position, hashes the event
+ * over the same canonical text (vigil.event_canonical, version 2), and inserts it, through the tables'
+ * constraints, indexes and the owner's rights.
  *
- * It refuses to run (fails closed) when the tables have grown anything it would bypass: an INSERT trigger,
- * row-level security, or a column it does not know.
+ * It fails closed: it refuses to run when the tables have grown anything it would bypass or misread (an
+ * INSERT trigger, rules, row-level security, a column or type it does not know, an index that is not the
+ * unique btree it reads, a result type that is not vigil.appended as 0036 made it).
  */
 #include "postgres.h"
 
