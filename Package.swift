@@ -117,7 +117,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilCLITests",
-            dependencies: ["vigil", "VigilTestSupport", "PostgresClient", "EventStore"],
+            dependencies: ["vigil", "VigilTestSupport", "PostgresClient", "EventStore", "VigilAudit"],
             exclude: ["Fixtures"]
         ),
     ]

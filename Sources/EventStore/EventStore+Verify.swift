@@ -68,8 +68,10 @@ extension EventStore {
     /// Recomputes every stream's chain from `vigil.events` itself and names the first thing that does not
     /// match: an event whose hash does not cover its contents, position and previous hash (changed or
     /// reordered), a version missing from a stream, an event back on the old formula after the cut-over,
-    /// a command's record that points past the events left (a removed tail, a removed stream), and an
-    /// event whose command has no record. Runs of missing positions are listed as gaps.
+    /// a command's record that points past the events left (a removed tail, a removed stream), an
+    /// event whose id is not the one its command gives it (since 0037, the command's record: changed, or an
+    /// earlier event of the command removed), and an event of a command from before 0037 that has no
+    /// record. Runs of missing positions are listed as gaps.
     ///
     /// Everything is read in one snapshot (REPEATABLE READ), with the search_path pinned.
     public func verifyChains() throws -> ChainReport {
@@ -118,9 +120,15 @@ extension EventStore {
                 HAVING count(e.global_position) <> c.last_version - c.first_version + 1
                 UNION ALL
                 SELECT e.global_position, e.stream_id, e.stream_version,
-                       'its command ' || e.command_id || ' has no record of appending it: the record was removed'
-                  FROM vigil.events e
-                 WHERE e.command_id IS NOT NULL
+                       CASE WHEN substr(e.event_id::text, 15, 1) = '8'
+                            THEN 'its id is not the one its command ' || e.command_id || ' gives the event at place '
+                                 || e.place || ' of the command: it was changed, or an event of the command before it was removed'
+                            ELSE 'its command ' || e.command_id || ' has no record of appending it: the record was removed'
+                       END
+                  FROM (SELECT e.global_position, e.stream_id, e.stream_version, e.event_id, e.command_id,
+                               e.stream_version - min(e.stream_version) OVER (PARTITION BY e.stream_id, e.command_id) AS place
+                          FROM vigil.events e WHERE e.command_id IS NOT NULL) e
+                 WHERE e.event_id IS DISTINCT FROM vigil.command_event_id(e.command_id, e.place::integer)
                    AND NOT EXISTS (SELECT 1 FROM vigil.commands c
                                     WHERE c.command_id = e.command_id AND c.stream_id = e.stream_id
                                       AND e.stream_version BETWEEN c.first_version AND c.last_version)
@@ -324,7 +332,10 @@ extension EventStore {
                 """)
             for role in LogGuards.groupRoles + ["vigil_log_owner"] {
                 for table in LogGuards.tables {
-                    let privileges = role == "vigil_log_owner" ? ["UPDATE", "DELETE", "TRUNCATE"] : ["INSERT", "UPDATE", "DELETE", "TRUNCATE"]
+                    // The owner inserts events through vigil.append; vigil.commands holds the records of the
+                    // commands before 0037, and nobody writes it any more.
+                    let privileges = role == "vigil_log_owner" && table == "vigil.events"
+                        ? ["UPDATE", "DELETE", "TRUNCATE"] : ["INSERT", "UPDATE", "DELETE", "TRUNCATE"]
                     for privilege in privileges {
                         try check(
                             "\(role) may not \(privilege) \(table)",
@@ -372,9 +383,10 @@ enum LogGuards {
 
     /// The SHA-256 of schema/library/vigil_append.c, the source of the library vigil.append runs (0036).
     /// A change to that file changes it here too (`AppendInCTests` names the new one when they differ).
-    static let librarySource = "9b742cf110221f899930df0c185db55cb39aa0cd5303839bf484fc2f9ef187b9"
+    static let librarySource = "6f69024e9b7736b9f0fd8e43868a54923b6bea2c68689089ea03f717dd3a90c7"
 
-    /// The PL/pgSQL append (0029's), which vigil.append (in C since 0036) calls for all but its common case.
+    /// The PL/pgSQL append (0029's, renamed by 0036, its command's record in its first event since 0037),
+    /// which vigil.append (in C since 0036) calls for all but its common case.
     static let appendGeneral = "vigil.append_general(text, bigint, jsonb, jsonb, text, text, uuid, uuid, bytea, jsonb)"
 
     /// A trigger and its definition as `pg_get_triggerdef` prints it.
@@ -407,7 +419,8 @@ enum LogGuards {
 
     static let functions = [
         Function(signature: append, migration: "0036", digest: "9069f99542bff5160a96975a0c488824af969eb4e5629fe827c56717e447f9a7"),
-        Function(signature: appendGeneral, migration: "0036", digest: "5ed75e12f3b1e0be8fd123526d8ece7d3a5723fb04a524e0e2e84c241c9eef16"),
+        Function(signature: appendGeneral, migration: "0037", digest: "b46af01454c15a7d225d0b1a27a556a56331ceb6c6a38cf1d131b91512a8cb65"),
+        Function(signature: "vigil.command_event_id(text, integer)", migration: "0037", digest: "d7a0df6ce51581fba162a794f4e55cb264d69d4894f641cb348cde39594c1298"),
         Function(signature: "vigil.library_source()", migration: "0036", digest: "9710e9b3e1ae5d8daabf1474af288ee8f159e5efac43693e67829f666236b853"),
         Function(
             signature: "vigil.event_canonical(smallint, bigint, text, bigint, uuid, text, integer, jsonb, jsonb, text, uuid, uuid, text, timestamptz)",

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresClient
+import VigilAudit
 
 /// The event log on PostgreSQL: append with an expected version, read a stream, read the whole log in
 /// commit order. It knows events as types and JSON, never the domain's types.
@@ -39,7 +40,7 @@ public final class EventStore {
         }
         let append: PostgresQuery = """
             SELECT global_position, stream_version, transaction_id::text AS transaction_id
-              FROM vigil.append(\(stream), \(expected.parameter), \(EventStore.eventsJSON(events))::jsonb,
+              FROM vigil.append(\(stream), \(expected.parameter), \(EventStore.eventsJSON(events, commandId: metadata.commandId))::jsonb,
                                 \(EventStore.metadataJSON(metadata))::jsonb, \(metadata.commandId),
                                 \(metadata.actor), \(metadata.correlationId), \(metadata.causationId),
                                 \(fingerprint.map(PostgresBytes.init))::bytea,
@@ -126,13 +127,12 @@ public final class EventStore {
 
     /// What a command appended when it was first handled.
     public func firstResult(of commandId: String) throws -> AppendResult {
-        let rows = try connection.query(
-            """
-            SELECT e.global_position, e.stream_version, c.stream_id, e.transaction_id::text AS transaction_id
-              FROM vigil.commands c
-              JOIN vigil.events e ON e.stream_id = c.stream_id AND e.stream_version BETWEEN c.first_version AND c.last_version
-             WHERE c.command_id = \(commandId) ORDER BY e.stream_version
-            """)
+        let rows = try connection.query(EventStore.commandVersions(commandId, select: """
+            SELECT e.global_position, e.stream_version, e.stream_id, e.transaction_id::text AS transaction_id
+              FROM versions v
+              JOIN vigil.events e ON e.stream_id = v.stream_id AND e.stream_version = v.stream_version
+             ORDER BY e.stream_version
+            """))
         guard let first = rows.first else {
             throw PostgresError(kind: .client, message: "command \(commandId) is not in the log")
         }
@@ -154,11 +154,13 @@ public final class EventStore {
         return AppendResult(streamId: stream, version: version, events: appended, transactionId: transaction)
     }
 
-    static func eventsJSON(_ events: [NewEvent]) -> String {
+    /// The events as the jsonb array vigil.append takes, each with the id its command gives it.
+    static func eventsJSON(_ events: [NewEvent], commandId: String) -> String {
         var out = "["
         for (i, event) in events.enumerated() {
             if i > 0 { out += "," }
-            out += "{\"id\":\"\(event.id.uuidString.lowercased())\",\"type\":\(jsonString(event.type)),"
+            let id = CommandEventId.derive(commandId: commandId, index: i)
+            out += "{\"id\":\"\(id.uuidString.lowercased())\",\"type\":\(jsonString(event.type)),"
             out += "\"schemaVersion\":\(event.schemaVersion),\"data\":\(event.data)}"
         }
         return out + "]"
@@ -245,15 +247,36 @@ public final class EventStore {
 
     /// The events a command appended, in order (empty when it appended none or is unknown).
     public func events(ofCommand commandId: String) throws -> [RecordedEvent] {
-        let rows = try connection.query(
-            """
-            SELECT \(unescaped: EventStore.columns.replacingOccurrences(of: "\n", with: " ")) FROM vigil.events
-             WHERE (stream_id, stream_version) IN (
-                   SELECT c.stream_id, v FROM vigil.commands c, generate_series(c.first_version, c.last_version) v
-                    WHERE c.command_id = \(commandId))
+        let rows = try connection.query(EventStore.commandVersions(commandId, select: """
+            SELECT \(EventStore.columns.replacingOccurrences(of: "\n", with: " ")) FROM vigil.events
+             WHERE (stream_id, stream_version) IN (SELECT stream_id, stream_version FROM versions)
              ORDER BY stream_version
-            """)
+            """))
         return try rows.map(EventStore.recordedEvent)
+    }
+
+    /// `select` over `versions (stream_id, stream_version)`: every event command `commandId` appended.
+    /// Since 0037 its first event is found by the id its command gives it, then the next versions of its
+    /// stream while they are the same command's (a command's events are consecutive); before, by its
+    /// record in vigil.commands.
+    static func commandVersions(_ commandId: String, select: String) -> PostgresQuery {
+        PostgresQuery(
+            sql: """
+                WITH RECURSIVE walk AS (
+                    SELECT f.stream_id, f.stream_version FROM vigil.events f
+                     WHERE f.event_id = $2::uuid AND f.command_id = $1::text
+                    UNION ALL
+                    SELECT n.stream_id, n.stream_version FROM walk w
+                      JOIN vigil.events n ON n.stream_id = w.stream_id AND n.stream_version = w.stream_version + 1
+                     WHERE n.command_id = $1::text
+                ), versions AS (
+                    SELECT stream_id, stream_version FROM walk
+                    UNION ALL
+                    SELECT c.stream_id, v FROM vigil.commands c, generate_series(c.first_version, c.last_version) v
+                     WHERE c.command_id = $1::text
+                )
+                """ + "\n" + select,
+            parameters: [commandId, CommandEventId.derive(commandId: commandId, index: 0).uuidString.lowercased()])
     }
 
     /// Whether a command id was handled already: false when it was not; true when it was, with
@@ -262,8 +285,14 @@ public final class EventStore {
     /// - Throws: `EventStoreError.keyReused` when it was handled with another fingerprint (or, before
     ///   fingerprints were stored, with none): another command under the same id.
     public func wasHandled(_ commandId: String, fingerprint: [UInt8]?) throws -> Bool {
+        let first = CommandEventId.derive(commandId: commandId, index: 0)
         let rows = try connection.query(
-            "SELECT fingerprint IS NOT DISTINCT FROM \(fingerprint.map(PostgresBytes.init))::bytea AS same FROM vigil.commands WHERE command_id = \(commandId)")
+            """
+            SELECT decode(e.metadata ->> 'commandFingerprint', 'hex') IS NOT DISTINCT FROM \(fingerprint.map(PostgresBytes.init))::bytea AS same
+              FROM vigil.events e WHERE e.event_id = \(first) AND e.command_id = \(commandId)
+            UNION ALL
+            SELECT fingerprint IS NOT DISTINCT FROM \(fingerprint.map(PostgresBytes.init))::bytea FROM vigil.commands WHERE command_id = \(commandId)
+            """)
         guard let row = rows.first else { return false }
         guard try row.bool("same") else { throw EventStoreError.keyReused(commandId: commandId) }
         return true

@@ -43,16 +43,17 @@ public struct StreamCondition: Sendable, Equatable {
     }
 }
 
-/// An event to append: its id, stored type name, schema version and JSON payload.
+/// An event to append: its stored type name, schema version and JSON payload. Its id is not the
+/// caller's: the store gives it the one its command's id and its place in the command give it
+/// (`CommandEventId`, migration 0037), which the log's unique index on event ids then keeps from being
+/// recorded twice.
 public struct NewEvent: Sendable, Equatable {
-    public var id: UUID
     public var type: String
     public var schemaVersion: Int
     /// The payload as a JSON object's text.
     public var data: String
 
-    public init(id: UUID, type: String, schemaVersion: Int = 1, data: String) {
-        self.id = id
+    public init(type: String, schemaVersion: Int = 1, data: String) {
         self.type = type
         self.schemaVersion = schemaVersion
         self.data = data

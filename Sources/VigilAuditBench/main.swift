@@ -51,7 +51,7 @@ do {
         while appended < count {
             let n = min(100, count - appended)
             let events = (0..<n).map { i in
-                NewEvent(id: UUID(), type: "BenchNoted", data: "{\"n\": \(appended + i), \"text\": \"\(text)\"}")
+                NewEvent(type: "BenchNoted", data: "{\"n\": \(appended + i), \"text\": \"\(text)\"}")
             }
             try store.append(
                 to: "bench-\(batch % 1_000)", expected: .any, events: events,

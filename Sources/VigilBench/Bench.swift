@@ -53,7 +53,7 @@ struct Bench: ParsableCommand {
                     let expected: ExpectedVersion = versions[s] == 0 ? .noStream : .exact(versions[s])
                     let result = try store.append(
                         to: "bench-\(tag)-\(s)", expected: expected,
-                        events: [NewEvent(id: UUID(), type: "GatheringScheduled", data: payload)],
+                        events: [NewEvent(type: "GatheringScheduled", data: payload)],
                         metadata: EventMetadata(commandId: UUID().uuidString, actor: "bench"))
                     versions[s] = result.version
                 }

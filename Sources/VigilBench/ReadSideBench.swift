@@ -220,7 +220,7 @@ extension Bench {
             let tag = UUID().uuidString.prefix(8).lowercased()
             try setup.append(
                 to: "mission-lag-\(tag)", expected: .noStream,
-                events: [NewEvent(id: UUID(), type: "MissionRegistered", data: EventMix.mission("lag-\(tag)", country: "US", city: "Washington"))],
+                events: [NewEvent(type: "MissionRegistered", data: EventMix.mission("lag-\(tag)", country: "US", city: "Washington"))],
                 metadata: EventMetadata(commandId: UUID().uuidString, actor: "bench"))
 
             let stop = Locked(false)
@@ -267,7 +267,7 @@ extension Bench {
                 if wait > 0 { usleep(UInt32(wait * 1_000_000)) }
                 let result = try writer.append(
                     to: "gathering-lag-\(tag)-\(sent)", expected: .noStream,
-                    events: [NewEvent(id: UUID(), type: "GatheringScheduled", data: EventMix.scheduled("lag-\(tag)-\(sent)", mission: "lag-\(tag)", campaign: nil))],
+                    events: [NewEvent(type: "GatheringScheduled", data: EventMix.scheduled("lag-\(tag)-\(sent)", mission: "lag-\(tag)", campaign: nil))],
                     metadata: EventMetadata(commandId: UUID().uuidString, actor: "bench"))
                 let committed = Date()
                 if let checkpoint = result.checkpoint { commits.withLock { $0.append((checkpoint, committed)) } }

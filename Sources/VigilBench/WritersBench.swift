@@ -40,7 +40,7 @@ extension Bench {
                     for i in 0..<count {
                         try store.append(
                             to: "w-\(tag)-\(round)-\(w)-\(i)", expected: .noStream,
-                            events: [NewEvent(id: UUID(), type: "GatheringScheduled", data: payload)],
+                            events: [NewEvent(type: "GatheringScheduled", data: payload)],
                             metadata: EventMetadata(commandId: UUID().uuidString, actor: "bench"))
                     }
                 }
@@ -96,7 +96,7 @@ extension Bench {
                     do {
                         try store.append(
                             to: stream, expected: version == 0 ? .noStream : .exact(version),
-                            events: [NewEvent(id: UUID(), type: "T", data: "{\"writer\": \(w), \"n\": \(done)}")],
+                            events: [NewEvent(type: "T", data: "{\"writer\": \(w), \"n\": \(done)}")],
                             metadata: EventMetadata(commandId: "\(stream)-\(w)-\(done)", actor: "bench"))
                         done += 1
                     } catch EventStoreError.wrongExpectedVersion {

@@ -274,7 +274,7 @@ extension VigilService {
                 }
                 return EventFields.reference(try vault!.sealText(value, kind: fieldClass.rawValue).uuidString.lowercased())
             }
-            return NewEvent(id: UUID(), type: sealed.type, schemaVersion: sealed.schemaVersion, data: sealed.data)
+            return NewEvent(type: sealed.type, schemaVersion: sealed.schemaVersion, data: sealed.data)
         }
         let result = try session.store.append(
             to: decision.stream, expected: decision.version == 0 ? .noStream : .exact(decision.version),

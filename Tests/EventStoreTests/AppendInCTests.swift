@@ -2,6 +2,7 @@ import EventStore
 import Foundation
 import PostgresClient
 import Testing
+import VigilAudit
 import VigilTestSupport
 
 /// vigil.append is in C for its common case (migration 0036, schema/library/vigil_append.c) and hands
@@ -35,13 +36,15 @@ struct AppendInCTests {
         for (i, payload) in Self.payloads.enumerated() {
             for (path, function) in [("c", "vigil.append"), ("g", "vigil.append_general")] {
                 for version in 1...2 {
-                    let events = #"[{"id": "\#(UUID().uuidString.lowercased())", "type": "Tested", "schemaVersion": \#(version), "data": \#(payload)}]"#
+                    let command = UUID().uuidString
+                    let id = CommandEventId.derive(commandId: command, index: 0).uuidString.lowercased()
+                    let events = #"[{"id": "\#(id)", "type": "Tested", "schemaVersion": \#(version), "data": \#(payload)}]"#
                     // The PL/pgSQL rest is called as its owner would be (nobody else may run it).
                     let connection = path == "c" ? store.connection : owner
                     try connection.query(
                         """
                         SELECT * FROM \(unescaped: function)(\("\(path)-\(i)"), \(Int64(version - 1)), \(events)::jsonb,
-                            \(#"{"login": "forged", "note": "x"}"#)::jsonb, \(UUID().uuidString), \("actor \"q\""),
+                            \(#"{"login": "forged", "commandFingerprint": "forged", "note": "x"}"#)::jsonb, \(command), \("actor \"q\""),
                             \(UUID()), \(version == 2 ? UUID() : nil), \(PostgresBytes([1, 2])), '[]'::jsonb)
                         """)
                 }
@@ -187,11 +190,20 @@ struct AppendInCTests {
         let owner = try TestDatabase.connect(database)
         try owner.execute(
             """
-            CREATE DOMAIN public.short_text AS text CHECK (length(VALUE) <= 30);
-            ALTER TABLE vigil.commands ALTER COLUMN stream_id TYPE public.short_text;
+            CREATE DOMAIN public.short_bytes AS bytea CHECK (length(VALUE) <= 8);
+            -- vigil.event_canonical(vigil.events) holds on to the row type: the owner takes it out and puts it back.
+            DO $$
+            DECLARE
+                canonical text := pg_get_functiondef('vigil.event_canonical(vigil.events)'::regprocedure);
+            BEGIN
+                DROP FUNCTION vigil.event_canonical(vigil.events);
+                ALTER TABLE vigil.events ALTER COLUMN hash TYPE public.short_bytes;
+                EXECUTE canonical;
+            END
+            $$;
             """)
         let store = try store()
-        let stream = "mission-\(UUID())"  // 44 characters
+        let stream = "mission-\(UUID())"  // its hash is 32 bytes, which the domain's check refuses
         do {
             try store.append(to: stream, expected: .noStream, events: [event()], metadata: meta())
             Issue.record("the append wrote around the domain's check")
@@ -235,5 +247,121 @@ struct AppendInCTests {
         let failed = try EventStore(connection: owner).verifyGuards().filter { !$0.holds }.map(\.name)
         #expect(failed.contains("vigil.appended, the rows vigil.append returns, is (global_position bigint, stream_version bigint, transaction_id xid8)"))
         #expect(try owner.query("SELECT pg_get_userbyid(typowner) AS o FROM pg_type WHERE oid = 'vigil.appended'::regtype").first?.string("o") != "vigil_log_owner")
+    }
+
+    // MARK: A command's record is its first event (0037)
+
+    /// Command ids that exercise the id's derivation: non-ASCII, quotes, the separator itself, a long one.
+    static let commandIds = ["k", "héllo wörld", "quote'\"\\", "line\nbreak", "🕯️ vigil", String(repeating: "x", count: 500)]
+
+    @Test("a command's event ids are the same in Swift, in SQL and in C, and the C path takes them")
+    func eventIdsAgree() throws {
+        let owner = try TestDatabase.connect(database)
+        for (i, command) in Self.commandIds.enumerated() {
+            let swift = (0..<3).map { CommandEventId.derive(commandId: command, index: $0) }
+            let sql = try owner.query(
+                "SELECT vigil.command_event_id(\(command), n) AS id FROM generate_series(0, 2) n ORDER BY n"
+            ).map { try $0.string("id") }
+            #expect(sql == swift.map { $0.uuidString.lowercased() }, "\(command)")
+            #expect(swift.allSatisfy(CommandEventId.isDerived))
+            // In one transaction with function calls counted: vigil.append in C calls the PL/pgSQL rest only
+            // when its common case does not hold, which an id it derived otherwise would make happen.
+            try owner.withTransaction {
+                try owner.execute("SET LOCAL track_functions = 'all'")
+                let general = "vigil.append_general(text, bigint, jsonb, jsonb, text, text, uuid, uuid, bytea, jsonb)"
+                func generalCalls() throws -> Int64? {
+                    try owner.query("SELECT coalesce(pg_stat_get_xact_function_calls(\(general)::regprocedure), 0) AS n").first?.int64("n")
+                }
+                // Counts not yet reported stay with the session after a commit: compared, not read alone.
+                let before = try generalCalls()
+                let events = #"[{"id": "\#(swift[0].uuidString.lowercased())", "type": "T", "data": {}}]"#
+                try owner.query("SELECT * FROM vigil.append(\("ids-\(i)"), 0, \(events)::jsonb, '{}', \(command), 'test', NULL, NULL)")
+                let afterOne = try generalCalls()
+                #expect(afterOne == before, "the C path took \(command)")
+                // Two events go to the PL/pgSQL rest, and are counted (so the count above could have failed).
+                let ids = (0..<2).map { CommandEventId.derive(commandId: command + "/2", index: $0) }
+                let two = #"[{"id": "\#(ids[0])", "type": "T", "data": {}}, {"id": "\#(ids[1])", "type": "T", "data": {}}]"#
+                try owner.query("SELECT * FROM vigil.append(\("ids2-\(i)"), 0, \(two)::jsonb, '{}', \(command + "/2"), 'test', NULL, NULL)")
+                let afterTwo = try generalCalls()
+                #expect(afterTwo == afterOne.map { $0 + 1 })
+            }
+        }
+    }
+
+    @Test("an event whose id is not the one its command gives it is refused on both paths, naming the id, and nothing is appended")
+    func foreignIdRefused() throws {
+        let writer = try store().connection
+        let before = try writer.query("SELECT count(*) AS n FROM vigil.events").first?.int64("n")
+        for events in [
+            #"[{"id": "\#(UUID())", "type": "T", "data": {}}]"#,
+            #"[{"id": "\#(CommandEventId.derive(commandId: "other", index: 0))", "type": "T", "data": {}}]"#,
+            #"[{"id": "\#(CommandEventId.derive(commandId: "mine", index: 0))", "type": "T", "data": {}}, {"id": "\#(UUID())", "type": "T", "data": {}}]"#,
+        ] {
+            do {
+                try writer.query("SELECT * FROM vigil.append('ids-s', NULL, \(events)::jsonb, '{}', 'mine', 'test', NULL, NULL)")
+                Issue.record("an id the command does not give was taken: \(events)")
+            } catch let error as PostgresError {
+                #expect(error.sqlState?.code == "22023", "\(error)")
+                #expect(error.message.contains("must have the id"), "\(error)")
+            }
+        }
+        #expect(try writer.query("SELECT count(*) AS n FROM vigil.events").first?.int64("n") == before)
+    }
+
+    @Test("a command recorded before 0037 in vigil.commands is still answered with its first outcome, or refused under another fingerprint, on the C path")
+    func recordedBefore0037() throws {
+        let old = try TestDatabase.create("appendc_old", through: "0036")
+        let writer = try TestDatabase.connect(old, as: "vigil_writer")
+        let events = #"[{"id": "\#(UUID())", "type": "T", "data": {}}]"#
+        try writer.query(
+            "SELECT * FROM vigil.append('mission-old', NULL, \(events)::jsonb, '{}', 'old-1', 'test', NULL, NULL, \(PostgresBytes([0x0a, 0x0b])))")
+        try Migrator(directory: TestDatabase.schemaDirectory).migrate(try TestDatabase.connect(old))
+        let store = EventStore(connection: writer)
+        let again = { (fingerprint: [UInt8]?) in
+            try store.append(to: "mission-other", expected: .noStream, events: [event()],
+                             metadata: EventMetadata(commandId: "old-1", actor: "test"), fingerprint: fingerprint)
+        }
+        do {
+            _ = try again([0x0a, 0x0b])
+            Issue.record("a command handled before 0037 was appended again")
+        } catch EventStoreError.duplicateCommand(let command, let first) {
+            #expect(command == "old-1")
+            #expect(first.streamId == "mission-old")
+            #expect(first.events.map(\.version) == [1])
+        }
+        #expect(throws: EventStoreError.keyReused(commandId: "old-1")) { try again([0x0c]) }
+        #expect(try store.version(of: "mission-other") == 0)
+        #expect(try store.wasHandled("old-1", fingerprint: [0x0a, 0x0b]))
+        #expect(try store.events(ofCommand: "old-1").map(\.streamId) == ["mission-old"])
+        let chains = try EventStore(connection: try TestDatabase.connect(old)).verifyChains()
+        #expect(chains.firstBreak == nil)
+    }
+
+    @Test("a command since 0037: answered with its first outcome from its events, refused under another fingerprint, and a caller's own fingerprint in metadata is not kept")
+    func handledSince0037() throws {
+        let store = try store()
+        let first = try store.append(to: "mission-new", expected: .noStream, events: [event(), event()],
+                                     metadata: EventMetadata(commandId: "new-1", actor: "test", extra: ["commandFingerprint": "0a0b"]),
+                                     fingerprint: [1, 2])
+        for stream in ["mission-new", "mission-elsewhere"] {
+            do {
+                _ = try store.append(to: stream, expected: .any, events: [event()],
+                                     metadata: EventMetadata(commandId: "new-1", actor: "test"), fingerprint: [1, 2])
+                Issue.record("a handled command was appended again")
+            } catch EventStoreError.duplicateCommand(_, let answer) {
+                #expect(answer == first)
+            }
+        }
+        #expect(throws: EventStoreError.keyReused(commandId: "new-1")) {
+            try store.append(to: "mission-new", expected: .any, events: [event()],
+                             metadata: EventMetadata(commandId: "new-1", actor: "test"), fingerprint: [3])
+        }
+        #expect(throws: EventStoreError.keyReused(commandId: "new-1")) { try store.wasHandled("new-1", fingerprint: nil) }
+        #expect(try store.wasHandled("new-1", fingerprint: [1, 2]))
+        #expect(try !store.wasHandled("new-2", fingerprint: nil))
+        let events = try store.events(ofCommand: "new-1")
+        #expect(events.map(\.version) == [1, 2])
+        #expect(events.allSatisfy { $0.metadata.contains(#""commandFingerprint": "0102""#) }, "\(events.map(\.metadata))")
+        #expect(try store.version(of: "mission-elsewhere") == 0)
     }
 }

@@ -5,7 +5,7 @@ import Testing
 import VigilTestSupport
 
 func event(_ type: String = "Happened", _ json: String = "{\"n\": 1}") -> NewEvent {
-    NewEvent(id: UUID(), type: type, data: json)
+    NewEvent(type: type, data: json)
 }
 
 func meta(_ command: String = UUID().uuidString) -> EventMetadata {

@@ -2,6 +2,7 @@ import EventStore
 import Foundation
 import PostgresClient
 import Testing
+import VigilAudit
 import VigilTestSupport
 
 /// Attacks on the log by the roles that hold it: an organiser's login (a member of vigil_writer), the
@@ -20,6 +21,24 @@ struct RedTeamTests {
             try store.append(to: "mission-m1", expected: .any, events: [event("E", "{\"i\": \(i)}"), event()],
                              metadata: meta("m1-\(i)"))
         }
+        return database
+    }
+
+    /// The same log written before migration 0037, when each command also wrote a record in
+    /// vigil.commands (the PL/pgSQL append of 0036 with ids of the caller's), then migrated to today.
+    func legacyLogWithEvents(_ label: String) throws -> String {
+        let database = try TestDatabase.create("red_\(label)", through: "0036")
+        let writer = try TestDatabase.connect(database, as: "vigil_writer")
+        for i in 0..<3 {
+            for (stream, command, events) in [
+                ("gathering-g1", "g1-\(i)", #"[{"id": "\#(UUID())", "type": "GatheringScheduled", "data": {"i": \#(i)}}]"#),
+                ("mission-m1", "m1-\(i)",
+                 #"[{"id": "\#(UUID())", "type": "E", "data": {"i": \#(i)}}, {"id": "\#(UUID())", "type": "T", "data": {}}]"#),
+            ] {
+                try writer.query("SELECT * FROM vigil.append(\(stream), NULL, \(events)::jsonb, '{}', \(command), 'test', NULL, NULL)")
+            }
+        }
+        try Migrator(directory: TestDatabase.schemaDirectory).migrate(try TestDatabase.connect(database))
         return database
     }
 
@@ -125,7 +144,7 @@ struct RedTeamTests {
             """
             SELECT global_position, stream_version, transaction_id::text AS xid,
                    pg_current_xact_id()::text AS mine
-              FROM vigil.append('s', 0, '[{"id": "6f1d1c4e-0000-4000-8000-000000000001", "type": "T", "data": {}}]',
+              FROM vigil.append('s', 0, jsonb_build_array(jsonb_build_object('id', vigil.command_event_id('c-1', 0), 'type', 'T', 'data', '{}'::jsonb)),
                                 '{"login": "someone-else", "client": "psql"}', 'c-1', 'alice', NULL, NULL)
             """)
         let row = try #require(rows.first)
@@ -347,9 +366,9 @@ struct RedTeamTests {
         #expect(broken.reason.contains("old hash formula"), "\(broken.reason)")
     }
 
-    @Test("a stream's tail removed is found: its command's record points past the last event")
+    @Test("a stream's tail removed, from a log written before 0037, is found: its command's record points past the last event")
     func tailRemoved() throws {
-        let database = try logWithEvents("tail")
+        let database = try legacyLogWithEvents("tail")
         try behindTheTriggers(database, "DELETE FROM vigil.events WHERE stream_id = 'gathering-g1' AND stream_version = 3")
         let broken = try #require(try auditor(database).verifyChains().firstBreak)
         #expect(broken.streamId == "gathering-g1")
@@ -357,15 +376,15 @@ struct RedTeamTests {
         #expect(broken.reason.contains("command g1-2"), "\(broken.reason)")
     }
 
-    @Test("a whole stream removed is found by its commands' records; removed with them, it leaves a gap that verify lists")
+    @Test("a whole stream removed, from a log written before 0037, is found by its commands' records; removed with them, it leaves a gap that verify lists")
     func streamRemoved() throws {
-        let database = try logWithEvents("stream")
+        let database = try legacyLogWithEvents("stream")
         try behindTheTriggers(database, "DELETE FROM vigil.events WHERE stream_id = 'mission-m1'")
         let broken = try #require(try auditor(database).verifyChains().firstBreak)
         #expect(broken.streamId == "mission-m1")
         #expect(broken.reason.contains("none of them is in the log"), "\(broken.reason)")
 
-        let all = try logWithEvents("stream_all")
+        let all = try legacyLogWithEvents("stream_all")
         try behindTheTriggers(all, "DELETE FROM vigil.events WHERE stream_id = 'mission-m1'; DELETE FROM vigil.commands WHERE stream_id = 'mission-m1'")
         let report = try auditor(all).verifyChains()
         // Positions 1–9: gathering-g1 holds 1, 4 and 7; mission-m1 held 2–3, 5–6 and 8–9.
@@ -376,13 +395,58 @@ struct RedTeamTests {
         // The tail of the log (8–9) leaves no gap below the last position: only an anchor names the last one.
     }
 
-    @Test("an event whose command's record was removed is found")
+    @Test("an event written before 0037 whose command's record was removed is found")
     func commandRecordRemoved() throws {
-        let database = try logWithEvents("command")
+        let database = try legacyLogWithEvents("command")
         try behindTheTriggers(database, "DELETE FROM vigil.commands WHERE command_id = 'm1-1'")
         let broken = try #require(try auditor(database).verifyChains().firstBreak)
         #expect(broken.streamId == "mission-m1")
         #expect(broken.reason.contains("command m1-1 has no record"), "\(broken.reason)")
+    }
+
+    @Test("since 0037 a command's record is its events: a stream's tail removed leaves a gap that verify lists, an anchor names it, and a command's first event removed breaks its chain")
+    func tailRemovedSince0037() throws {
+        let database = try logWithEvents("tail37")
+        #expect(try TestDatabase.connect(database).query("SELECT count(*) AS n FROM vigil.commands").first?.int64("n") == 0)
+        let anchor = try LogAnchor.make(store: try auditor(database), key: AnchorKey())
+        // Positions: gathering-g1 holds 1, 4 and 7; mission-m1 2–3, 5–6 and 8–9. g1's last event is 7.
+        try behindTheTriggers(database, "DELETE FROM vigil.events WHERE stream_id = 'gathering-g1' AND stream_version = 3")
+        let report = try auditor(database).verifyChains()
+        #expect(report.firstBreak == nil, "the events and the command's record went together")
+        #expect(report.gaps == [.init(first: 7, last: 7)])
+        let against = try auditor(database).verify(against: anchor)
+        #expect(!against.holds, "the anchor taken before names the stream's head it had")
+
+        // m1-2 appended versions 5 and 6; without 5, 6 is out of place in its stream and in its command.
+        let first = try logWithEvents("first37")
+        try behindTheTriggers(first, "DELETE FROM vigil.events WHERE stream_id = 'mission-m1' AND stream_version = 5")
+        let broken = try #require(try auditor(first).verifyChains().firstBreak)
+        #expect(broken.streamId == "mission-m1")
+        #expect(broken.version == 6)
+    }
+
+    @Test("an event whose id is not the one its command gives it, put in with its hash recomputed by the owner, is found")
+    func eventIdForged() throws {
+        let database = try logWithEvents("idforged")
+        // A new event at the head of gathering-g1 for a command never appended, with a random id and a hash
+        // that chains on the head: the chain holds, the id does not.
+        try behindTheTriggers(
+            database,
+            """
+            INSERT INTO vigil.events (global_position, stream_id, stream_version, event_id, event_type, data, metadata,
+                                      command_id, actor, recorded_at, hash, hash_version)
+            OVERRIDING SYSTEM VALUE
+            SELECT 100, 'gathering-g1', 4, x.id, 'GatheringHeld', '{"attendance": 5000}', '{}',
+                   'forged-1', 'someone', x.at,
+                   vigil.event_hash(h.hash, vigil.event_canonical(2::smallint, 100, 'gathering-g1', 4, x.id,
+                       'GatheringHeld', 1, '{"attendance": 5000}', '{}', 'forged-1', NULL, NULL, 'someone', x.at)), 2
+              FROM vigil.events h, (SELECT gen_random_uuid() AS id, now() AS at) x
+             WHERE h.stream_id = 'gathering-g1' AND h.stream_version = 3
+            """)
+        let broken = try #require(try auditor(database).verifyChains().firstBreak)
+        #expect(broken.streamId == "gathering-g1")
+        #expect(broken.version == 4)
+        #expect(broken.reason.contains("command forged-1"), "\(broken.reason)")
     }
 
     @Test("a reporter's temporary type cannot run code as the migrator through vigil_read.lag()")
@@ -419,7 +483,8 @@ struct RedTeamTests {
                     "SELECT * FROM vigil.append('gathering-lim', NULL, \(events)::jsonb, '{}'::jsonb, \(command), 'x', NULL, NULL, NULL, \(conditions)::jsonb)")
             } throws: { ($0 as? PostgresError)?.sqlState?.code == "22023" }
         }
-        try writer.query("SELECT * FROM vigil.append('gathering-lim', NULL, \(events)::jsonb, '{}'::jsonb, 'limits-2', 'x', NULL, NULL)")
+        let accepted = #"[{"id": "\#(CommandEventId.derive(commandId: "limits-2", index: 0))", "type": "E", "data": {}}]"#
+        try writer.query("SELECT * FROM vigil.append('gathering-lim', NULL, \(accepted)::jsonb, '{}'::jsonb, 'limits-2', 'x', NULL, NULL)")
         // The refused appends drew no position: the next one follows the last event before them.
         #expect(try writer.query("SELECT max(global_position) AS p FROM vigil.events").first?.int64("p") == (before ?? 0) + 1)
     }

@@ -198,7 +198,8 @@ struct CoalitionTests {
             refusal(
                 """
                 SELECT * FROM vigil.append('gathering-dc-vigil', 1,
-                    '[{"id": "6f9c5a3e-0000-4000-8000-000000000001", "type": "GatheringHeld", "data": {"attendance": 1}}]',
+                    jsonb_build_array(jsonb_build_object('id', vigil.command_event_id('trespass-1', 0), 'type', 'GatheringHeld',
+                                                         'data', '{"attendance": 1}'::jsonb)),
                     '{}', 'trespass-1', 'me', NULL, NULL)
                 """) == .campaignNotAllowed)
         #expect(refusal("INSERT INTO vigil.campaign_grants (login, campaign_id) VALUES ('tokyo_kim', 'dad-washington')") == .insufficientPrivilege)

@@ -43,7 +43,7 @@ struct FaultTests {
             var mine: [Int64] = []
             for n in 0..<perWriter {
                 let result = try store.append(
-                    to: "fault-\(i)-\(n % 8)", expected: .any, events: [NewEvent(id: UUID(), type: "T", data: "{}")],
+                    to: "fault-\(i)-\(n % 8)", expected: .any, events: [NewEvent(type: "T", data: "{}")],
                     metadata: EventMetadata(commandId: "w\(i)-\(n)", actor: "fault"))
                 mine += result.events.map(\.position)
             }
@@ -66,7 +66,7 @@ struct FaultTests {
                 do {
                     let result = try store.append(
                         to: "hot", expected: version == 0 ? .noStream : .exact(version),
-                        events: [NewEvent(id: UUID(), type: "T", data: "{\"writer\": \(i)}")],
+                        events: [NewEvent(type: "T", data: "{\"writer\": \(i)}")],
                         metadata: EventMetadata(commandId: UUID().uuidString, actor: "fault"))
                     winners.withLock { $0[result.version, default: 0] += 1 }
                 } catch EventStoreError.wrongExpectedVersion {
@@ -94,7 +94,7 @@ struct FaultTests {
             for n in 0..<400 {
                 let id = "k\(round)-\(n)"
                 let scheduled = #"{"expectedAttendance":3,"gatheringId":"\#(id)","kind":"vigil","localStart":{"day":22,"hour":12,"minute":0,"month":12,"year":2024},"missionId":"prc-embassy-washington","scheduledAt":"2024-12-20T12:00:00Z","startsAt":"2024-12-22T17:00:00Z","timeZone":"America/New_York"}"#
-                try store.append(to: "gathering-\(id)", expected: .noStream, events: [NewEvent(id: UUID(), type: "GatheringScheduled", data: scheduled)],
+                try store.append(to: "gathering-\(id)", expected: .noStream, events: [NewEvent(type: "GatheringScheduled", data: scheduled)],
                                  metadata: EventMetadata(commandId: UUID().uuidString, actor: "fault"))
             }
             for command in [["projections", "run"], ["projections", "rebuild", "--all"]] {
@@ -115,7 +115,7 @@ struct FaultTests {
     func everyRole() throws {
         let database = try TestDatabase.create("fault_roles")
         let writer = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
-        try writer.append(to: "s-1", expected: .noStream, events: [NewEvent(id: UUID(), type: "T", data: "{}")],
+        try writer.append(to: "s-1", expected: .noStream, events: [NewEvent(type: "T", data: "{}")],
                           metadata: EventMetadata(commandId: "c-1", actor: "t"))
         for role in ["vigil_writer", "vigil_projector", "vigil_auditor", "vigil_reporter", nil] {
             let connection = try role.map { try TestDatabase.connect(database, as: $0) } ?? TestDatabase.connect(database)

@@ -20,7 +20,7 @@ struct ReadSideTests {
         let store = EventStore(connection: try TestDatabase.connect(fresh, as: "vigil_writer"))
         let registered = #"{"missionId": "prc-embassy-oslo", "name": "Embassy", "sendingState": "CN", "kind": "embassy", "city": "Oslo", "country": "NO", "timeZone": "Europe/Oslo"}"#
         try store.append(
-            to: "mission-prc-embassy-oslo", expected: .noStream, events: [NewEvent(id: UUID(), type: "MissionRegistered", data: registered)],
+            to: "mission-prc-embassy-oslo", expected: .noStream, events: [NewEvent(type: "MissionRegistered", data: registered)],
             metadata: EventMetadata(commandId: UUID().uuidString, actor: "test"))
         let status = try #require(try VigilBinary.json(["projections", "status"], database: fresh) as? [[String: Any]])
         #expect(Set(status.compactMap { $0["projection"] as? String }) == ["activity", "campaigns", "missions", "weekly"], "\(status)")
@@ -40,7 +40,7 @@ struct ReadSideTests {
         let held = #"{"gatheringId": "g-scheduled", "reportedAttendance": 12, "recordedAt": "2024-12-22T23:00:00Z"}"#
         let version = try store.version(of: "gathering-g-scheduled")
         try store.append(
-            to: "gathering-g-scheduled", expected: .exact(version), events: [NewEvent(id: UUID(), type: "GatheringHeld", data: held)],
+            to: "gathering-g-scheduled", expected: .exact(version), events: [NewEvent(type: "GatheringHeld", data: held)],
             metadata: EventMetadata(commandId: UUID().uuidString, actor: "test"))
         var caughtUp = false
         for _ in 0..<400 {  // up to 20 s: another suite's open transaction can hold the horizon back
@@ -162,7 +162,7 @@ struct ReadSideTests {
         #expect(try VigilBinary.run(["seed", "load", "--dir", BadInput.fixtures.path], database: database).status == 0)
         let writer = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
         try writer.append(
-            to: "gathering-teleport", expected: .noStream, events: [NewEvent(id: UUID(), type: "GatheringTeleported", data: "{}")],
+            to: "gathering-teleport", expected: .noStream, events: [NewEvent(type: "GatheringTeleported", data: "{}")],
             metadata: EventMetadata(commandId: "bogus-1", actor: "intruder"))
         let command = try VigilBinary.run(
             ["mission", "register", "prc-after", "--name", "X", "--sending-state", "CN", "--kind", "embassy", "--city", "W",

@@ -2,6 +2,7 @@ import EventStore
 import Foundation
 import PostgresClient
 import Testing
+import VigilAudit
 import VigilTestSupport
 
 /// What docs/sharding.md says can run on one machine, run: appends routed by stream to two clusters
@@ -61,7 +62,8 @@ struct ShardingTests {
                 {"missionId":"m-\(i)","name":"Mission \(i)","sendingState":"CN","kind":"embassy","city":"City \(i)","country":"US",\
                 "timeZone":"America/New_York","registeredAt":"2026-12-07T00:00:00Z"}
                 """
-            let events = "[{\"id\":\"\(UUID().uuidString.lowercased())\",\"type\":\"MissionRegistered\",\"data\":\(data)}]"
+            let id = CommandEventId.derive(commandId: "shard-\(i)", index: 0).uuidString.lowercased()
+            let events = "[{\"id\":\"\(id)\",\"type\":\"MissionRegistered\",\"data\":\(data)}]"
             let rows = try proxy.query(
                 "SELECT * FROM public.append(\("mission-m-\(i)"), NULL, \(events)::jsonb, '{}'::jsonb, \("shard-\(i)"), 'sharding-test', NULL, NULL)")
             #expect(try rows[0].int64("stream_version") == 1)
@@ -90,7 +92,7 @@ struct ShardingTests {
         #expect(reported == missions, "the shards' read models merge by key: every mission once")
         // A second append to a stream goes to the same shard and finds its head there.
         let again = try proxy.query(
-            "SELECT * FROM public.append('mission-m-7', 1, \("[{\"id\":\"\(UUID().uuidString.lowercased())\",\"type\":\"MissionClosed\",\"data\":{\"missionId\":\"m-7\",\"reason\":\"x\",\"closedAt\":\"2026-12-07T00:00:00Z\"}}]")::jsonb, '{}'::jsonb, 'shard-close-7', 'sharding-test', NULL, NULL)")
+            "SELECT * FROM public.append('mission-m-7', 1, \("[{\"id\":\"\(CommandEventId.derive(commandId: "shard-close-7", index: 0).uuidString.lowercased())\",\"type\":\"MissionClosed\",\"data\":{\"missionId\":\"m-7\",\"reason\":\"x\",\"closedAt\":\"2026-12-07T00:00:00Z\"}}]")::jsonb, '{}'::jsonb, 'shard-close-7', 'sharding-test', NULL, NULL)")
         #expect(try again[0].int64("stream_version") == 2)
     }
 

@@ -17,7 +17,7 @@ func appendMix(_ store: EventStore, missions: Int, gatheringsPerMission: Int, ta
     func append(_ stream: String, _ event: some DomainEvent) throws {
         last = try store.append(
             to: stream, expected: .any,
-            events: [try EventCodec.encode(event)].map { NewEvent(id: UUID(), type: $0.type, schemaVersion: $0.schemaVersion, data: $0.data) },
+            events: [try EventCodec.encode(event)].map { NewEvent(type: $0.type, schemaVersion: $0.schemaVersion, data: $0.data) },
             metadata: EventMetadata(commandId: UUID().uuidString, actor: "test")).checkpoint ?? last
     }
     try append("campaign-\(tag)", CampaignEvent.launched(CampaignLaunched(

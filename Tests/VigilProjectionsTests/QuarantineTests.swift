@@ -22,7 +22,7 @@ struct PoisonedLog {
         let writer = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
         func appendOne(_ stream: String, _ type: String, _ data: String) throws -> Int64 {
             let result = try writer.append(
-                to: stream, expected: .any, events: [NewEvent(id: UUID(), type: type, data: data)],
+                to: stream, expected: .any, events: [NewEvent(type: type, data: data)],
                 metadata: EventMetadata(commandId: UUID().uuidString, actor: "test"))
             return try #require(result.events.first).position
         }

@@ -36,7 +36,7 @@ struct OldLogTests {
             let version = versions[event.stream] ?? 0
             _ = try store.append(
                 to: event.stream, expected: version == 0 ? .noStream : .exact(version),
-                events: [NewEvent(id: UUID(), type: event.type, schemaVersion: event.version, data: event.data)],
+                events: [NewEvent(type: event.type, schemaVersion: event.version, data: event.data)],
                 metadata: EventMetadata(commandId: "old-\(i)", actor: "cli:old"))
             versions[event.stream] = version + 1
         }

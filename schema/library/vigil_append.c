@@ -10,10 +10,11 @@
  * refusals with their messages and codes. The common case is
  *   one event, no conditions, the expected version matching, and a login that no campaign grant limits;
  * for it this file takes the same locks in the same order, reads the stream's head with a snapshot taken
- * after the locks, inserts the command's record (whose unique index finds a command handled already:
- * refused with 0029's VG003 or VG004, before any position is drawn), draws the position, hashes the event
- * over the same canonical text (vigil.event_canonical, version 2), and inserts it, through the tables'
- * constraints, indexes and the owner's rights.
+ * after the locks, looks for the command's first event by the id its command gives it (since 0037 the
+ * command's record: a command handled already is refused with 0029's VG003 or VG004, before any position
+ * is drawn; a command recorded before 0037 is found in vigil.commands), draws the position, hashes the
+ * event over the same canonical text (vigil.event_canonical, version 2), and inserts it, through the
+ * table's constraints, indexes and the owner's rights.
  *
  * It fails closed: it refuses to run when the tables have grown anything it would bypass or misread (an
  * INSERT trigger, rules, row-level security, a column or type it does not know, an index that is not the
@@ -58,6 +59,9 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
+#include "utils/syscache.h"
+#include "catalog/pg_proc.h"
+#include "mb/pg_wchar.h"
 #include "utils/xid8.h"
 
 PG_MODULE_MAGIC;
@@ -106,11 +110,11 @@ enum { C_ID, C_STREAM, C_FIRST, C_LAST, C_RECORDED, C_FINGERPRINT };
  * invalidation (a table or index dropped, made again or altered), so that a stale OID is never used.
  */
 enum {
-    R_EVENTS, R_COMMANDS, R_GRANTS, R_SEQUENCE, R_EVENTS_HEAD, R_COMMANDS_KEY, R_GRANTS_KEY, R_COUNT
+    R_EVENTS, R_COMMANDS, R_GRANTS, R_SEQUENCE, R_EVENTS_HEAD, R_EVENTS_ID, R_COMMANDS_KEY, R_GRANTS_KEY, R_COUNT
 };
 static const char *const relation_names[R_COUNT] = {
     "events", "commands", "campaign_grants", "events_global_position_seq", "events_stream_version_key",
-    "commands_pkey", "campaign_grants_pkey"};
+    "events_event_id_key", "commands_pkey", "campaign_grants_pkey"};
 static Oid relation_oids[R_COUNT];
 static bool relation_callback_registered = false;
 
@@ -276,15 +280,27 @@ target_index(Target *target, Oid indexid)
 
 /* The first (or, backwards, last) row of `rel` whose index leads with `key` (text), into `slot`. */
 static bool
+index_probe_with(Relation rel, Relation index, Datum key, RegProcedure equal, ScanDirection direction,
+                 Snapshot snapshot, TupleTableSlot *slot);
+
+static bool
 index_probe(Relation rel, Relation index, Datum key, ScanDirection direction, Snapshot snapshot,
             TupleTableSlot *slot)
+{
+    return index_probe_with(rel, index, key, F_TEXTEQ, direction, snapshot, slot);
+}
+
+/* The same with the key's own equality procedure (F_UUID_EQ for a uuid). */
+static bool
+index_probe_with(Relation rel, Relation index, Datum key, RegProcedure equal, ScanDirection direction,
+                 Snapshot snapshot, TupleTableSlot *slot)
 {
     ScanKeyData scankey;
     IndexScanDesc scan;
     bool found;
 
     ScanKeyEntryInitialize(&scankey, 0, 1, BTEqualStrategyNumber, InvalidOid, index->rd_indcollation[0],
-                           F_TEXTEQ, key);
+                           equal, key);
     scan = index_beginscan(rel, index, snapshot, 1, 0);
     index_rescan(scan, &scankey, 1, NULL, 0);
     found = index_getnext_slot(scan, direction, slot);
@@ -397,6 +413,55 @@ event_hash(bytea *previous, StringInfo canonical)
     pg_cryptohash_free(ctx);
     SET_VARSIZE(result, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
     return result;
+}
+
+/*
+ * vigil.command_event_id(command, index) (0037): the first 16 bytes of
+ * SHA-256('vigil command event' LF command LF index), marked as a version-8 UUID. The command's text is
+ * hashed as it is stored, which is its UTF-8 when the database's encoding is UTF-8 (common_case leaves any
+ * other encoding to PL/pgSQL, whose convert_to says the same thing in every encoding).
+ */
+static Datum
+command_event_id(text *command, int index)
+{
+    static const char prefix[] = "vigil command event\n";
+    char suffix[16];
+    uint8 digest[PG_SHA256_DIGEST_LENGTH];
+    pg_uuid_t *id = palloc(sizeof(pg_uuid_t));
+    pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+    int n = snprintf(suffix, sizeof(suffix), "\n%d", index);
+
+    if (pg_cryptohash_init(ctx) < 0 || pg_cryptohash_update(ctx, (const uint8 *) prefix, sizeof(prefix) - 1) < 0 ||
+        pg_cryptohash_update(ctx, (uint8 *) VARDATA_ANY(command), VARSIZE_ANY_EXHDR(command)) < 0 ||
+        pg_cryptohash_update(ctx, (uint8 *) suffix, n) < 0 ||
+        pg_cryptohash_final(ctx, digest, PG_SHA256_DIGEST_LENGTH) < 0)
+        elog(ERROR, "vigil.append: could not compute SHA-256: %s", pg_cryptohash_error(ctx));
+    pg_cryptohash_free(ctx);
+    memcpy(id->data, digest, UUID_LEN);
+    id->data[6] = (id->data[6] & 0x0f) | 0x80;
+    id->data[8] = (id->data[8] & 0x3f) | 0x80;
+    return UUIDPGetDatum(id);
+}
+
+/*
+ * Whether this database has migration 0037 (a command's record is its first event): a library newer than
+ * the database's migrations leaves every append to the PL/pgSQL function the database has, which still
+ * writes vigil.commands. Known once a backend: the function is never dropped by a migration.
+ */
+static bool
+commands_in_events(void)
+{
+    static bool known = false;
+
+    if (!known) {
+        Oid args[2] = {TEXTOID, INT4OID};
+        Oid vigil = get_namespace_oid("vigil", true);
+
+        known = OidIsValid(vigil) &&
+                OidIsValid(GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid, CStringGetDatum("command_event_id"),
+                                           PointerGetDatum(buildoidvector(args, 2)), ObjectIdGetDatum(vigil)));
+    }
+    return known;
 }
 
 /* A string member of a JSON object, or NULL when it is absent or not a string. */
@@ -515,40 +580,64 @@ common_case(FunctionCallInfo fcinfo, Call *call)
     call->expected = call->expected_null ? 0 : PG_GETARG_INT64(1);
     call->command = PG_GETARG_TEXT_PP(4);
     call->actor = PG_GETARG_TEXT_PP(5);
+    /* An id its command does not give the event: PL/pgSQL refuses it and says which id it must have. */
+    if (GetDatabaseEncoding() != PG_UTF8 || !commands_in_events() ||
+        !DatumGetBool(DirectFunctionCall2(uuid_eq, call->id, command_event_id(call->command, 0))))
+        return false;
     return true;
 }
 
 /*
  * A command id already recorded: 0029's refusals, with its codes and messages. The same command (the
  * same fingerprint, or none on both) was already handled (VG003: the caller answers with its first
- * outcome); another command under the same id is refused (VG004). The error takes the record just
- * inserted out again with the transaction.
+ * outcome); another command under the same id is refused (VG004). `was` is the fingerprint recorded with
+ * it, NULL when it had none.
  */
 static void
-refuse_handled(Relation commands, Relation key, Call *call, Snapshot snapshot, bytea *fingerprint,
-               AttrNumber fingerprint_column, List **tuple_table)
+refuse_handled(Call *call, bytea *was, bytea *fingerprint)
 {
-    TupleTableSlot *slot = table_slot_create(commands, tuple_table);
-    bool same = false;
+    bool same;
 
-    if (index_probe(commands, key, PointerGetDatum(call->command), ForwardScanDirection, snapshot, slot)) {
-        bool isnull;
-        Datum first = slot_getattr(slot, fingerprint_column, &isnull);
-
-        if (isnull || fingerprint == NULL)
-            same = isnull && fingerprint == NULL;
-        else {
-            bytea *was = DatumGetByteaPP(first);
-
-            same = VARSIZE_ANY_EXHDR(was) == VARSIZE_ANY_EXHDR(fingerprint) &&
-                   memcmp(VARDATA_ANY(was), VARDATA_ANY(fingerprint), VARSIZE_ANY_EXHDR(was)) == 0;
-        }
-    }
+    if (was == NULL || fingerprint == NULL)
+        same = was == NULL && fingerprint == NULL;
+    else
+        same = VARSIZE_ANY_EXHDR(was) == VARSIZE_ANY_EXHDR(fingerprint) &&
+               memcmp(VARDATA_ANY(was), VARDATA_ANY(fingerprint), VARSIZE_ANY_EXHDR(was)) == 0;
     if (!same)
         ereport(ERROR, (errcode(MAKE_SQLSTATE('V', 'G', '0', '0', '4')),
                         errmsg("command id %s was used before for a different command", text_to_cstring(call->command))));
     ereport(ERROR, (errcode(MAKE_SQLSTATE('V', 'G', '0', '0', '3')),
                     errmsg("command %s was already handled", text_to_cstring(call->command))));
+}
+
+/*
+ * A command recorded before 0037 in vigil.commands, read only; refused as handled if there. A table that
+ * never held a row (a log begun at 0037 or later) has no pages, and nothing to read.
+ */
+static void
+refuse_recorded_before(Call *call, Snapshot snapshot, bytea *fingerprint, List **tuple_table)
+{
+    Relation commands = table_open(relation_oid(R_COMMANDS), AccessShareLock);
+
+    if (RelationGetNumberOfBlocks(commands) > 0) {
+        AttrNumber ccol[COMMAND_COLUMNS];
+        Relation key = index_open(relation_oid(R_COMMANDS_KEY), AccessShareLock);
+        TupleTableSlot *slot = table_slot_create(commands, tuple_table);
+
+        refuse_bypass(commands);
+        if (pg_class_aclcheck(RelationGetRelid(commands), GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+            aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, RelationGetRelationName(commands));
+        map_columns(commands, command_column_names, command_column_types, COMMAND_COLUMNS, ccol);
+        check_index(key, &ccol[C_ID], 1);
+        if (index_probe(commands, key, PointerGetDatum(call->command), ForwardScanDirection, snapshot, slot)) {
+            bool isnull;
+            Datum was = slot_getattr(slot, ccol[C_FINGERPRINT], &isnull);
+
+            refuse_handled(call, isnull ? NULL : DatumGetByteaPP(was), fingerprint);
+        }
+        index_close(key, AccessShareLock);
+    }
+    table_close(commands, NoLock);
 }
 
 static void
@@ -557,20 +646,21 @@ append_common(FunctionCallInfo fcinfo, Call *call)
     ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
     Jsonb *metadata;
     EState *estate;
-    RangeTblEntry *rtes[2];
-    Target events, commands;
-    AttrNumber ecol[EVENT_COLUMNS], ccol[COMMAND_COLUMNS];
+    RangeTblEntry *rte;
+    Target events;
+    AttrNumber ecol[EVENT_COLUMNS];
     TupleTableSlot *slot;
     Snapshot snapshot;
     int64 current = 0, position;
     bytea *previous, *hash;
-    bool handled, limited, ahead;
+    bool limited, ahead;
     char *login;
     StringInfoData buf;
     TimestampTz now;
     FullTransactionId xid;
-    Datum *evalues, *cvalues, result[3];
-    bool *enulls, *cnulls, rnulls[3] = {false, false, false};
+    bytea *fingerprint = PG_ARGISNULL(8) ? NULL : PG_GETARG_BYTEA_PP(8);
+    Datum *evalues, result[3];
+    bool *enulls, rnulls[3] = {false, false, false};
     int natts;
 
     /* 1. Locks: the stream's, then the command's (0029's keys and order). */
@@ -584,28 +674,24 @@ append_common(FunctionCallInfo fcinfo, Call *call)
     /* 1'. The transaction's id, after the locks and before any position is drawn (see 0024). */
     xid = GetTopFullTransactionId();
 
-    /* 2. The tables, then the head and the command's record as of now: a snapshot taken after the locks. */
+    /* 2. The table, then the head and the command's first event as of now: a snapshot taken after the locks. */
     estate = CreateExecutorState();
-    for (int i = 0; i < 2; i++) {
-        rtes[i] = makeNode(RangeTblEntry);
-        rtes[i]->rtekind = RTE_RELATION;
-        rtes[i]->relid = relation_oid(i == 0 ? R_EVENTS : R_COMMANDS);
-        rtes[i]->relkind = RELKIND_RELATION;
-        rtes[i]->rellockmode = RowExclusiveLock;
-        rtes[i]->requiredPerms = ACL_INSERT | ACL_SELECT;
-    }
-    ExecInitRangeTable(estate, list_make2(rtes[0], rtes[1]));
+    rte = makeNode(RangeTblEntry);
+    rte->rtekind = RTE_RELATION;
+    rte->relid = relation_oid(R_EVENTS);
+    rte->relkind = RELKIND_RELATION;
+    rte->rellockmode = RowExclusiveLock;
+    rte->requiredPerms = ACL_INSERT | ACL_SELECT;
+    ExecInitRangeTable(estate, list_make1(rte));
     open_target(estate, 1, relation_oid(R_EVENTS), &events);
-    open_target(estate, 2, relation_oid(R_COMMANDS), &commands);
     /* The rights 0029's statements needed, as its owner: the owner's INSERT revoked still stops the log. */
     ExecCheckRTPerms(estate->es_range_table, true);
     map_columns(events.rel, event_column_names, event_column_types, EVENT_COLUMNS, ecol);
-    map_columns(commands.rel, command_column_names, command_column_types, COMMAND_COLUMNS, ccol);
     {
         AttrNumber head[2] = {ecol[E_STREAM], ecol[E_VERSION]};
 
         check_index(target_index(&events, relation_oid(R_EVENTS_HEAD)), head, 2);
-        check_index(target_index(&commands, relation_oid(R_COMMANDS_KEY)), &ccol[C_ID], 1);
+        check_index(target_index(&events, relation_oid(R_EVENTS_ID)), &ecol[E_ID], 1);
     }
 
     CommandCounterIncrement();
@@ -649,10 +735,6 @@ append_common(FunctionCallInfo fcinfo, Call *call)
         current = DatumGetInt64(slot_getattr(slot, ecol[E_VERSION], &isnull));
         previous = DatumGetByteaPCopy(slot_getattr(slot, ecol[E_HASH], &isnull));
     }
-    /*
-     * Whether the command was handled is not read here: the command's record goes in first, and its
-     * unique index says so (see step 4). Under the command's lock no other session can be writing it.
-     */
 
     login = GetUserNameFromId(GetSessionUserId(), false);
     limited = false;
@@ -684,7 +766,6 @@ append_common(FunctionCallInfo fcinfo, Call *call)
     /* (A head at the largest bigint has no next version: PL/pgSQL says "bigint out of range".) */
     if (ahead || (!call->expected_null && call->expected != current) || limited || current == PG_INT64_MAX) {
         ExecResetTupleTable(estate->es_tupleTable, false);
-        close_target(&commands);
         close_target(&events);
         FreeExecutorState(estate);
         PopActiveSnapshot();
@@ -693,41 +774,51 @@ append_common(FunctionCallInfo fcinfo, Call *call)
     }
 
     /*
-     * 4. The command's record, before any position is drawn: a command handled already is refused here
-     * by its unique index and leaves no gap. A dropped column stays null.
+     * 4. The command handled already? Its first event carries the id its command gives it (0037), which
+     * common_case checked this call's event has: found, the command is refused (VG003 or VG004) before
+     * any position is drawn, so a refusal leaves no gap. Under the command's lock no other session can be
+     * appending it meanwhile; the unique index on event ids would refuse it anyway.
      */
-    natts = RelationGetDescr(commands.rel)->natts;
-    cvalues = palloc0(sizeof(Datum) * natts);
-    cnulls = palloc(sizeof(bool) * natts);
-    memset(cnulls, true, sizeof(bool) * natts);
-#define SET_COMMAND(column, value) (cvalues[ccol[column] - 1] = (value), cnulls[ccol[column] - 1] = false)
-    SET_COMMAND(C_ID, PointerGetDatum(call->command));
-    SET_COMMAND(C_STREAM, PointerGetDatum(call->stream));
-    SET_COMMAND(C_FIRST, Int64GetDatum(current + 1));
-    SET_COMMAND(C_LAST, Int64GetDatum(current + 1));
-    SET_COMMAND(C_RECORDED, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp())); /* the default, now() */
-    if (!PG_ARGISNULL(8))
-        SET_COMMAND(C_FINGERPRINT, PG_GETARG_DATUM(8));
-#undef SET_COMMAND
-    insert_row(estate, &commands, cvalues, cnulls, &handled);
-    if (handled)
-        refuse_handled(commands.rel, target_index(&commands, relation_oid(R_COMMANDS_KEY)), call, snapshot,
-                       PG_ARGISNULL(8) ? NULL : PG_GETARG_BYTEA_PP(8), ccol[C_FINGERPRINT], &estate->es_tupleTable);
+    if (index_probe_with(events.rel, target_index(&events, relation_oid(R_EVENTS_ID)), call->id, F_UUID_EQ,
+                         ForwardScanDirection, snapshot, slot)) {
+        bool isnull;
+        Jsonb *recorded = DatumGetJsonbP(slot_getattr(slot, ecol[E_METADATA], &isnull));
+        text *hex = string_member(&recorded->root, "commandFingerprint");
 
+        refuse_handled(call,
+                       hex == NULL ? NULL
+                                   : DatumGetByteaPP(DirectFunctionCall2(binary_decode, PointerGetDatum(hex),
+                                                                         CStringGetTextDatum("hex"))),
+                       fingerprint);
+    }
+    refuse_recorded_before(call, snapshot, fingerprint, &estate->es_tupleTable);
 
     /* 5. The event: metadata with the login, the clock's time, its position, its hash. */
     {
-        /* metadata || {"login": session_user}, as 0029: the caller's own "login" is replaced. */
+        /*
+         * (metadata - 'commandFingerprint') || {"login": session_user[, "commandFingerprint": hex]}, as
+         * 0037's PL/pgSQL: the caller's own "login" and "commandFingerprint" are replaced or dropped.
+         */
         JsonbParseState *state = NULL;
         JsonbValue key = {.type = jbvString, .val.string = {.len = 5, .val = "login"}};
         JsonbValue value = {.type = jbvString, .val.string = {.len = strlen(login), .val = login}};
+        Datum without = DirectFunctionCall2(jsonb_delete, JsonbPGetDatum(call->metadata),
+                                            CStringGetTextDatum("commandFingerprint"));
 
         pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
         pushJsonbValue(&state, WJB_KEY, &key);
         pushJsonbValue(&state, WJB_VALUE, &value);
+        if (fingerprint != NULL) {
+            char *hex = text_to_cstring(DatumGetTextPP(
+                DirectFunctionCall2(binary_encode, PointerGetDatum(fingerprint), CStringGetTextDatum("hex"))));
+            JsonbValue fkey = {.type = jbvString, .val.string = {.len = 18, .val = "commandFingerprint"}};
+            JsonbValue fvalue = {.type = jbvString, .val.string = {.len = strlen(hex), .val = hex}};
+
+            pushJsonbValue(&state, WJB_KEY, &fkey);
+            pushJsonbValue(&state, WJB_VALUE, &fvalue);
+        }
         metadata = DatumGetJsonbP(DirectFunctionCall2(
-            jsonb_concat, JsonbPGetDatum(call->metadata),
-            JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL)))));
+            jsonb_concat, without, JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL)))));
     }
     initStringInfo(&buf);
     now = GetCurrentTimestamp();
@@ -765,7 +856,6 @@ append_common(FunctionCallInfo fcinfo, Call *call)
     insert_row(estate, &events, evalues, enulls, NULL);
 
     ExecResetTupleTable(estate->es_tupleTable, false);
-    close_target(&commands);
     close_target(&events);
     FreeExecutorState(estate);
     PopActiveSnapshot();
