@@ -5,8 +5,9 @@
 -- a second unique index entry on every append (263 of its 1,063 WAL bytes). From here on a command's
 -- events take ids that follow from the command's id and their place in it (vigil.command_event_id below:
 -- SHA-256 of the id and the place, cut to a version-8 UUID), so the unique index the log already keeps on
--- event ids refuses the same command twice, and the fingerprint goes into the events' metadata
--- ("commandFingerprint", hex), covered by their hash. vigil.append (C) and vigil.append_general refuse
+-- event ids refuses the same command twice, and the fingerprint goes into the first event's metadata
+-- ("commandFingerprint", hex; with "commandEvents", how many, when a command appends more than one),
+-- covered by its hash. vigil.append (C) and vigil.append_general refuse
 -- an event whose id is not the one its command gives it, so nobody can take a command id that another
 -- command will use, and find a handled command by its first event's id.
 --
@@ -46,6 +47,8 @@ DECLARE
     v_hash       bytea;
     v_handled    boolean;
     v_first      bytea;
+    v_taken_by   text;
+    v_metas      jsonb[];
     v_position   bigint;
     v_now        timestamptz;
     v_schema     integer;
@@ -117,10 +120,15 @@ BEGIN
     -- 2. The stream's head, and whether the command was handled.
     -- Handled already: its first event is in the log (since 0037), or it has a record in vigil.commands
     -- (before 0037).
+    -- An event found under that id for another command was recorded before 0037, when callers chose
+    -- the ids: the id is taken, and the command id cannot be used.
     SELECT coalesce(h.stream_version, 0), coalesce(h.hash, '\x'),
            f.event_id IS NOT NULL OR c.command_id IS NOT NULL,
-           CASE WHEN f.event_id IS NOT NULL THEN decode(f.metadata ->> 'commandFingerprint', 'hex') ELSE c.fingerprint END
-      INTO v_current, v_hash, v_handled, v_first
+           CASE WHEN f.event_id IS NULL THEN c.fingerprint
+                WHEN jsonb_typeof(f.metadata -> 'commandFingerprint') = 'string'
+                THEN decode(f.metadata ->> 'commandFingerprint', 'hex') END,
+           CASE WHEN f.command_id IS DISTINCT FROM p_command_id THEN f.command_id END
+      INTO v_current, v_hash, v_handled, v_first, v_taken_by
       FROM (SELECT 1) AS one
       LEFT JOIN LATERAL (
             SELECT e.stream_version, e.hash FROM vigil.events e
@@ -131,6 +139,12 @@ BEGIN
       LEFT JOIN vigil.commands c ON c.command_id = p_command_id;
 
     -- 3. The refusals.
+    IF v_taken_by IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'VG004',
+            MESSAGE = format('command id %s cannot be used: the id of its first event was taken before 0037 by an '
+                             'event of command %s; use another key', p_command_id, v_taken_by);
+    END IF;
     IF v_handled OR (p_expected_version IS NOT NULL AND p_expected_version <> v_current) THEN
         IF v_handled AND v_first IS DISTINCT FROM p_fingerprint THEN
             RAISE EXCEPTION USING
@@ -193,10 +207,14 @@ BEGIN
         END IF;
     END IF;
 
-    -- The login, and the command's fingerprint (hex) when it has one, are the log's, never the caller's.
-    v_metadata := (p_metadata - 'commandFingerprint') || jsonb_build_object('login', session_user)
+    -- The login is the log's, never the caller's; so are, on the command's first event only, its
+    -- fingerprint (hex) when it has one and, when it appends more than one, how many (so that verify
+    -- finds the command's last events removed, which no later position of the stream would show).
+    v_metadata := (p_metadata - 'commandFingerprint' - 'commandEvents') || jsonb_build_object('login', session_user);
+    v_metas[1] := v_metadata
                   || CASE WHEN p_fingerprint IS NULL THEN '{}'::jsonb
-                          ELSE jsonb_build_object('commandFingerprint', encode(p_fingerprint, 'hex')) END;
+                          ELSE jsonb_build_object('commandFingerprint', encode(p_fingerprint, 'hex')) END
+                  || CASE WHEN v_count > 1 THEN jsonb_build_object('commandEvents', v_count) ELSE '{}'::jsonb END;
     -- The recording time is the clock's once the locks are held, not the transaction's start: a
     -- transaction opened yesterday cannot backdate an event.
     v_now := clock_timestamp();
@@ -210,11 +228,11 @@ BEGIN
             global_position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata,
             command_id, correlation_id, causation_id, actor, recorded_at, transaction_id, hash, hash_version)
         OVERRIDING SYSTEM VALUE
-        SELECT v_position, p_stream_id, v_current + 1, v_id, x.type, v_schema, x.data, v_metadata,
+        SELECT v_position, p_stream_id, v_current + 1, v_id, x.type, v_schema, x.data, v_metas[1],
                p_command_id, p_correlation_id, p_causation_id, p_actor, v_now, pg_current_xact_id(),
                vigil.event_hash(v_hash, vigil.event_canonical(
                    2::smallint, v_position, p_stream_id, v_current + 1, v_id, x.type, v_schema, x.data,
-                   v_metadata, p_command_id, p_correlation_id, p_causation_id, p_actor, v_now)), 2
+                   v_metas[1], p_command_id, p_correlation_id, p_causation_id, p_actor, v_now)), 2
           FROM (SELECT v_event ->> 'type' AS type, v_event -> 'data' AS data) x
         RETURNING e.global_position, e.stream_version, e.transaction_id;
         RETURN;
@@ -228,6 +246,9 @@ BEGIN
         v_types[i] := v_event ->> 'type';
         v_schemas[i] := coalesce((v_event ->> 'schemaVersion')::integer, 1);
         v_data[i] := v_event -> 'data';
+        IF i > 1 THEN
+            v_metas[i] := v_metadata;
+        END IF;
         IF v_ids[i] IS NULL OR v_types[i] IS NULL OR v_data[i] IS NULL THEN
             RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'every event needs an id, a type and data';
         END IF;
@@ -236,7 +257,7 @@ BEGIN
         v_positions[i] := nextval('vigil.events_global_position_seq'::regclass);
         v_hash := vigil.event_hash(v_hash, vigil.event_canonical(
             2::smallint, v_positions[i], p_stream_id, v_current + i, v_ids[i], v_types[i], v_schemas[i],
-            v_data[i], v_metadata, p_command_id, p_correlation_id, p_causation_id, p_actor, v_now));
+            v_data[i], v_metas[i], p_command_id, p_correlation_id, p_causation_id, p_actor, v_now));
         v_hashes[i] := v_hash;
     END LOOP;
     RETURN QUERY
@@ -244,10 +265,10 @@ BEGIN
         global_position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata,
         command_id, correlation_id, causation_id, actor, recorded_at, transaction_id, hash, hash_version)
     OVERRIDING SYSTEM VALUE
-    SELECT x.position, p_stream_id, v_current + x.n, x.id, x.type, x.schema_version, x.data, v_metadata,
+    SELECT x.position, p_stream_id, v_current + x.n, x.id, x.type, x.schema_version, x.data, x.metadata,
            p_command_id, p_correlation_id, p_causation_id, p_actor, v_now, pg_current_xact_id(), x.hash, 2
-      FROM unnest(v_positions, v_ids, v_types, v_schemas, v_data, v_hashes)
-           WITH ORDINALITY AS x(position, id, type, schema_version, data, hash, n)
+      FROM unnest(v_positions, v_ids, v_types, v_schemas, v_data, v_metas, v_hashes)
+           WITH ORDINALITY AS x(position, id, type, schema_version, data, metadata, hash, n)
      ORDER BY x.n
     RETURNING e.global_position, e.stream_version, e.transaction_id;
 END

@@ -69,9 +69,11 @@ extension EventStore {
     /// match: an event whose hash does not cover its contents, position and previous hash (changed or
     /// reordered), a version missing from a stream, an event back on the old formula after the cut-over,
     /// a command's record that points past the events left (a removed tail, a removed stream), an
-    /// event whose id is not the one its command gives it (since 0037, the command's record: changed, or an
-    /// earlier event of the command removed), and an event of a command from before 0037 that has no
-    /// record. Runs of missing positions are listed as gaps.
+    /// event whose id is not the one its command gives it (since 0037, the command's record: changed, an
+    /// earlier event of the command removed, or an id of that kind taken before 0037 by another command),
+    /// a command's first event that counts more events than are left (its last ones removed), and an
+    /// event of a command from before 0037 that has no record. Runs of missing positions are listed as
+    /// gaps.
     ///
     /// Everything is read in one snapshot (REPEATABLE READ), with the search_path pinned.
     public func verifyChains() throws -> ChainReport {
@@ -120,18 +122,30 @@ extension EventStore {
                 HAVING count(e.global_position) <> c.last_version - c.first_version + 1
                 UNION ALL
                 SELECT e.global_position, e.stream_id, e.stream_version,
-                       CASE WHEN substr(e.event_id::text, 15, 1) = '8'
+                       CASE WHEN e.event_id IS NOT DISTINCT FROM e.derived
+                            THEN 'its command ' || e.command_id || ' appended ' || e.declared || ' events, and only '
+                                 || e.present || ' of them are in the log: the last were removed'
+                            WHEN substr(e.event_id::text, 15, 1) = '8'
                             THEN 'its id is not the one its command ' || e.command_id || ' gives the event at place '
-                                 || e.place || ' of the command: it was changed, or an event of the command before it was removed'
+                                 || e.place || ' of the command: it was changed, an event of the command before it was '
+                                 || 'removed, or, recorded before 0037, it took an id another command needs'
                             ELSE 'its command ' || e.command_id || ' has no record of appending it: the record was removed'
                        END
-                  FROM (SELECT e.global_position, e.stream_id, e.stream_version, e.event_id, e.command_id,
-                               e.stream_version - min(e.stream_version) OVER (PARTITION BY e.stream_id, e.command_id) AS place
-                          FROM vigil.events e WHERE e.command_id IS NOT NULL) e
-                 WHERE e.event_id IS DISTINCT FROM vigil.command_event_id(e.command_id, e.place::integer)
-                   AND NOT EXISTS (SELECT 1 FROM vigil.commands c
-                                    WHERE c.command_id = e.command_id AND c.stream_id = e.stream_id
-                                      AND e.stream_version BETWEEN c.first_version AND c.last_version)
+                  FROM (SELECT e.global_position, e.stream_id, e.stream_version, e.event_id, e.command_id, e.place,
+                               e.present, e.declared, vigil.command_event_id(e.command_id, e.place::integer) AS derived
+                          FROM (SELECT e.global_position, e.stream_id, e.stream_version, e.event_id, e.command_id,
+                                       e.stream_version - min(e.stream_version) OVER w AS place,
+                                       count(*) OVER w AS present,
+                                       CASE WHEN jsonb_typeof(e.metadata -> 'commandEvents') = 'number'
+                                            THEN (e.metadata ->> 'commandEvents')::numeric ELSE 1 END AS declared
+                                  FROM vigil.events e WHERE e.command_id IS NOT NULL
+                                WINDOW w AS (PARTITION BY e.stream_id, e.command_id)) e) e
+                 WHERE (e.event_id IS DISTINCT FROM e.derived
+                        AND (substr(e.event_id::text, 15, 1) = '8'
+                             OR NOT EXISTS (SELECT 1 FROM vigil.commands c
+                                             WHERE c.command_id = e.command_id AND c.stream_id = e.stream_id
+                                               AND e.stream_version BETWEEN c.first_version AND c.last_version)))
+                    OR (e.place = 0 AND e.event_id = e.derived AND e.present <> e.declared)
                  ORDER BY 1
                  LIMIT 1
                 """)
@@ -383,7 +397,7 @@ enum LogGuards {
 
     /// The SHA-256 of schema/library/vigil_append.c, the source of the library vigil.append runs (0036).
     /// A change to that file changes it here too (`AppendInCTests` names the new one when they differ).
-    static let librarySource = "6f69024e9b7736b9f0fd8e43868a54923b6bea2c68689089ea03f717dd3a90c7"
+    static let librarySource = "5270ddd1b714e92f12554bf7822b14c8afc0d62b2e221afd0a04ead9fdb92d80"
 
     /// The PL/pgSQL append (0029's, renamed by 0036, its command's record in its first event since 0037),
     /// which vigil.append (in C since 0036) calls for all but its common case.
@@ -419,7 +433,7 @@ enum LogGuards {
 
     static let functions = [
         Function(signature: append, migration: "0036", digest: "9069f99542bff5160a96975a0c488824af969eb4e5629fe827c56717e447f9a7"),
-        Function(signature: appendGeneral, migration: "0037", digest: "b46af01454c15a7d225d0b1a27a556a56331ceb6c6a38cf1d131b91512a8cb65"),
+        Function(signature: appendGeneral, migration: "0037", digest: "668ee6c1cceafd4b72a7f3f574749417932559e80d093ee1518f1b956c53fcc5"),
         Function(signature: "vigil.command_event_id(text, integer)", migration: "0037", digest: "d7a0df6ce51581fba162a794f4e55cb264d69d4894f641cb348cde39594c1298"),
         Function(signature: "vigil.library_source()", migration: "0036", digest: "9710e9b3e1ae5d8daabf1474af288ee8f159e5efac43693e67829f666236b853"),
         Function(

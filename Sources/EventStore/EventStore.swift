@@ -288,7 +288,8 @@ public final class EventStore {
         let first = CommandEventId.derive(commandId: commandId, index: 0)
         let rows = try connection.query(
             """
-            SELECT decode(e.metadata ->> 'commandFingerprint', 'hex') IS NOT DISTINCT FROM \(fingerprint.map(PostgresBytes.init))::bytea AS same
+            SELECT CASE WHEN jsonb_typeof(e.metadata -> 'commandFingerprint') = 'string'
+                        THEN decode(e.metadata ->> 'commandFingerprint', 'hex') END IS NOT DISTINCT FROM \(fingerprint.map(PostgresBytes.init))::bytea AS same
               FROM vigil.events e WHERE e.event_id = \(first) AND e.command_id = \(commandId)
             UNION ALL
             SELECT fingerprint IS NOT DISTINCT FROM \(fingerprint.map(PostgresBytes.init))::bytea FROM vigil.commands WHERE command_id = \(commandId)

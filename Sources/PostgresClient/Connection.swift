@@ -25,6 +25,9 @@ public final class Connection {
         var pairs: [(String, String)] = [
             ("connect_timeout", String(connectTimeoutSeconds)),
             ("application_name", applicationName),
+            // Swift's strings are UTF-8, and so is what Vigil hashes (a command's event ids, 0037): the
+            // server converts to and from the database's encoding, whatever the environment says.
+            ("client_encoding", "UTF8"),
             // libpq reads PGOPTIONS only when no `options` is given, so it is added after these (a later
             // -c wins): `vigil serve` makes its sessions read-only that way.
             ("options", "-c TimeZone=UTC -c DateStyle=ISO -c idle_in_transaction_session_timeout=60000 -c client_min_messages=warning -c statement_timeout=\(statementTimeoutSeconds * 1000)"

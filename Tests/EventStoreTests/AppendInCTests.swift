@@ -341,7 +341,7 @@ struct AppendInCTests {
     func handledSince0037() throws {
         let store = try store()
         let first = try store.append(to: "mission-new", expected: .noStream, events: [event(), event()],
-                                     metadata: EventMetadata(commandId: "new-1", actor: "test", extra: ["commandFingerprint": "0a0b"]),
+                                     metadata: EventMetadata(commandId: "new-1", actor: "test", extra: ["commandFingerprint": "0a0b", "commandEvents": "9"]),
                                      fingerprint: [1, 2])
         for stream in ["mission-new", "mission-elsewhere"] {
             do {
@@ -361,7 +361,10 @@ struct AppendInCTests {
         #expect(try !store.wasHandled("new-2", fingerprint: nil))
         let events = try store.events(ofCommand: "new-1")
         #expect(events.map(\.version) == [1, 2])
-        #expect(events.allSatisfy { $0.metadata.contains(#""commandFingerprint": "0102""#) }, "\(events.map(\.metadata))")
+        // The fingerprint and the count on the first event only; the caller's own keys of those names dropped.
+        #expect(events.first?.metadata.contains(#""commandFingerprint": "0102""#) == true, "\(events.map(\.metadata))")
+        #expect(events.first?.metadata.contains(#""commandEvents": 2"#) == true, "\(events.map(\.metadata))")
+        #expect(events.last.map { !$0.metadata.contains("commandFingerprint") && !$0.metadata.contains("commandEvents") } == true)
         #expect(try store.version(of: "mission-elsewhere") == 0)
     }
 }

@@ -417,6 +417,15 @@ struct RedTeamTests {
         let against = try auditor(database).verify(against: anchor)
         #expect(!against.holds, "the anchor taken before names the stream's head it had")
 
+        // m1-2's last event is the log's last (position 9): no position shows its removal, its first event's
+        // count of the command's events does.
+        let last = try logWithEvents("last37")
+        try behindTheTriggers(last, "DELETE FROM vigil.events WHERE stream_id = 'mission-m1' AND stream_version = 6")
+        let counted = try #require(try auditor(last).verifyChains().firstBreak)
+        #expect(counted.streamId == "mission-m1")
+        #expect(counted.version == 5)
+        #expect(counted.reason.contains("appended 2 events, and only 1"), "\(counted.reason)")
+
         // m1-2 appended versions 5 and 6; without 5, 6 is out of place in its stream and in its command.
         let first = try logWithEvents("first37")
         try behindTheTriggers(first, "DELETE FROM vigil.events WHERE stream_id = 'mission-m1' AND stream_version = 5")
@@ -447,6 +456,29 @@ struct RedTeamTests {
         #expect(broken.streamId == "gathering-g1")
         #expect(broken.version == 4)
         #expect(broken.reason.contains("command forged-1"), "\(broken.reason)")
+    }
+
+    @Test("an event recorded before 0037 under the id a later command needs: that command is refused (exit 5), never answered with it, and verify names the event")
+    func idTakenBefore0037() throws {
+        let database = try TestDatabase.create("red_taken", through: "0036")
+        let writer = try TestDatabase.connect(database, as: "vigil_writer")
+        let planted = CommandEventId.derive(commandId: "victim", index: 0)
+        let events = #"[{"id": "\#(planted)", "type": "T", "data": {}}]"#
+        try writer.query(
+            "SELECT * FROM vigil.append('mission-planted', NULL, \(events)::jsonb, '{\"commandFingerprint\": \"aabb\"}', 'attacker', 'x', NULL, NULL)")
+        try Migrator(directory: TestDatabase.schemaDirectory).migrate(try TestDatabase.connect(database))
+        let store = EventStore(connection: writer)
+        #expect(try !store.wasHandled("victim", fingerprint: [0xaa, 0xbb]))
+        for fingerprint in [[0xaa, 0xbb], nil] as [[UInt8]?] {
+            #expect(throws: EventStoreError.keyReused(commandId: "victim")) {
+                try store.append(to: "mission-victim", expected: .noStream, events: [event()],
+                                 metadata: EventMetadata(commandId: "victim", actor: "x"), fingerprint: fingerprint)
+            }
+        }
+        #expect(try store.version(of: "mission-victim") == 0)
+        let broken = try #require(try auditor(database).verifyChains().firstBreak)
+        #expect(broken.streamId == "mission-planted")
+        #expect(broken.reason.contains("took an id another command needs"), "\(broken.reason)")
     }
 
     @Test("a reporter's temporary type cannot run code as the migrator through vigil_read.lag()")

@@ -782,8 +782,20 @@ append_common(FunctionCallInfo fcinfo, Call *call)
     if (index_probe_with(events.rel, target_index(&events, relation_oid(R_EVENTS_ID)), call->id, F_UUID_EQ,
                          ForwardScanDirection, snapshot, slot)) {
         bool isnull;
-        Jsonb *recorded = DatumGetJsonbP(slot_getattr(slot, ecol[E_METADATA], &isnull));
-        text *hex = string_member(&recorded->root, "commandFingerprint");
+        Datum owner = slot_getattr(slot, ecol[E_COMMAND], &isnull);
+        Jsonb *recorded;
+        text *hex = NULL;
+
+        /* The id taken before 0037 (callers chose ids then) by an event of another command. */
+        if (isnull || !DatumGetBool(DirectFunctionCall2Coll(texteq, DEFAULT_COLLATION_OID, owner,
+                                                            PointerGetDatum(call->command))))
+            ereport(ERROR, (errcode(MAKE_SQLSTATE('V', 'G', '0', '0', '4')),
+                            errmsg("command id %s cannot be used: the id of its first event was taken before 0037 by "
+                                   "an event of command %s; use another key",
+                                   text_to_cstring(call->command), isnull ? "(none)" : TextDatumGetCString(owner))));
+        recorded = DatumGetJsonbP(slot_getattr(slot, ecol[E_METADATA], &isnull));
+        if (!isnull && JB_ROOT_IS_OBJECT(recorded) && !JB_ROOT_IS_SCALAR(recorded))
+            hex = string_member(&recorded->root, "commandFingerprint");
 
         refuse_handled(call,
                        hex == NULL ? NULL
@@ -796,14 +808,16 @@ append_common(FunctionCallInfo fcinfo, Call *call)
     /* 5. The event: metadata with the login, the clock's time, its position, its hash. */
     {
         /*
-         * (metadata - 'commandFingerprint') || {"login": session_user[, "commandFingerprint": hex]}, as
-         * 0037's PL/pgSQL: the caller's own "login" and "commandFingerprint" are replaced or dropped.
+         * (metadata - 'commandFingerprint' - 'commandEvents') || {"login": session_user[, "commandFingerprint": hex]},
+         * as 0037's PL/pgSQL for a command of one event: the caller's own keys of these names are replaced
+         * or dropped.
          */
         JsonbParseState *state = NULL;
         JsonbValue key = {.type = jbvString, .val.string = {.len = 5, .val = "login"}};
         JsonbValue value = {.type = jbvString, .val.string = {.len = strlen(login), .val = login}};
-        Datum without = DirectFunctionCall2(jsonb_delete, JsonbPGetDatum(call->metadata),
-                                            CStringGetTextDatum("commandFingerprint"));
+        Datum without = DirectFunctionCall2(
+            jsonb_delete, DirectFunctionCall2(jsonb_delete, JsonbPGetDatum(call->metadata), CStringGetTextDatum("commandFingerprint")),
+            CStringGetTextDatum("commandEvents"));
 
         pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
         pushJsonbValue(&state, WJB_KEY, &key);
