@@ -19,13 +19,22 @@
 -- has an id audit verify recomputes from its command.
 
 -- The id of the event at place p_index (from 0) of command p_command_id: the first 16 bytes of
--- SHA-256('vigil command event' LF command id LF place), marked as a version-8 (custom) UUID. Ids made
--- by gen_random_uuid() or a client (versions 4 and 7) never equal one. A SQL-standard body: its names are
--- bound now, not by the caller's search_path.
-CREATE FUNCTION vigil.command_event_id(p_command_id text, p_index integer) RETURNS uuid
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN (SELECT encode(set_byte(set_byte(h, 6, (get_byte(h, 6) & 15) | 128), 8, (get_byte(h, 8) & 63) | 128), 'hex')::uuid
-          FROM (SELECT substr(sha256(convert_to('vigil command event' || chr(10) || p_command_id || chr(10) || p_index::text, 'UTF8')), 1, 16) AS h) x);
+-- SHA-256('vigil command event' LF command id as UTF-8 LF place in decimal), marked as a version-8
+-- (custom) UUID. Ids made by gen_random_uuid() or a client (versions 4 and 7) never equal one. In the
+-- server library (command_event_id in vigil_append.c), the one the C append itself uses: written in SQL
+-- it cost ~50 µs a call from PL/pgSQL, which sets such a body up anew in every transaction.
+DO $migration$
+BEGIN
+    CREATE FUNCTION vigil.command_event_id(p_command_id text, p_index integer) RETURNS uuid
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS '$libdir/vigil_append', 'vigil_command_event_id';
+EXCEPTION
+    WHEN undefined_function THEN
+        RAISE EXCEPTION USING ERRCODE = '42883',
+            MESSAGE = 'migration 0037 needs Vigil''s server library built from this checkout (it has no vigil_command_event_id)',
+            HINT = 'build and install it as root with: make -C schema/library install with_llvm=no (the project''s scripts do it)';
+END
+$migration$;
 ALTER FUNCTION vigil.command_event_id(text, integer) OWNER TO vigil_log_owner;
 
 -- vigil.append_general (0029's PL/pgSQL, renamed by 0036): the same function with the command's record in

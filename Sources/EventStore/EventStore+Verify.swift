@@ -397,7 +397,7 @@ enum LogGuards {
 
     /// The SHA-256 of schema/library/vigil_append.c, the source of the library vigil.append runs (0036).
     /// A change to that file changes it here too (`AppendInCTests` names the new one when they differ).
-    static let librarySource = "5270ddd1b714e92f12554bf7822b14c8afc0d62b2e221afd0a04ead9fdb92d80"
+    static let librarySource = "f9a48296b7de8a0d255cb9090cd3937ca5a32417eb24820bcad2ea8a6e00f8de"
 
     /// The PL/pgSQL append (0029's, renamed by 0036, its command's record in its first event since 0037),
     /// which vigil.append (in C since 0036) calls for all but its common case.
@@ -434,7 +434,7 @@ enum LogGuards {
     static let functions = [
         Function(signature: append, migration: "0036", digest: "9069f99542bff5160a96975a0c488824af969eb4e5629fe827c56717e447f9a7"),
         Function(signature: appendGeneral, migration: "0037", digest: "668ee6c1cceafd4b72a7f3f574749417932559e80d093ee1518f1b956c53fcc5"),
-        Function(signature: "vigil.command_event_id(text, integer)", migration: "0037", digest: "d7a0df6ce51581fba162a794f4e55cb264d69d4894f641cb348cde39594c1298"),
+        Function(signature: "vigil.command_event_id(text, integer)", migration: "0037", digest: "47204194e42db3f152fda7c968be3581c3159f7ab3512526ad03088f6e9f4b04"),
         Function(signature: "vigil.library_source()", migration: "0036", digest: "9710e9b3e1ae5d8daabf1474af288ee8f159e5efac43693e67829f666236b853"),
         Function(
             signature: "vigil.event_canonical(smallint, bigint, text, bigint, uuid, text, integer, jsonb, jsonb, text, uuid, uuid, text, timestamptz)",

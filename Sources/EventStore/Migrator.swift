@@ -49,6 +49,16 @@ public struct Migrator {
     @discardableResult
     public func migrate(_ connection: Connection, through: String? = nil) throws -> [String] {
         let pending = try migrations().filter { through == nil || $0.version <= through! }
+        // The log's text is hashed as UTF-8 (a command's event ids, 0037) and the migrations themselves
+        // hold text no single-byte encoding has: another encoding is refused before anything is created.
+        if let encoding = try connection.query("SELECT current_setting('server_encoding') AS e").first?.string("e"),
+           encoding != "UTF8"
+        {
+            throw PostgresError(
+                kind: .client,
+                message: "the database's encoding is \(encoding), and Vigil needs UTF8: create the database with "
+                    + "CREATE DATABASE … ENCODING 'UTF8' (TEMPLATE template0 if template1 is not UTF8)")
+        }
         try connection.execute("SELECT pg_advisory_lock(7164955521)")
         defer { _ = try? connection.execute("SELECT pg_advisory_unlock(7164955521)") }
         try connection.execute(

@@ -288,6 +288,25 @@ struct AppendInCTests {
         }
     }
 
+    @Test("a database that is not UTF-8 is refused by migrate, naming the encoding, with nothing created")
+    func refusesLatin1() throws {
+        let prefix = ProcessInfo.processInfo.environment["VIGIL_TEST_DATABASE_PREFIX"] ?? "vigil_test_local"
+        let latin1 = "\(prefix)_latin1_\(UInt32.random(in: 0..<UInt32.max))"
+        let admin = try Connection(conninfo: "dbname=postgres")
+        try admin.execute(
+            "CREATE DATABASE \(try admin.quoteIdentifier(latin1)) ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+        defer { _ = try? admin.execute("DROP DATABASE IF EXISTS \(try admin.quoteIdentifier(latin1))") }
+        let owner = try TestDatabase.connect(latin1)
+        do {
+            _ = try Migrator(directory: TestDatabase.schemaDirectory).migrate(owner)
+            Issue.record("a LATIN1 database was migrated")
+        } catch let error as PostgresError {
+            #expect(error.message.contains("encoding is LATIN1, and Vigil needs UTF8"), "\(error)")
+        }
+        #expect(try owner.query("SELECT to_regnamespace('vigil') IS NULL AS none").first?.bool("none") == true)
+        owner.close()
+    }
+
     @Test("an event whose id is not the one its command gives it is refused on both paths, naming the id, and nothing is appended")
     func foreignIdRefused() throws {
         let writer = try store().connection
