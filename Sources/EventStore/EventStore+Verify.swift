@@ -397,7 +397,7 @@ enum LogGuards {
 
     /// The SHA-256 of schema/library/vigil_append.c, the source of the library vigil.append runs (0036).
     /// A change to that file changes it here too (`AppendInCTests` names the new one when they differ).
-    static let librarySource = "f9a48296b7de8a0d255cb9090cd3937ca5a32417eb24820bcad2ea8a6e00f8de"
+    static let librarySource = "ea128dc90fa05f372dec3210895dd4ec4cd083a747c2bdeb2eafe15e79f4316a"
 
     /// The PL/pgSQL append (0029's, renamed by 0036, its command's record in its first event since 0037),
     /// which vigil.append (in C since 0036) calls for all but its common case.

@@ -834,9 +834,14 @@ append_common(FunctionCallInfo fcinfo, Call *call)
         JsonbParseState *state = NULL;
         JsonbValue key = {.type = jbvString, .val.string = {.len = 5, .val = "login"}};
         JsonbValue value = {.type = jbvString, .val.string = {.len = strlen(login), .val = login}};
-        Datum without = DirectFunctionCall2(
-            jsonb_delete, DirectFunctionCall2(jsonb_delete, JsonbPGetDatum(call->metadata), CStringGetTextDatum("commandFingerprint")),
-            CStringGetTextDatum("commandEvents"));
+        Datum without = JsonbPGetDatum(call->metadata);
+        JsonbValue present;
+
+        /* Each deletion rebuilds the object: only when the key is there (common_case saw an object). */
+        if (getKeyJsonValueFromContainer(&call->metadata->root, "commandFingerprint", 18, &present))
+            without = DirectFunctionCall2(jsonb_delete, without, CStringGetTextDatum("commandFingerprint"));
+        if (getKeyJsonValueFromContainer(&call->metadata->root, "commandEvents", 13, &present))
+            without = DirectFunctionCall2(jsonb_delete, without, CStringGetTextDatum("commandEvents"));
 
         pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
         pushJsonbValue(&state, WJB_KEY, &key);
