@@ -7,8 +7,8 @@ import Foundation
 ///
 /// id = the first 16 bytes of SHA-256("vigil command event" LF command id LF place as decimal), with the
 /// version nibble set to 8 and the variant to RFC 9562's (a "custom" UUID, version 8). Random (version 4)
-/// and time-ordered (version 7) ids never equal one. The same as `vigil.command_event_id` in SQL and
-/// `command_event_id` in schema/library/vigil_append.c.
+/// and time-ordered (version 7) ids never equal one. The same as `command_event_id` in
+/// schema/library/vigil_append.c, which the C append uses and SQL calls as `vigil.command_event_id`.
 public enum CommandEventId {
     /// The id of the event at `index` (0 is the first) of command `commandId`.
     public static func derive(commandId: String, index: Int) -> UUID {

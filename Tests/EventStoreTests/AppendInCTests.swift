@@ -254,7 +254,7 @@ struct AppendInCTests {
     /// Command ids that exercise the id's derivation: non-ASCII, quotes, the separator itself, a long one.
     static let commandIds = ["k", "héllo wörld", "quote'\"\\", "line\nbreak", "🕯️ vigil", String(repeating: "x", count: 500)]
 
-    @Test("a command's event ids are the same in Swift, in SQL and in C, and the C path takes them")
+    @Test("a command's event ids are the same in Swift and in the server library (called from SQL), and the C path takes them")
     func eventIdsAgree() throws {
         let owner = try TestDatabase.connect(database)
         for (i, command) in Self.commandIds.enumerated() {
