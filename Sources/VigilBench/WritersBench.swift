@@ -26,8 +26,13 @@ extension Bench {
             let tag = UUID().uuidString.prefix(8)
             var storeSeconds = 0.0
             var rawSeconds = 0.0
+            // This process's CPU on each side (the client's share of the machine's two cores).
+            var storeCPU = 0.0
+            var rawCPU = 0.0
             func rawSide(_ round: Int) throws -> Double {
-                try timed(writers) { w in
+                let cpu = cpuSeconds()
+                defer { rawCPU += cpuSeconds() - cpu }
+                return try timed(writers) { w in
                     let connection = try Connection()
                     for i in 0..<count {
                         try connection.query(RawEvents.insert(stream: "raw-\(tag)-\(w)-\(i % 50)", payload: payload), prepared: true)
@@ -35,7 +40,9 @@ extension Bench {
                 }
             }
             func storeSide(_ round: Int) throws -> Double {
-                try timed(writers) { w in
+                let cpu = cpuSeconds()
+                defer { storeCPU += cpuSeconds() - cpu }
+                return try timed(writers) { w in
                     let store = EventStore(connection: try Connection())
                     for i in 0..<count {
                         try store.append(
@@ -62,10 +69,13 @@ extension Bench {
             let target: Double? = writers <= 4 ? 0.75 : nil
             print(String(format: "append, %d writers, distinct streams: store %.0f/s, raw INSERT %.0f/s, ratio %.2f× ",
                          writers, storeRate, rawRate, storeRate / rawRate)
-                  + (target == nil ? "(reported)" : "(target ≥ 0.75×, issue 10)"))
+                  + (target == nil ? "(reported)" : "(target ≥ 0.75×, issue 10)")
+                  + String(format: "; client CPU per append: store %.1f µs, raw %.1f µs", storeCPU / total * 1e6, rawCPU / total * 1e6))
             if let json {
                 var figures: [String: Any] = ["scenario": "append-\(writers)-writers", "vigilPerSecond": storeRate, "rawPerSecond": rawRate,
-                                              "ratio": storeRate / rawRate]
+                                              "ratio": storeRate / rawRate,
+                                              "clientMicrosecondsPerAppend": storeCPU / total * 1e6,
+                                              "rawClientMicrosecondsPerInsert": rawCPU / total * 1e6]
                 figures["target"] = target
                 try writeJSON(figures, to: json)
             }
