@@ -8,8 +8,9 @@ MerkleTree.swift, ExportFormat.swift), for an auditor who does not want to trust
 It checks the anchor's Ed25519 signature with `openssl pkeyutl` (against the trusted key when one is
 given), every line's chain (versions 1, 2, 3… per stream, positions increasing, hash =
 SHA-256(previous hash || canonical), the line's position (hash version 2), stream, version and type those of its canonical text),
-then the streams, events and Merkle root as of the anchor's position. Exit 0 when all hold; 1 with the
-first failure.
+then, since schema 0037, each event's id against the one its command gives it and a command's first
+event's count of its events (see ChainChecker.swift), then the streams, events and Merkle root as of the
+anchor's position. Exit 0 when all hold; 1 with the first failure.
 """
 import base64
 import hashlib
@@ -35,6 +36,59 @@ def merkle_root(leaves):
     while k * 2 < len(leaves):
         k *= 2
     return hashlib.sha256(b"\x01" + merkle_root(leaves[:k]) + merkle_root(leaves[k:])).digest()
+
+
+def command_event_id(command, place):
+    """The id schema 0037 gives the event at `place` of a command: SHA-256("vigil command event" LF id LF
+    place), its first 16 bytes as a version-8 UUID (CommandEventId.swift)."""
+    d = bytearray(hashlib.sha256(b"vigil command event\n" + command.encode("utf-8") + b"\n" + str(place).encode()).digest()[:16])
+    d[6] = (d[6] & 0x0F) | 0x80
+    d[8] = (d[8] & 0x3F) | 0x80
+    h = d.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+class Commands:
+    """A command's events in a stream are consecutive versions (one append): their ids and the count on the
+    first are checked as `vigil audit verify` does. An id of the older kind (not version 8) passes until
+    the first event with its command's id; an event that names no command fails after it."""
+
+    def __init__(self):
+        self.runs, self.ids_from = {}, None
+
+    def close(self, stream):
+        run = self.runs.pop(stream, None)
+        if run and run["declared"] is not None and run["declared"] != run["present"]:
+            fail(f"line {run['line']}: its command {run['command']} appended {run['declared']} events, "
+                 f"and {run['present']} of them are in the export")
+
+    def add(self, number, position, stream, version, canonical):
+        if len(canonical) < 8:  # [stream, version, id, type, schema, data, metadata, command, …] without the position
+            self.close(stream)
+            return
+        event_id, metadata, command = canonical[2], canonical[6], canonical[7]
+        run = self.runs.get(stream)
+        if command is not None and run and run["command"] == command:
+            run["present"] += 1
+        else:
+            self.close(stream)
+            if command is None:
+                if self.ids_from is not None:
+                    fail(f"line {number}: it names no command, after position {self.ids_from} whose event has its command's id")
+                return
+            run = self.runs[stream] = {"command": command, "first": version, "present": 1, "declared": None, "line": number}
+        place = version - run["first"]
+        if str(event_id).lower() == command_event_id(command, place):
+            self.ids_from = self.ids_from or position
+            if place == 0:
+                count = metadata.get("commandEvents", 1) if isinstance(metadata, dict) else 1
+                run["declared"] = count if type(count) in (int, float) else 1
+        elif str(event_id)[14:15] == "8" or self.ids_from is not None:
+            fail(f"line {number}: its id is not the one its command {command} gives the event at place {place}")
+
+    def finish(self):
+        for stream in list(self.runs):
+            self.close(stream)
 
 
 def check_signature(anchor, trusted_pem):
@@ -79,6 +133,7 @@ def main():
 
     last = anchor["lastPosition"]
     heads, at_anchor, events, previous, covered_from = {}, None, 0, 0, None
+    commands = Commands()
     with open(export, "rb") as f:
         for number, raw in enumerate(f, start=1):
             try:
@@ -108,12 +163,15 @@ def main():
             digest = hashlib.sha256(head_hash + line["canonical"].encode("utf-8")).digest()
             if digest.hex() != line["hash"].lower():
                 fail(f"line {number}: its hash does not match its contents: the event was changed")
+            if covered_from is not None:
+                commands.add(number, position, stream, version, canonical)
             heads[stream] = (version, digest)
             previous = position
             if position <= last:
                 events += 1
     if at_anchor is None:
         at_anchor = heads
+    commands.finish()
     leaves = [
         hashlib.sha256(b"\x00" + s.encode("utf-8") + b"\x00" + struct.pack(">Q", v) + h).digest()
         for s, (v, h) in sorted(at_anchor.items(), key=lambda item: item[0].encode("utf-8"))

@@ -18,6 +18,7 @@ extension LogAnchor {
             if let failure = checker.add(event) { throw AuditError.brokenLog(failure) }
             return true
         }
+        if let failure = checker.finish() { throw AuditError.brokenLog(failure) }
         let state = checker.stateAtAnchor()
         return try LogAnchor.sign(
             lastPosition: position, streams: state.streams, events: state.events, merkleRoot: state.root, madeAt: madeAt,

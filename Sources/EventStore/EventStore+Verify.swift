@@ -71,8 +71,9 @@ extension EventStore {
     /// a command's record that points past the events left (a removed tail, a removed stream), an
     /// event whose id is not the one its command gives it (since 0037, the command's record: changed, an
     /// earlier event of the command removed, or an id of that kind taken before 0037 by another command),
-    /// a command's first event that counts more events than are left (its last ones removed), and an
-    /// event of a command from before 0037 that has no record. Runs of missing positions are listed as
+    /// a command's first event that counts more events than are left (its last ones removed), an
+    /// event of a command from before 0037 that has no record, and an event that names no command after
+    /// the first event with its command's id (every append since 0037 names one). Runs of missing positions are listed as
     /// gaps.
     ///
     /// Everything is read in one snapshot (REPEATABLE READ), with the search_path pinned.
@@ -146,6 +147,14 @@ extension EventStore {
                                              WHERE c.command_id = e.command_id AND c.stream_id = e.stream_id
                                                AND e.stream_version BETWEEN c.first_version AND c.last_version)))
                     OR (e.place = 0 AND e.event_id = e.derived AND e.present <> e.declared)
+                UNION ALL
+                SELECT e.global_position, e.stream_id, e.stream_version,
+                       'it names no command, and every append since the event at position ' || f.position
+                       || ' (0037) names one: it was put in by hand'
+                  FROM vigil.events e,
+                       (SELECT min(x.global_position) AS position FROM vigil.events x
+                         WHERE x.command_id IS NOT NULL AND x.event_id = vigil.command_event_id(x.command_id, 0)) f
+                 WHERE e.command_id IS NULL AND e.global_position > f.position
                  ORDER BY 1
                  LIMIT 1
                 """)

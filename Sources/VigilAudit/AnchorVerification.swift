@@ -60,6 +60,16 @@ public enum AuditFailure: Sendable, Equatable, CustomStringConvertible {
     /// The counts agree but the Merkle root does not: an event at or before the position was changed
     /// and its stream's hashes rewritten to hide it (or streams were swapped).
     case rootMismatch(lastPosition: Int64)
+    /// An event whose id is not the one its command gives the event at its place in the command (0037):
+    /// changed, an earlier event of the command removed, or (recorded before 0037) an id another command
+    /// needs. `index` is its place in the command (0 is the first).
+    case foreignEventId(EventPlace, command: String, index: Int64)
+    /// A command's first event counts `declared` events (0037's `commandEvents`) and `present` are in
+    /// the log (`declared` nil: its count is not a whole number).
+    case commandEventsMissing(EventPlace, command: String, declared: Int64?, present: Int64)
+    /// An event that names no command, after the first event with its command's id (at `idsFrom`):
+    /// every append since 0037 names a command.
+    case noCommand(EventPlace, idsFrom: Int64)
 
     /// The failure in the user's words.
     public var description: String {
@@ -92,6 +102,20 @@ public enum AuditFailure: Sendable, Equatable, CustomStringConvertible {
         case .rootMismatch(let position):
             return "the log as of position \(position) is not the one the anchor signed (its Merkle root differs): "
                 + "an event was changed and its chain rewritten"
+        case .foreignEventId(let place, let command, let index):
+            return "\(place): its id is not the one its command \(command) gives the event at place \(index) of the command: "
+                + "it was changed, an event of the command before it was removed, or, recorded before 0037, it took an id "
+                + "another command needs, or it was put in by hand"
+        case .noCommand(let place, let from):
+            return "\(place): it names no command, and every append since the event at position \(from) (0037) names one: "
+                + "it was put in by hand"
+        case .commandEventsMissing(let place, let command, let declared, let present):
+            guard let declared else {
+                return "\(place): its command \(command) counts its events with a number that is not whole: the count was changed"
+            }
+            return present < declared
+                ? "\(place): its command \(command) appended \(declared) events, and only \(present) of them are in the log: the last were removed"
+                : "\(place): its command \(command) appended \(declared) events, and \(present) in the log carry its id: events were added to it"
         }
     }
 }
@@ -143,6 +167,6 @@ extension AnchorVerification {
         merkleRoot = state.root
         checked = checker.checked
         lastPosition = checker.lastPosition
-        self.failure = failure ?? checker.compare(with: anchor)
+        self.failure = failure ?? checker.compare(with: anchor) ?? checker.finish()
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// One event as the hash chain sees it: where it stands, the canonical text that was hashed, and the
 /// hash stored (or exported) with it.
@@ -48,6 +49,31 @@ public struct ChainChecker {
     struct Head {
         var version: Int64
         var hash: SHA256Digest?
+        /// The last command seen in the stream, while its events go on.
+        var run: CommandRun?
+    }
+
+    /// A command's events in a stream (one append, so consecutive versions): what 0037's ids and count
+    /// are checked against.
+    struct CommandRun {
+        var command: [UInt8]
+        var first: Int64
+        var present: Int64 = 1
+        /// The count its first event carries, when that event's id is the derived one (nil: not checked).
+        var declared: CanonicalCommand.Count?
+        var place: EventPlace
+
+        /// The count's failure, once the command's events have ended.
+        func failure() -> AuditFailure? {
+            switch declared {
+            case nil: return nil
+            case .events(let n) where n == present: return nil
+            case .events(let n):
+                return .commandEventsMissing(place, command: String(decoding: command, as: UTF8.self), declared: n, present: present)
+            case .notWhole:
+                return .commandEventsMissing(place, command: String(decoding: command, as: UTF8.self), declared: nil, present: present)
+            }
+        }
     }
 
     /// The position whose heads are kept: the anchor's.
@@ -61,6 +87,8 @@ public struct ChainChecker {
     public private(set) var lastPosition: Int64 = 0
     /// The first position whose canonical text covers its position (hash version 2), once one was added.
     public private(set) var positionsCoveredFrom: Int64?
+    /// The first position whose event has the id its command gives it (0037), once one was added.
+    public private(set) var commandIdsFrom: Int64?
 
     /// A checker that keeps the heads as of `anchorPosition` (`Int64.max`: as of the last event).
     public init(anchorPosition: Int64) {
@@ -99,11 +127,81 @@ public struct ChainChecker {
         let digest = head.hash.map { d in d.withUnsafeBytes { ChainChecker.hash(previous: $0, canonical: canonical) } }
             ?? ChainChecker.hash(previous: UnsafeRawBufferPointer(start: nil, count: 0), canonical: canonical)
         guard digest.elementsEqual(stored) else { return .changedEvent(place) }
-        heads[stream] = Head(version: version, hash: digest)
+        var run = head.run
+        if let failure = checkCommand(canonical, version: version, place: place, run: &run) { return failure }
+        heads[stream] = Head(version: version, hash: digest, run: run)
         lastPosition = position
         checked += 1
         if position <= anchorPosition { eventsAtAnchor += 1 }
         return nil
+    }
+
+    /// The ids and counts 0037 gives a command's events, as `EventStore.verifyChains` checks them: an
+    /// event whose id is of the derived kind (version 8) but not the one its command gives its place is
+    /// named, and a command's first event with the derived id must count the events present. An event
+    /// with an id of another kind was recorded before 0037, when its command's record went into
+    /// `vigil.commands`, which an export does not carry: it passes until the first event with its
+    /// command's id, and is named after it, as is an event that names no command (every append since
+    /// 0037 names one), as the chain names the old hash formula after the new.
+    private mutating func checkCommand(_ canonical: UnsafeRawBufferPointer, version: Int64, place: EventPlace, run: inout CommandRun?)
+        -> AuditFailure?
+    {
+        guard let parts = ExportFormat.canonicalCommand(canonical) else {
+            run = nil
+            return nil
+        }
+        if let command = parts.commandId, let current = run, current.command == command {
+            run?.present += 1
+        } else {
+            if let failure = run?.failure() { return failure }
+            run = parts.commandId.map { CommandRun(command: $0, first: version, place: place) }
+        }
+        guard let current = run else {
+            if let from = commandIdsFrom { return .noCommand(place, idsFrom: from) }
+            return nil
+        }
+        let index = version - current.first
+        let derived = CommandEventId.derive(commandIdUTF8: current.command, index: Int(index))
+        let id = ChainChecker.uuidBytes(parts.eventId)
+        if let id, withUnsafeBytes(of: derived.uuid, { id.elementsEqual($0) }) {
+            if index == 0 { run?.declared = parts.declared }
+            if commandIdsFrom == nil { commandIdsFrom = place.position }
+        } else if id.map({ $0[6] >> 4 == 8 }) ?? true || commandIdsFrom != nil {
+            return .foreignEventId(place, command: String(decoding: current.command, as: UTF8.self), index: index)
+        }
+        return nil
+    }
+
+    /// The 16 bytes of a UUID's text (8-4-4-4-12 hex digits, either case), or nil. By hand rather than
+    /// `UUID(uuidString:)`, which goes through `sscanf`: it was a sixth of verifying an export.
+    static func uuidBytes(_ text: [UInt8]) -> [UInt8]? {
+        guard text.count == 36, text[8] == 0x2D, text[13] == 0x2D, text[18] == 0x2D, text[23] == 0x2D else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: return c - 0x30
+            case 0x61...0x66: return c - 0x61 + 10
+            case 0x41...0x46: return c - 0x41 + 10
+            default: return nil
+            }
+        }
+        var out = [UInt8](repeating: 0, count: 16)
+        var i = 0
+        for n in 0..<16 {
+            if i == 8 || i == 13 || i == 18 || i == 23 { i += 1 }
+            guard let high = nibble(text[i]), let low = nibble(text[i + 1]) else { return nil }
+            out[n] = high << 4 | low
+            i += 2
+        }
+        return out
+    }
+
+    /// What the end of the log shows: a command whose last events are missing there (its first event
+    /// counts more than are left). Call once every event was added.
+    public func finish() -> AuditFailure? {
+        heads.values.compactMap { $0.run?.failure() }.min { a, b in
+            guard case .commandEventsMissing(let p, _, _, _) = a, case .commandEventsMissing(let q, _, _, _) = b else { return false }
+            return p.position < q.position
+        }
     }
 
     /// The streams and events at or before the anchor's position, and the Merkle root of their heads.

@@ -12,12 +12,24 @@ import Foundation
 public enum CommandEventId {
     /// The id of the event at `index` (0 is the first) of command `commandId`.
     public static func derive(commandId: String, index: Int) -> UUID {
-        var digest = Array(SHA256.hash(data: Data("vigil command event\n\(commandId)\n\(index)".utf8)).prefix(16))
-        digest[6] = (digest[6] & 0x0f) | 0x80
-        digest[8] = (digest[8] & 0x3f) | 0x80
-        return UUID(uuid: (digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
-                           digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]))
+        derive(commandIdUTF8: Array(commandId.utf8), index: index)
     }
+
+    /// The same for a command id given as its UTF-8 bytes (as an export's canonical text holds it).
+    public static func derive(commandIdUTF8 command: [UInt8], index: Int) -> UUID {
+        var hasher = SHA256()
+        hasher.update(data: prefix)
+        hasher.update(data: command)
+        var place: [UInt8] = [0x0A]
+        place.append(contentsOf: String(index).utf8)
+        hasher.update(data: place)
+        return hasher.finalize().withUnsafeBytes { d in
+            UUID(uuid: (d[0], d[1], d[2], d[3], d[4], d[5], (d[6] & 0x0f) | 0x80, d[7],
+                        (d[8] & 0x3f) | 0x80, d[9], d[10], d[11], d[12], d[13], d[14], d[15]))
+        }
+    }
+
+    private static let prefix = Array("vigil command event\n".utf8)
 
     /// Whether `id` is of the kind `derive` makes (version 8, RFC 9562 variant).
     public static func isDerived(_ id: UUID) -> Bool {

@@ -159,11 +159,111 @@ public enum ExportFormat {
         }
     }
 
+    /// What a canonical text of hash version 2 says of the command that appended its event: the event's
+    /// id, the command's id (nil when it has none) and, in the metadata, the count of the command's events
+    /// its first event carries (0037). Nil when the text is not of version 2 or does not reach its id.
+    /// Texts that end before the command's id (none the database makes) have no command.
+    static func canonicalCommand(_ canonical: UnsafeRawBufferPointer) -> CanonicalCommand? {
+        guard coversPosition(canonical) else { return nil }
+        return canonical.withMemoryRebound(to: UInt8.self) { bytes -> CanonicalCommand? in
+            var reader = JSONReader(bytes: bytes)
+            do {
+                // [position, stream, version, id, type, schema version, data, metadata, command id, …]
+                reader.skipSpace()
+                try reader.expect(0x5B)
+                for _ in 0..<3 {
+                    try reader.skipValue()
+                    reader.skipSpace()
+                    try reader.expect(0x2C)
+                    reader.skipSpace()
+                }
+                var parts = CanonicalCommand(eventId: try reader.string())
+                for _ in 0..<3 {
+                    reader.skipSpace()
+                    guard reader.peek() == 0x2C else { return parts }
+                    reader.index += 1
+                    try reader.skipValue()
+                }
+                reader.skipSpace()
+                guard reader.peek() == 0x2C else { return parts }
+                reader.index += 1
+                reader.skipSpace()
+                if reader.peek() == 0x7B { parts.declared = try commandEvents(&reader) } else { try reader.skipValue() }
+                reader.skipSpace()
+                guard reader.peek() == 0x2C else { return parts }
+                reader.index += 1
+                reader.skipSpace()
+                if reader.peek() == 0x22 { parts.commandId = try reader.string() } else { try reader.skipValue() }
+                return parts
+            } catch {
+                return nil
+            }
+        }
+    }
+
+    /// The metadata object's "commandEvents", read as `vigil verify` reads it: a number is the count
+    /// (one that is not whole can never match), anything else or nothing counts one event.
+    private static func commandEvents(_ reader: inout JSONReader) throws -> CanonicalCommand.Count {
+        var count = CanonicalCommand.Count.events(1)
+        try reader.expect(0x7B)
+        reader.skipSpace()
+        if reader.peek() == 0x7D {
+            reader.index += 1
+            return count
+        }
+        while true {
+            reader.skipSpace()
+            let key = try reader.string()
+            reader.skipSpace()
+            try reader.expect(0x3A)
+            reader.skipSpace()
+            if key.elementsEqual("commandEvents".utf8), let c = reader.peek(), c == 0x2D || (0x30...0x39).contains(c) {
+                // A number as numeric compares it: 3.0 counts three events, 2.5 none.
+                let start = reader.index
+                try reader.skipValue()
+                let text = String(decoding: UnsafeBufferPointer(rebasing: reader.bytes[start..<reader.index]), as: UTF8.self)
+                if let n = Int64(text) ?? Double(text).flatMap({ $0.rounded() == $0 ? Int64(exactly: $0) : nil }) {
+                    count = .events(n)
+                } else {
+                    count = .notWhole
+                }
+            } else {
+                try reader.skipValue()
+            }
+            reader.skipSpace()
+            if reader.peek() == 0x2C {
+                reader.index += 1
+                continue
+            }
+            try reader.expect(0x7D)
+            return count
+        }
+    }
+
     /// Why a line is not an event line.
     struct LineError: Error, CustomStringConvertible {
         var description: String
         init(_ description: String) { self.description = description }
     }
+}
+
+/// The command behind an event, as its canonical text says (`ExportFormat.canonicalCommand`).
+struct CanonicalCommand {
+    /// How many events the command appended, as its first event says.
+    enum Count: Equatable {
+        case events(Int64)
+        /// A number that is not a whole one: no count of events present equals it.
+        case notWhole
+    }
+
+    /// The event's id as text.
+    var eventId: [UInt8]
+    /// The command's id, or nil.
+    var commandId: [UInt8]?
+    /// The count in the metadata (one when it has none).
+    var declared = Count.events(1)
+
+    init(eventId: [UInt8]) { self.eventId = eventId }
 }
 
 /// A small strict JSON reader over bytes: strings (decoded to UTF-8, escapes and surrogate pairs
@@ -239,6 +339,31 @@ struct JSONReader {
         }
     }
 
+    /// Skips a string literal without decoding it: what `string()` refuses it refuses too, but it makes
+    /// no copy (skipping an event's data was most of the time of checking its command).
+    mutating func skipString() throws {
+        try expect(0x22)
+        while index < bytes.count {
+            let c = bytes[index]
+            index += 1
+            if c == 0x22 { return }
+            if c < 0x20 { throw ExportFormat.LineError("a string holds a raw control character at column \(index)") }
+            if c == 0x5C {
+                guard index < bytes.count else { break }
+                switch bytes[index] {
+                case 0x22, 0x5C, 0x2F, UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    index += 1
+                case UInt8(ascii: "u"):
+                    index += 1
+                    _ = try hex4()
+                default:
+                    throw ExportFormat.LineError("a string holds an invalid escape at column \(index)")
+                }
+            }
+        }
+        throw ExportFormat.LineError("a string is not closed")
+    }
+
     private mutating func hex4() throws -> UInt32 {
         guard index + 4 <= bytes.count, let digits = Hex.decode(utf8: UnsafeBufferPointer(rebasing: bytes[index..<(index + 4)]))
         else { throw ExportFormat.LineError("a string holds an invalid \\u escape") }
@@ -271,7 +396,7 @@ struct JSONReader {
         skipSpace()
         guard let c = peek() else { throw ExportFormat.LineError("a value is missing") }
         switch c {
-        case 0x22: _ = try string()
+        case 0x22: try skipString()
         case 0x7B, 0x5B:
             let close: UInt8 = c == 0x7B ? 0x7D : 0x5D
             index += 1
@@ -283,7 +408,7 @@ struct JSONReader {
             while true {
                 if c == 0x7B {
                     skipSpace()
-                    _ = try string()
+                    try skipString()
                     skipSpace()
                     try expect(0x3A)
                 }

@@ -425,6 +425,24 @@ struct RedTeamTests {
         #expect(counted.streamId == "mission-m1")
         #expect(counted.version == 5)
         #expect(counted.reason.contains("appended 2 events, and only 1"), "\(counted.reason)")
+        // No anchor vouches for it, and an export of it shows the same without a database.
+        #expect(throws: AuditError.brokenLog(.commandEventsMissing(
+            EventPlace(position: 8, stream: "mission-m1", version: 5), command: "m1-2", declared: 2, present: 1))) {
+            try LogAnchor.make(store: try auditor(last), key: AnchorKey())
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("red-last37-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let key = AnchorKey()
+        try LogAnchor.sign(lastPosition: 0, streams: 0, events: 0, merkleRoot: MerkleTree.root(of: []), madeAt: Date(), key: key)
+            .write(to: folder.appendingPathComponent("anchor.json"))
+        try auditor(last).export(to: folder.appendingPathComponent("log.ndjson"))
+        let offline = try LogAudit.verify(
+            export: folder.appendingPathComponent("log.ndjson"), anchor: folder.appendingPathComponent("anchor.json"), trustedKey: nil)
+        #expect(offline.failure == .commandEventsMissing(
+            EventPlace(position: 8, stream: "mission-m1", version: 5, line: 8), command: "m1-2", declared: 2, present: 1))
+        let python = try SecondVerifier.run(folder.appendingPathComponent("log.ndjson").path, folder.appendingPathComponent("anchor.json").path)
+        #expect(python.status == 1 && python.output.contains("line 8: its command m1-2 appended 2 events, and 1"), "\(python.output)")
 
         // m1-2 appended versions 5 and 6; without 5, 6 is out of place in its stream and in its command.
         let first = try logWithEvents("first37")
@@ -439,23 +457,78 @@ struct RedTeamTests {
         let database = try logWithEvents("idforged")
         // A new event at the head of gathering-g1 for a command never appended, with a random id and a hash
         // that chains on the head: the chain holds, the id does not.
+        try forgeHeldEvent(database, command: "forged-1")
+        let broken = try #require(try auditor(database).verifyChains().firstBreak)
+        #expect(broken.streamId == "gathering-g1")
+        #expect(broken.version == 4)
+        #expect(broken.reason.contains("command forged-1"), "\(broken.reason)")
+        // The export names it too, with no database: its id is of another kind, after the ids since 0037.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("red-idforged-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try LogAnchor.sign(lastPosition: 0, streams: 0, events: 0, merkleRoot: MerkleTree.root(of: []), madeAt: Date(), key: AnchorKey())
+            .write(to: folder.appendingPathComponent("anchor.json"))
+        try auditor(database).export(to: folder.appendingPathComponent("log.ndjson"))
+        let offline = try LogAudit.verify(
+            export: folder.appendingPathComponent("log.ndjson"), anchor: folder.appendingPathComponent("anchor.json"), trustedKey: nil)
+        #expect(offline.failure == .foreignEventId(
+            EventPlace(position: 100, stream: "gathering-g1", version: 4, line: 10), command: "forged-1", index: 0))
+        let python = try SecondVerifier.run(folder.appendingPathComponent("log.ndjson").path, folder.appendingPathComponent("anchor.json").path)
+        #expect(python.status == 1 && python.output.contains("line 10: its id is not the one its command forged-1"), "\(python.output)")
+
+        // An event that names no command, put in the same way: verify names it, and so does the export.
+        let unnamed = try logWithEvents("idunnamed")
+        try forgeHeldEvent(unnamed, command: nil)
+        let named = try #require(try auditor(unnamed).verifyChains().firstBreak)
+        #expect(named.position == 100 && named.reason.contains("names no command"), "\(named.reason)")
+        try auditor(unnamed).export(to: folder.appendingPathComponent("unnamed.ndjson"))
+        #expect(try LogAudit.verify(
+            export: folder.appendingPathComponent("unnamed.ndjson"), anchor: folder.appendingPathComponent("anchor.json"),
+            trustedKey: nil).failure == .noCommand(EventPlace(position: 100, stream: "gathering-g1", version: 4, line: 10), idsFrom: 1))
+        let unnamedPython = try SecondVerifier.run(folder.appendingPathComponent("unnamed.ndjson").path, folder.appendingPathComponent("anchor.json").path)
+        #expect(unnamedPython.status == 1 && unnamedPython.output.contains("line 10: it names no command"), "\(unnamedPython.output)")
+        // The untouched log holds in both verifiers.
+        let clean = try logWithEvents("idclean")
+        try auditor(clean).export(to: folder.appendingPathComponent("clean.ndjson"))
+        let cleanPython = try SecondVerifier.run(folder.appendingPathComponent("clean.ndjson").path, folder.appendingPathComponent("anchor.json").path)
+        #expect(cleanPython.status == 0, "\(cleanPython.output)")
+    }
+
+    @Test("a log begun before 0037 (ids chosen by callers) and continued since verifies offline in both verifiers, and anchors")
+    func legacyExportHolds() throws {
+        let database = try legacyLogWithEvents("legacyexport")
+        let store = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
+        try store.append(to: "mission-m1", expected: .any, events: [event("E"), event(), event()], metadata: meta("m1-new"))
+        try store.append(to: "gathering-g1", expected: .any, events: [event("GatheringHeld")], metadata: meta("g1-new"))
+        #expect(try auditor(database).verifyChains().firstBreak == nil)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("red-legacy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let anchor = try LogAnchor.make(store: try auditor(database), key: AnchorKey())
+        try anchor.write(to: folder.appendingPathComponent("anchor.json"))
+        try auditor(database).export(to: folder.appendingPathComponent("log.ndjson"))
+        #expect(try LogAudit.verify(
+            export: folder.appendingPathComponent("log.ndjson"), anchor: folder.appendingPathComponent("anchor.json"), trustedKey: nil).failure == nil)
+        let python = try SecondVerifier.run(folder.appendingPathComponent("log.ndjson").path, folder.appendingPathComponent("anchor.json").path)
+        #expect(python.status == 0, "\(python.output)")
+    }
+
+    /// A new event at the head of gathering-g1 (position 100, version 4) for `command` (or none), with a
+    /// random id and a hash that chains on the head, put in behind the triggers as the owner could.
+    func forgeHeldEvent(_ database: String, command: String?) throws {
+        let quoted = command.map { "'\($0)'" } ?? "NULL"
         try behindTheTriggers(
             database,
             """
             INSERT INTO vigil.events (global_position, stream_id, stream_version, event_id, event_type, data, metadata,
                                       command_id, actor, recorded_at, hash, hash_version)
             OVERRIDING SYSTEM VALUE
-            SELECT 100, 'gathering-g1', 4, x.id, 'GatheringHeld', '{"attendance": 5000}', '{}',
-                   'forged-1', 'someone', x.at,
+            SELECT 100, 'gathering-g1', 4, x.id, 'GatheringHeld', '{"attendance": 5000}', '{}', \(quoted), 'someone', x.at,
                    vigil.event_hash(h.hash, vigil.event_canonical(2::smallint, 100, 'gathering-g1', 4, x.id,
-                       'GatheringHeld', 1, '{"attendance": 5000}', '{}', 'forged-1', NULL, NULL, 'someone', x.at)), 2
+                       'GatheringHeld', 1, '{"attendance": 5000}', '{}', \(quoted), NULL, NULL, 'someone', x.at)), 2
               FROM vigil.events h, (SELECT gen_random_uuid() AS id, now() AS at) x
              WHERE h.stream_id = 'gathering-g1' AND h.stream_version = 3
             """)
-        let broken = try #require(try auditor(database).verifyChains().firstBreak)
-        #expect(broken.streamId == "gathering-g1")
-        #expect(broken.version == 4)
-        #expect(broken.reason.contains("command forged-1"), "\(broken.reason)")
     }
 
     @Test("an event recorded before 0037 under the id a later command needs: that command is refused (exit 5), never answered with it, and verify names the event")

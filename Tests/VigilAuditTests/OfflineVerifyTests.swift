@@ -20,10 +20,34 @@ struct SyntheticLog {
         heads[stream] = (version, hash)
     }
 
+    /// Appends one event to `stream` as the database's canonical text has it since 0037 (hash version 2,
+    /// with metadata and the command's id): `id` nil is the id `command` gives the event at `index`.
+    mutating func append(_ stream: String, command: String?, index: Int = 0, id: String? = nil, metadata: String = #"{"login": "vigil"}"#) {
+        let version = (heads[stream]?.version ?? 0) + 1
+        let position = Int64(events.count + 1) * 2
+        let eventId = id ?? CommandEventId.derive(commandId: command ?? "", index: index).uuidString.lowercased()
+        let canonical = "[\(position), \(jsonQuote(stream)), \(version), \"\(eventId)\", \"Happened\", 1, {\"n\": \(position)}, "
+            + "\(metadata), \(command.map(jsonQuote) ?? "null"), null, null, \"someone\", 1796651285141039]"
+        let hash = CanonicalEvent.chainHash(previous: heads[stream]?.hash ?? [], canonical: canonical)
+        events.append(CanonicalEvent(
+            position: position, stream: stream, version: version, type: "Happened", canonical: canonical, hash: hash))
+        heads[stream] = (version, hash)
+    }
+
+    /// Appends a command of `count` events to `stream` as the store does since 0037: ids its command gives
+    /// them, and the count on the first when there are several.
+    mutating func appendCommand(_ stream: String, _ command: String, count: Int = 1) {
+        for i in 0..<count {
+            append(stream, command: command, index: i,
+                   metadata: i == 0 && count > 1 ? #"{"login": "vigil", "commandEvents": \#(count)}"# : #"{"login": "vigil"}"#)
+        }
+    }
+
     /// The anchor of the log as it stands now.
     func anchor(_ key: AnchorKey) throws -> LogAnchor {
         var checker = ChainChecker(anchorPosition: events.last?.position ?? 0)
         for event in events { if let failure = checker.add(event) { throw TestError("\(failure)") } }
+        if let failure = checker.finish() { throw TestError("\(failure)") }
         let state = checker.stateAtAnchor()
         return try LogAnchor.sign(
             lastPosition: events.last?.position ?? 0, streams: state.streams, events: state.events, merkleRoot: state.root,
@@ -272,5 +296,101 @@ struct OfflineVerifyTests {
         let anchor = try SyntheticLog().anchor(key)
         #expect(anchor.lastPosition == 0 && anchor.streams == 0 && anchor.events == 0)
         #expect(try verifyOffline([], anchor).failure == nil)
+    }
+    /// A log from before 0037 (ids chosen by the caller, a command without a name), then one since.
+    func commandLog() -> SyntheticLog {
+        var log = SyntheticLog()
+        log.append("mission-a", command: "old-1", id: UUID().uuidString.lowercased())
+        log.append("mission-a", command: "old-2", id: UUID().uuidString.lowercased())
+        log.append("mission-a", command: "old-2", id: UUID().uuidString.lowercased())
+        log.append("gathering-b", command: nil, id: UUID().uuidString.lowercased())
+        log.appendCommand("gathering-b", "new-1")
+        log.appendCommand("mission-a", "new-2", count: 3)
+        log.appendCommand("gathering-b", "new-3", count: 2)
+        return log
+    }
+
+    @Test("since 0037 an export's ids are its commands': a log from before and after verifies, and the ids and counts are recomputed")
+    func commandIdsHold() throws {
+        let log = commandLog()
+        let anchor = try log.anchor(key)
+        let result = try verifyOffline(log.lines, anchor)
+        #expect(result.failure == nil)
+        #expect(result.checked == 10)
+    }
+
+    @Test("since 0037, an event put in with its chain recomputed but an id its command does not give it is named, whatever its id's kind")
+    func forgedIds() throws {
+        let base = commandLog()
+        let anchor = try base.anchor(key)
+        for id in [UUID().uuidString.lowercased(), CommandEventId.derive(commandId: "other", index: 0).uuidString.lowercased()] {
+            var log = base
+            log.append("gathering-b", command: "forged-1", id: id)
+            let place = EventPlace(position: 22, stream: "gathering-b", version: 5, line: 11)
+            #expect(try verifyOffline(log.lines, anchor).failure == .foreignEventId(place, command: "forged-1", index: 0))
+        }
+        // Before the first event with its command's id, an id of another kind is from before 0037.
+        var early = SyntheticLog()
+        early.append("mission-a", command: "old-1", id: UUID().uuidString.lowercased())
+        early.append("mission-a", command: "old-2", id: CommandEventId.derive(commandId: "victim", index: 0).uuidString.lowercased())
+        let earlyAnchor = try SyntheticLog().anchor(key)
+        #expect(try verifyOffline(early.lines, earlyAnchor).failure
+            == .foreignEventId(EventPlace(position: 4, stream: "mission-a", version: 2, line: 2), command: "old-2", index: 0))
+        early.events.removeLast()
+        #expect(try verifyOffline(early.lines, earlyAnchor).failure == nil)
+
+        // An event with no command after the first with its command's id.
+        var unnamed = base
+        unnamed.append("mission-a", command: nil, id: UUID().uuidString.lowercased())
+        #expect(try verifyOffline(unnamed.lines, anchor).failure
+            == .noCommand(EventPlace(position: 22, stream: "mission-a", version: 7, line: 11), idsFrom: 10))
+    }
+
+    @Test("since 0037, the first event of a command removed and its stream renumbered and rehashed is named by the next one's id")
+    func firstEventRemoved() throws {
+        var before = SyntheticLog()
+        before.appendCommand("mission-a", "new-0")
+        let anchor = try before.anchor(key)
+        // The command appended versions 2–4; the owner removed 2 and rewrote 3 and 4 as 2 and 3.
+        var log = before
+        log.append("mission-a", command: "new-1", index: 1, metadata: #"{"login": "vigil"}"#)
+        log.append("mission-a", command: "new-1", index: 2, metadata: #"{"login": "vigil"}"#)
+        #expect(try verifyOffline(log.lines, anchor).failure
+            == .foreignEventId(EventPlace(position: 4, stream: "mission-a", version: 2, line: 2), command: "new-1", index: 0))
+    }
+
+    @Test("since 0037, the last events of a command removed at the export's very end, after the anchor, are named by its first event's count")
+    func tailRemoved() throws {
+        var log = SyntheticLog()
+        log.appendCommand("mission-a", "new-0")
+        let anchor = try log.anchor(key)
+        log.appendCommand("gathering-b", "new-1", count: 3)
+        log.appendCommand("mission-a", "new-2")
+        let whole = log.lines
+        #expect(try verifyOffline(whole, anchor).failure == nil)
+        let first = EventPlace(position: 4, stream: "gathering-b", version: 1)
+        // Its last event, the export's last line but one: the anchor, made before, counts nothing after it.
+        var cut = whole
+        cut.remove(at: 3)
+        #expect(try verifyOffline(cut, anchor).failure
+            == .commandEventsMissing(EventPlace(position: 4, stream: "gathering-b", version: 1, line: 2), command: "new-1", declared: 3, present: 2))
+        // Its last two, at the very end.
+        #expect(try verifyOffline(Array(whole.prefix(2)), anchor).failure
+            == .commandEventsMissing(EventPlace(position: first.position, stream: first.stream, version: 1, line: 2), command: "new-1", declared: 3, present: 1))
+        // An anchor is not made of such a log.
+        var short = SyntheticLog()
+        short.appendCommand("gathering-b", "new-1", count: 3)
+        short.events.removeLast()
+        #expect(throws: TestError.self) { try short.anchor(key) }
+
+        // A whole number written with a fraction counts, as numeric compares it; one that is not whole never holds.
+        var whole3 = SyntheticLog()
+        whole3.append("mission-a", command: "c", index: 0, metadata: #"{"commandEvents": 2.0}"#)
+        whole3.append("mission-a", command: "c", index: 1)
+        #expect(try verifyOffline(whole3.lines, try SyntheticLog().anchor(key)).failure == nil)
+        var odd = SyntheticLog()
+        odd.append("mission-a", command: "c", index: 0, metadata: #"{"commandEvents": 1.5, "login": "vigil"}"#)
+        #expect(try verifyOffline(odd.lines, try SyntheticLog().anchor(key)).failure
+            == .commandEventsMissing(EventPlace(position: 2, stream: "mission-a", version: 1, line: 1), command: "c", declared: nil, present: 1))
     }
 }

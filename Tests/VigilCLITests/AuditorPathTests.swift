@@ -40,7 +40,7 @@ struct AuditorPathTests {
         #expect(offline.stdout.contains("extends the anchor") && offline.stdout.contains("signed by the trusted key"))
 
         // The second verifier, in Python and OpenSSL alone, agrees.
-        #expect(try AuditorPathTests.pythonVerify(export, anchor).status == 0)
+        #expect(try SecondVerifier.run(export, anchor).status == 0)
 
         // One changed byte in one event's text: named by its line, exit 8.
         var lines = try String(contentsOfFile: export, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -50,21 +50,7 @@ struct AuditorPathTests {
         let tampered = try VigilBinary.run(["audit", "verify", "--file", export, "--anchor", anchor], database: database, environment: nowhere)
         #expect(tampered.status == 8, "\(tampered.stdout)\(tampered.stderr)")
         #expect(tampered.stdout.contains("line \(index + 1)"), "\(tampered.stdout)")
-        let python = try AuditorPathTests.pythonVerify(export, anchor)
+        let python = try SecondVerifier.run(export, anchor)
         #expect(python.status == 1 && python.output.contains("line \(index + 1)"), "\(python.output)")
-    }
-
-    /// Runs scripts/audit-verify.py on an export and an anchor: its exit status and what it printed.
-    static func pythonVerify(_ export: String, _ anchor: String) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", TestDatabase.projectFolder.appendingPathComponent("scripts/audit-verify.py").path, export, anchor]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
     }
 }
