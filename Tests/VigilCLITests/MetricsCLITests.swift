@@ -104,4 +104,24 @@ struct SessionOptionTests {
         let audit = try VigilBinary.run(["audit", "log"], database: database)
         #expect(audit.status == 0 && !audit.stdout.contains("prc-embassy-oslo"), "nothing appended")
     }
+
+    @Test("PGCLIENTENCODING in the environment changes nothing: text and keys go as UTF-8, and a key's event id is the server's")
+    func clientEncoding() throws {
+        let database = try TestDatabase.create("clientencoding")
+        let name = "Botschaft in München, 北京"
+        let key = "schlüssel-ü-北"
+        let registered = try VigilBinary.run(
+            ["mission", "register", "prc-embassy-munich", "--name", name, "--sending-state", "CN", "--kind", "embassy", "--city", "München",
+             "--country", "DE", "--zone", "Europe/Berlin", "--idempotency-key", key],
+            database: database, environment: ["PGCLIENTENCODING": "LATIN1"])
+        #expect(registered.status == 0, "\(registered.stderr)")
+        let row = try #require(try TestDatabase.connect(database).query(
+            """
+            SELECT data ->> 'name' AS name, command_id, event_id = vigil.command_event_id(command_id, 0) AS derived
+              FROM vigil.events WHERE stream_id = 'mission-prc-embassy-munich'
+            """).first)
+        #expect(try row.string("name") == name)
+        #expect(try row.string("command_id") == key)
+        #expect(try row.bool("derived"))
+    }
 }
