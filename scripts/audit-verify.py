@@ -13,6 +13,7 @@ event's count of its events (see ChainChecker.swift), then the streams, events a
 anchor's position. Exit 0 when all hold; 1 with the first failure.
 """
 import base64
+import decimal
 import hashlib
 import json
 import os
@@ -20,6 +21,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 
 
 def fail(message):
@@ -50,8 +52,9 @@ def command_event_id(command, place):
 
 class Commands:
     """A command's events in a stream are consecutive versions (one append): their ids and the count on the
-    first are checked as `vigil audit verify` does. An id of the older kind (not version 8) passes until
-    the first event with its command's id; an event that names no command fails after it."""
+    first are checked as `vigil audit verify` does. An id of the older kind (not version 8) is not judged:
+    its command's record was in vigil.commands, which an export does not carry. An event that names no
+    command after the first with its command's id fails."""
 
     def __init__(self):
         self.runs, self.ids_from = {}, None
@@ -63,9 +66,14 @@ class Commands:
                  f"and {run['present']} of them are in the export")
 
     def add(self, number, position, stream, version, canonical):
-        if len(canonical) < 8:  # [stream, version, id, type, schema, data, metadata, command, …] without the position
-            self.close(stream)
-            return
+        # [stream, version, id, type, schema, data, metadata, command, correlation, causation, actor, µs]
+        # (the position taken off): exactly these twelve, each of its kind, or the text was forged.
+        def text_or_null(value):
+            return value is None or type(value) is str
+        if (len(canonical) != 12 or type(canonical[2]) is not str or type(canonical[3]) is not str
+                or type(canonical[4]) is not int or not all(text_or_null(v) for v in canonical[7:10])
+                or type(canonical[10]) is not str or type(canonical[11]) is not int):
+            fail(f"line {number}: its canonical text is not the thirteen values of hash version 2, each of its kind")
         event_id, metadata, command = canonical[2], canonical[6], canonical[7]
         run = self.runs.get(stream)
         if command is not None and run and run["command"] == command:
@@ -78,12 +86,17 @@ class Commands:
                 return
             run = self.runs[stream] = {"command": command, "first": version, "present": 1, "declared": None, "line": number}
         place = version - run["first"]
-        if str(event_id).lower() == command_event_id(command, place):
+        try:
+            derived = command_event_id(command, place)
+        except UnicodeEncodeError:
+            fail(f"line {number}: its command id is not text (a lone surrogate)")
+        if event_id.lower() == derived:
             self.ids_from = self.ids_from or position
             if place == 0:
                 count = metadata.get("commandEvents", 1) if isinstance(metadata, dict) else 1
-                run["declared"] = count if type(count) in (int, float) else 1
-        elif str(event_id)[14:15] == "8" or self.ids_from is not None:
+                # As numeric compares it, exactly (the canonical text's numbers are read as Decimals).
+                run["declared"] = count if type(count) in (int, decimal.Decimal) else 1
+        elif event_id[14:15] == "8":
             fail(f"line {number}: its id is not the one its command {command} gives the event at place {place}")
 
     def finish(self):
@@ -138,7 +151,7 @@ def main():
         for number, raw in enumerate(f, start=1):
             try:
                 line = json.loads(raw)
-                canonical = json.loads(line["canonical"])
+                canonical = json.loads(line["canonical"], parse_float=decimal.Decimal)
                 position, stream, version = line["position"], line["stream"], line["version"]
             except (ValueError, KeyError, TypeError) as error:
                 fail(f"line {number}: not an event line ({error})")
@@ -186,4 +199,19 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    # The database takes data nested some twelve thousand deep, and json reads nesting by recursion: a
+    # deep stack and a high limit, in a thread of its own (the main thread's stack is the system's).
+    sys.setrecursionlimit(1_000_000)
+    threading.stack_size(1 << 30)
+    result = {}
+
+    def run():
+        try:
+            main()
+            result["status"] = 0
+        except SystemExit as exit:
+            result["status"] = exit.code if isinstance(exit.code, int) else 1
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    sys.exit(result.get("status", 1))

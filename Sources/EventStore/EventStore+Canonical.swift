@@ -60,9 +60,36 @@ extension EventStore {
     /// now to end. Call it outside an explicit transaction: inside one, the next read would not see
     /// what they committed.
     ///
+    /// The end is then moved back before any transaction whose events lie on both sides of it: a
+    /// command of several events draws its positions one by one, so another writer's event can commit
+    /// between them, and an anchor or export that ended there would hold half the command (which its
+    /// first event's count, 0037, names as removed).
+    ///
     /// - Throws: `AuditError.transactionsStillOpen` after `timeout`, and
     ///   `AuditError.insideWritingTransaction` when this session's own transaction has written.
     public func settledPosition(timeout: Int = 60) throws -> Int64 {
+        try endBeforeSplitTransactions(try visibleSettledPosition(timeout: timeout))
+    }
+
+    /// `position`, or the position before the first event of a transaction that has events on both
+    /// sides of it (and so on, until none has).
+    func endBeforeSplitTransactions(_ position: Int64) throws -> Int64 {
+        var end = position
+        while end > 0 {
+            let rows = try connection.query(
+                """
+                SELECT min(e.global_position) AS first FROM vigil.events e
+                 WHERE e.global_position <= \(end)
+                   AND e.transaction_id IN (SELECT l.transaction_id FROM vigil.events l WHERE l.global_position > \(end))
+                """, prepared: true)
+            guard let first = try rows.first?.optionalInt64("first") else { return end }
+            end = first - 1
+        }
+        return end
+    }
+
+    /// The largest position visible once every transaction open at the time has ended.
+    func visibleSettledPosition(timeout: Int) throws -> Int64 {
         let rows = try connection.query(
             """
             SELECT pg_current_xact_id_if_assigned() IS NOT NULL AS own, pg_current_snapshot()::text AS snapshot,

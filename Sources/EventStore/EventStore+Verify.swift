@@ -123,9 +123,12 @@ extension EventStore {
                 HAVING count(e.global_position) <> c.last_version - c.first_version + 1
                 UNION ALL
                 SELECT e.global_position, e.stream_id, e.stream_version,
-                       CASE WHEN e.event_id IS NOT DISTINCT FROM e.derived
+                       CASE WHEN e.event_id IS NOT DISTINCT FROM e.derived AND e.present < e.declared
                             THEN 'its command ' || e.command_id || ' appended ' || e.declared || ' events, and only '
                                  || e.present || ' of them are in the log: the last were removed'
+                            WHEN e.event_id IS NOT DISTINCT FROM e.derived
+                            THEN 'its command ' || e.command_id || ' appended ' || e.declared || ' events, and '
+                                 || e.present || ' in the log carry its id: events were added to it'
                             WHEN substr(e.event_id::text, 15, 1) = '8'
                             THEN 'its id is not the one its command ' || e.command_id || ' gives the event at place '
                                  || e.place || ' of the command: it was changed, an event of the command before it was '

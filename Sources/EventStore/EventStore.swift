@@ -12,6 +12,13 @@ public final class EventStore {
     /// and when that was; nil until it has looked.
     var followers: (listening: Bool, seen: Date)?
 
+    /// Whether the database gives a command's events their ids (0037), once an append has seen that it
+    /// does; until then each append asks (one query), because a database can be migrated under a running
+    /// store. Against an older one the store chooses random ids, as the binaries before 0037 did: ids of
+    /// the command's kind in a log that has not reached 0037 would read, offline, as ids the commands
+    /// gave them, beside commands' records that an export does not carry.
+    var databaseDerivesIds = false
+
     /// A store appending and reading through `connection`.
     public init(connection: Connection) {
         self.connection = connection
@@ -38,9 +45,15 @@ public final class EventStore {
         guard !events.isEmpty else {
             throw PostgresError(kind: .client, message: "an append needs at least one event")
         }
+        if !databaseDerivesIds {
+            databaseDerivesIds = try connection.query(
+                "SELECT to_regprocedure('vigil.command_event_id(text, integer)') IS NOT NULL AS derives"
+            ).first?.bool("derives") ?? false
+        }
+        let eventsJSON = EventStore.eventsJSON(events, commandId: databaseDerivesIds ? metadata.commandId : nil)
         let append: PostgresQuery = """
             SELECT global_position, stream_version, transaction_id::text AS transaction_id
-              FROM vigil.append(\(stream), \(expected.parameter), \(EventStore.eventsJSON(events, commandId: metadata.commandId))::jsonb,
+              FROM vigil.append(\(stream), \(expected.parameter), \(eventsJSON)::jsonb,
                                 \(EventStore.metadataJSON(metadata))::jsonb, \(metadata.commandId),
                                 \(metadata.actor), \(metadata.correlationId), \(metadata.causationId),
                                 \(fingerprint.map(PostgresBytes.init))::bytea,
@@ -154,12 +167,13 @@ public final class EventStore {
         return AppendResult(streamId: stream, version: version, events: appended, transactionId: transaction)
     }
 
-    /// The events as the jsonb array vigil.append takes, each with the id its command gives it.
-    static func eventsJSON(_ events: [NewEvent], commandId: String) -> String {
+    /// The events as the jsonb array vigil.append takes, each with the id its command gives it (nil:
+    /// a random one, for a database before 0037).
+    static func eventsJSON(_ events: [NewEvent], commandId: String?) -> String {
         var out = "["
         for (i, event) in events.enumerated() {
             if i > 0 { out += "," }
-            let id = CommandEventId.derive(commandId: commandId, index: i)
+            let id = commandId.map { CommandEventId.derive(commandId: $0, index: i) } ?? UUID()
             out += "{\"id\":\"\(id.uuidString.lowercased())\",\"type\":\(jsonString(event.type)),"
             out += "\"schemaVersion\":\(event.schemaVersion),\"data\":\(event.data)}"
         }

@@ -140,15 +140,20 @@ public struct ChainChecker {
     /// event whose id is of the derived kind (version 8) but not the one its command gives its place is
     /// named, and a command's first event with the derived id must count the events present. An event
     /// with an id of another kind was recorded before 0037, when its command's record went into
-    /// `vigil.commands`, which an export does not carry: it passes until the first event with its
-    /// command's id, and is named after it, as is an event that names no command (every append since
-    /// 0037 names one), as the chain names the old hash formula after the new.
+    /// `vigil.commands`, which an export does not carry: it is not judged (a binary of 0037 writing to a
+    /// database not yet migrated made derived ids before the old kind ended, so their order proves
+    /// nothing). An event that names no command after the first with its command's id is named: no
+    /// append has taken one without a command id since long before 0037.
     private mutating func checkCommand(_ canonical: UnsafeRawBufferPointer, version: Int64, place: EventPlace, run: inout CommandRun?)
         -> AuditFailure?
     {
-        guard let parts = ExportFormat.canonicalCommand(canonical) else {
+        guard ExportFormat.coversPosition(canonical) else {
             run = nil
             return nil
+        }
+        guard let parts = ExportFormat.canonicalCommand(canonical) else {
+            return .canonicalMismatch(
+                place, reason: "its canonical text is not the thirteen values of hash version 2, each of its kind")
         }
         if let command = parts.commandId, let current = run, current.command == command {
             run?.present += 1
@@ -166,7 +171,7 @@ public struct ChainChecker {
         if let id, withUnsafeBytes(of: derived.uuid, { id.elementsEqual($0) }) {
             if index == 0 { run?.declared = parts.declared }
             if commandIdsFrom == nil { commandIdsFrom = place.position }
-        } else if id.map({ $0[6] >> 4 == 8 }) ?? true || commandIdsFrom != nil {
+        } else if id.map({ $0[6] >> 4 == 8 }) ?? true {
             return .foreignEventId(place, command: String(decoding: current.command, as: UTF8.self), index: index)
         }
         return nil

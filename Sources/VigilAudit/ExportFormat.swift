@@ -161,40 +161,56 @@ public enum ExportFormat {
 
     /// What a canonical text of hash version 2 says of the command that appended its event: the event's
     /// id, the command's id (nil when it has none) and, in the metadata, the count of the command's events
-    /// its first event carries (0037). Nil when the text is not of version 2 or does not reach its id.
-    /// Texts that end before the command's id (none the database makes) have no command.
+    /// its first event carries (0037). The text must be the thirteen values `vigil.event_canonical` makes
+    /// for version 2, each of its kind; nil when it is not (only a forged text is not).
     static func canonicalCommand(_ canonical: UnsafeRawBufferPointer) -> CanonicalCommand? {
-        guard coversPosition(canonical) else { return nil }
-        return canonical.withMemoryRebound(to: UInt8.self) { bytes -> CanonicalCommand? in
+        canonical.withMemoryRebound(to: UInt8.self) { bytes -> CanonicalCommand? in
             var reader = JSONReader(bytes: bytes)
+            func comma() throws {
+                reader.skipSpace()
+                try reader.expect(0x2C)
+                reader.skipSpace()
+            }
+            func stringOrNull() throws -> [UInt8]? {
+                if reader.peek() == 0x22 { return try reader.string() }
+                try reader.literal("null")
+                return nil
+            }
             do {
-                // [position, stream, version, id, type, schema version, data, metadata, command id, …]
+                // [position, stream, version, id, type, schema version, data, metadata, command id,
+                //  correlation id, causation id, actor, recorded at in µs]
                 reader.skipSpace()
                 try reader.expect(0x5B)
-                for _ in 0..<3 {
-                    try reader.skipValue()
-                    reader.skipSpace()
-                    try reader.expect(0x2C)
-                    reader.skipSpace()
-                }
+                reader.skipSpace()
+                _ = try reader.integer(named: "position")
+                try comma()
+                try reader.skipString()
+                try comma()
+                _ = try reader.integer(named: "version")
+                try comma()
                 var parts = CanonicalCommand(eventId: try reader.string())
-                for _ in 0..<3 {
-                    reader.skipSpace()
-                    guard reader.peek() == 0x2C else { return parts }
-                    reader.index += 1
-                    try reader.skipValue()
-                }
-                reader.skipSpace()
-                guard reader.peek() == 0x2C else { return parts }
-                reader.index += 1
-                reader.skipSpace()
+                try comma()
+                try reader.skipString()
+                try comma()
+                _ = try reader.integer(named: "schema version")
+                try comma()
+                try reader.skipValue()
+                try comma()
                 if reader.peek() == 0x7B { parts.declared = try commandEvents(&reader) } else { try reader.skipValue() }
+                try comma()
+                parts.commandId = try stringOrNull()
+                try comma()
+                _ = try stringOrNull()
+                try comma()
+                _ = try stringOrNull()
+                try comma()
+                try reader.skipString()
+                try comma()
+                _ = try reader.integer(named: "recorded at")
                 reader.skipSpace()
-                guard reader.peek() == 0x2C else { return parts }
-                reader.index += 1
+                try reader.expect(0x5D)
                 reader.skipSpace()
-                if reader.peek() == 0x22 { parts.commandId = try reader.string() } else { try reader.skipValue() }
-                return parts
+                return reader.atEnd ? parts : nil
             } catch {
                 return nil
             }
@@ -218,15 +234,12 @@ public enum ExportFormat {
             try reader.expect(0x3A)
             reader.skipSpace()
             if key.elementsEqual("commandEvents".utf8), let c = reader.peek(), c == 0x2D || (0x30...0x39).contains(c) {
-                // A number as numeric compares it: 3.0 counts three events, 2.5 none.
+                // A number as numeric compares it, exactly: 3.0 counts three events, 2.5 and
+                // 3.0000000000000000001 none.
                 let start = reader.index
                 try reader.skipValue()
                 let text = String(decoding: UnsafeBufferPointer(rebasing: reader.bytes[start..<reader.index]), as: UTF8.self)
-                if let n = Int64(text) ?? Double(text).flatMap({ $0.rounded() == $0 ? Int64(exactly: $0) : nil }) {
-                    count = .events(n)
-                } else {
-                    count = .notWhole
-                }
+                count = wholeNumber(text).map { .events($0) } ?? .notWhole
             } else {
                 try reader.skipValue()
             }
@@ -238,6 +251,38 @@ public enum ExportFormat {
             try reader.expect(0x7D)
             return count
         }
+    }
+
+    /// The value of a JSON number's text when it is a whole number that fits in 64 bits, exactly (no
+    /// rounding through a Double): "3", "3.00", "30e-1", "0.3E1".
+    static func wholeNumber(_ text: String) -> Int64? {
+        if let n = Int64(text) { return n }
+        var rest = Substring(text)
+        let negative = rest.first == "-"
+        if negative { rest = rest.dropFirst() }
+        var exponent = 0
+        if let e = rest.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            guard let x = Int(rest[rest.index(after: e)...].replacingOccurrences(of: "+", with: "")), abs(x) < 1_000 else { return nil }
+            exponent = x
+            rest = rest[..<e]
+        }
+        let parts = rest.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }), parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
+        else { return nil }
+        var digits = String(parts[0]) + (parts.count == 2 ? String(parts[1]) : "")
+        exponent -= parts.count == 2 ? parts[1].count : 0
+        // digits × 10^exponent: whole when the digits it drops are zeros.
+        if exponent < 0 {
+            let drop = min(-exponent, digits.count)
+            guard digits.suffix(drop).allSatisfy({ $0 == "0" }) else { return nil }
+            digits = String(digits.dropLast(drop))
+            if digits.isEmpty { digits = "0" }
+        } else if exponent > 0 {
+            guard exponent <= 19 else { return digits.allSatisfy { $0 == "0" } ? 0 : nil }
+            digits += String(repeating: "0", count: exponent)
+        }
+        guard let value = Int64(negative ? "-" + digits : digits) else { return nil }
+        return value
     }
 
     /// Why a line is not an event line.
@@ -391,43 +436,64 @@ struct JSONReader {
         return negative ? -value : value
     }
 
-    /// Skips one value of any kind.
+    /// Skips one value of any kind. Without recursion: the database accepts data nested some twelve
+    /// thousand deep, and a forged line any deeper, which a recursive skip would overflow the stack on.
     mutating func skipValue() throws {
-        skipSpace()
-        guard let c = peek() else { throw ExportFormat.LineError("a value is missing") }
-        switch c {
-        case 0x22: try skipString()
-        case 0x7B, 0x5B:
-            let close: UInt8 = c == 0x7B ? 0x7D : 0x5D
-            index += 1
+        var closers: [UInt8] = []
+        while true {
+            // A value.
             skipSpace()
-            if peek() == close {
+            guard let c = peek() else { throw ExportFormat.LineError("a value is missing") }
+            switch c {
+            case 0x22: try skipString()
+            case 0x7B, 0x5B:
+                let close: UInt8 = c == 0x7B ? 0x7D : 0x5D
                 index += 1
-                return
-            }
-            while true {
-                if c == 0x7B {
-                    skipSpace()
-                    try skipString()
-                    skipSpace()
-                    try expect(0x3A)
+                skipSpace()
+                if peek() == close {
+                    index += 1
+                } else {
+                    closers.append(close)
+                    if close == 0x7D { try skipKey() }
+                    continue
                 }
-                try skipValue()
+            default:
+                let start = index
+                while index < bytes.count, let b = peek(), b != 0x2C, b != 0x7D, b != 0x5D, b != 0x20, b != 0x09 { index += 1 }
+                let word = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                guard word == "true" || word == "false" || word == "null" || Double(word) != nil else {
+                    throw ExportFormat.LineError("a value is not JSON at column \(start + 1)")
+                }
+            }
+            // After it: the next member of the innermost open container, or its end (and so on outwards).
+            while true {
+                guard let close = closers.last else { return }
                 skipSpace()
                 if peek() == 0x2C {
                     index += 1
-                    continue
+                    if close == 0x7D { try skipKey() }
+                    break
                 }
                 try expect(close)
-                return
-            }
-        default:
-            let start = index
-            while index < bytes.count, let b = peek(), b != 0x2C, b != 0x7D, b != 0x5D, b != 0x20, b != 0x09 { index += 1 }
-            let word = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-            guard word == "true" || word == "false" || word == "null" || Double(word) != nil else {
-                throw ExportFormat.LineError("a value is not JSON at column \(start + 1)")
+                closers.removeLast()
             }
         }
+    }
+
+    /// One of the words true, false or null, exactly.
+    mutating func literal(_ word: StaticString) throws {
+        let count = word.utf8CodeUnitCount
+        guard index + count <= bytes.count,
+              UnsafeBufferPointer(start: word.utf8Start, count: count).elementsEqual(bytes[index..<(index + count)])
+        else { throw ExportFormat.LineError("expected \(word) at column \(index + 1)") }
+        index += count
+    }
+
+    /// An object member's key and its colon.
+    private mutating func skipKey() throws {
+        skipSpace()
+        try skipString()
+        skipSpace()
+        try expect(0x3A)
     }
 }

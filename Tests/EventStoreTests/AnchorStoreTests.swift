@@ -1,4 +1,4 @@
-import EventStore
+@testable import EventStore
 import Foundation
 import PostgresClient
 import Testing
@@ -232,5 +232,44 @@ struct AnchorStoreTests {
         let after = try auditor().settledPosition()
         #expect(after == before + 2)
         #expect(try auditor().eventCount() == 14)
+    }
+
+    @Test("data nested 10,000 deep (the server takes some 12,000) anchors, exports and verifies, in both verifiers")
+    func deepData() throws {
+        let depth = 10_000
+        let data = "{\"deep\": " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}"
+        try writer().append(to: "mission-deep", expected: .noStream, events: [event("MissionNoted", data)], metadata: meta())
+        try writer().append(to: "mission-deep", expected: .exact(1), events: [event(), event()], metadata: meta())
+        let anchor = try LogAnchor.make(store: try auditor(), key: key)
+        #expect(anchor.events == 3)
+        #expect(try auditor().verify(against: anchor).holds)
+        let folder = try auditFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try anchor.write(to: folder.appendingPathComponent("anchor.json"))
+        try auditor().export(to: folder.appendingPathComponent("log.ndjson"))
+        let offline = try LogAudit.verify(
+            export: folder.appendingPathComponent("log.ndjson"), anchor: folder.appendingPathComponent("anchor.json"), trustedKey: nil)
+        #expect(offline.failure == nil)
+        let python = try SecondVerifier.run(folder.appendingPathComponent("log.ndjson").path, folder.appendingPathComponent("anchor.json").path)
+        #expect(python.status == 0, "\(python.output)")
+    }
+
+    @Test("an anchor or export never ends between two events of one transaction: the settled end moves back before its first")
+    func settledEndSplitsNoTransaction() throws {
+        try seed(try writer())
+        let start = try auditor().settledPosition()
+        let open = try TestDatabase.connect(database, as: "vigil_writer")
+        try open.execute("BEGIN")
+        let inOpen = EventStore(connection: open)
+        try inOpen.append(to: "split-a", expected: .noStream, events: [event()], metadata: meta())
+        try writer().append(to: "split-b", expected: .noStream, events: [event()], metadata: meta())
+        try inOpen.append(to: "split-c", expected: .noStream, events: [event(), event()], metadata: meta())
+        try open.execute("COMMIT")
+        // Positions: split-a start+1 and split-c start+3–4 in one transaction, split-b start+2 in another.
+        let store = try auditor()
+        #expect(try store.endBeforeSplitTransactions(start + 2) == start)
+        #expect(try store.endBeforeSplitTransactions(start + 3) == start, "between the two events of split-c's command")
+        #expect(try store.endBeforeSplitTransactions(start + 4) == start + 4)
+        #expect(try store.settledPosition() == start + 4)
     }
 }

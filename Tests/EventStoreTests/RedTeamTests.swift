@@ -462,19 +462,33 @@ struct RedTeamTests {
         #expect(broken.streamId == "gathering-g1")
         #expect(broken.version == 4)
         #expect(broken.reason.contains("command forged-1"), "\(broken.reason)")
-        // The export names it too, with no database: its id is of another kind, after the ids since 0037.
+        // An export has no commands' records: an id of the older kind (random) is not judged there.
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("red-idforged-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         try LogAnchor.sign(lastPosition: 0, streams: 0, events: 0, merkleRoot: MerkleTree.root(of: []), madeAt: Date(), key: AnchorKey())
             .write(to: folder.appendingPathComponent("anchor.json"))
+        func verifyExport(_ name: String) throws -> AnchorVerification {
+            try LogAudit.verify(export: folder.appendingPathComponent(name), anchor: folder.appendingPathComponent("anchor.json"), trustedKey: nil)
+        }
+        func python(_ name: String) throws -> (status: Int32, output: String) {
+            try SecondVerifier.run(folder.appendingPathComponent(name).path, folder.appendingPathComponent("anchor.json").path)
+        }
         try auditor(database).export(to: folder.appendingPathComponent("log.ndjson"))
-        let offline = try LogAudit.verify(
-            export: folder.appendingPathComponent("log.ndjson"), anchor: folder.appendingPathComponent("anchor.json"), trustedKey: nil)
-        #expect(offline.failure == .foreignEventId(
+        #expect(try verifyExport("log.ndjson").failure == nil)
+        #expect(try python("log.ndjson").status == 0)
+
+        // The same with an id of the command kind that is not its command's: named in the database, the
+        // export, and by the second verifier.
+        let derivedKind = try logWithEvents("idforged8")
+        try forgeHeldEvent(derivedKind, command: "forged-1", id: "vigil.command_event_id('someone-else', 0)")
+        #expect(try auditor(derivedKind).verifyChains().firstBreak?.reason.contains("command forged-1") == true)
+        try auditor(derivedKind).export(to: folder.appendingPathComponent("derived.ndjson"))
+        #expect(try verifyExport("derived.ndjson").failure == .foreignEventId(
             EventPlace(position: 100, stream: "gathering-g1", version: 4, line: 10), command: "forged-1", index: 0))
-        let python = try SecondVerifier.run(folder.appendingPathComponent("log.ndjson").path, folder.appendingPathComponent("anchor.json").path)
-        #expect(python.status == 1 && python.output.contains("line 10: its id is not the one its command forged-1"), "\(python.output)")
+        let derivedPython = try python("derived.ndjson")
+        #expect(derivedPython.status == 1 && derivedPython.output.contains("line 10: its id is not the one its command forged-1"),
+                "\(derivedPython.output)")
 
         // An event that names no command, put in the same way: verify names it, and so does the export.
         let unnamed = try logWithEvents("idunnamed")
@@ -482,15 +496,13 @@ struct RedTeamTests {
         let named = try #require(try auditor(unnamed).verifyChains().firstBreak)
         #expect(named.position == 100 && named.reason.contains("names no command"), "\(named.reason)")
         try auditor(unnamed).export(to: folder.appendingPathComponent("unnamed.ndjson"))
-        #expect(try LogAudit.verify(
-            export: folder.appendingPathComponent("unnamed.ndjson"), anchor: folder.appendingPathComponent("anchor.json"),
-            trustedKey: nil).failure == .noCommand(EventPlace(position: 100, stream: "gathering-g1", version: 4, line: 10), idsFrom: 1))
-        let unnamedPython = try SecondVerifier.run(folder.appendingPathComponent("unnamed.ndjson").path, folder.appendingPathComponent("anchor.json").path)
+        #expect(try verifyExport("unnamed.ndjson").failure == .noCommand(EventPlace(position: 100, stream: "gathering-g1", version: 4, line: 10), idsFrom: 1))
+        let unnamedPython = try python("unnamed.ndjson")
         #expect(unnamedPython.status == 1 && unnamedPython.output.contains("line 10: it names no command"), "\(unnamedPython.output)")
         // The untouched log holds in both verifiers.
         let clean = try logWithEvents("idclean")
         try auditor(clean).export(to: folder.appendingPathComponent("clean.ndjson"))
-        let cleanPython = try SecondVerifier.run(folder.appendingPathComponent("clean.ndjson").path, folder.appendingPathComponent("anchor.json").path)
+        let cleanPython = try python("clean.ndjson")
         #expect(cleanPython.status == 0, "\(cleanPython.output)")
     }
 
@@ -513,9 +525,31 @@ struct RedTeamTests {
         #expect(python.status == 0, "\(python.output)")
     }
 
-    /// A new event at the head of gathering-g1 (position 100, version 4) for `command` (or none), with a
-    /// random id and a hash that chains on the head, put in behind the triggers as the owner could.
-    func forgeHeldEvent(_ database: String, command: String?) throws {
+    @Test("a store on a database not yet at 0037 chooses random ids, as binaries before it did, and the ids of the command's kind once it is migrated, in the same store")
+    func storeBefore0037() throws {
+        let database = try TestDatabase.create("red_store36", through: "0036")
+        let store = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
+        try store.append(to: "mission-m1", expected: .noStream, events: [event(), event()], metadata: meta("before-1"))
+        try Migrator(directory: TestDatabase.schemaDirectory).migrate(try TestDatabase.connect(database))
+        try store.append(to: "mission-m1", expected: .exact(2), events: [event(), event()], metadata: meta("after-1"))
+        let ids = try auditor(database).connection.query(
+            "SELECT command_id, event_id = vigil.command_event_id(command_id, (stream_version - 1)::integer % 2) AS derived FROM vigil.events ORDER BY global_position")
+        #expect(try ids.map { try $0.string("command_id") } == ["before-1", "before-1", "after-1", "after-1"])
+        #expect(try ids.map { try $0.bool("derived") } == [false, false, true, true])
+        #expect(try auditor(database).verifyChains().firstBreak == nil)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("red-store36-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try LogAnchor.make(store: try auditor(database), key: AnchorKey()).write(to: folder.appendingPathComponent("anchor.json"))
+        try auditor(database).export(to: folder.appendingPathComponent("log.ndjson"))
+        #expect(try LogAudit.verify(
+            export: folder.appendingPathComponent("log.ndjson"), anchor: folder.appendingPathComponent("anchor.json"), trustedKey: nil).failure == nil)
+        #expect(try SecondVerifier.run(folder.appendingPathComponent("log.ndjson").path, folder.appendingPathComponent("anchor.json").path).status == 0)
+    }
+
+    /// A new event at the head of gathering-g1 (position 100, version 4) for `command` (or none), with
+    /// the id SQL `id` makes (a random one) and a hash that chains on the head, put in behind the triggers as the owner could.
+    func forgeHeldEvent(_ database: String, command: String?, id: String = "gen_random_uuid()") throws {
         let quoted = command.map { "'\($0)'" } ?? "NULL"
         try behindTheTriggers(
             database,
@@ -526,7 +560,7 @@ struct RedTeamTests {
             SELECT 100, 'gathering-g1', 4, x.id, 'GatheringHeld', '{"attendance": 5000}', '{}', \(quoted), 'someone', x.at,
                    vigil.event_hash(h.hash, vigil.event_canonical(2::smallint, 100, 'gathering-g1', 4, x.id,
                        'GatheringHeld', 1, '{"attendance": 5000}', '{}', \(quoted), NULL, NULL, 'someone', x.at)), 2
-              FROM vigil.events h, (SELECT gen_random_uuid() AS id, now() AS at) x
+              FROM vigil.events h, (SELECT \(id) AS id, now() AS at) x
              WHERE h.stream_id = 'gathering-g1' AND h.stream_version = 3
             """)
     }

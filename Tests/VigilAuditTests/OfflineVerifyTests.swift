@@ -12,8 +12,12 @@ struct SyntheticLog {
     mutating func append(_ stream: String, payload: String = "\"n\": 1", coversPosition: Bool = false) {
         let version = (heads[stream]?.version ?? 0) + 1
         let position = Int64(events.count + 1) * 2
-        let canonical = (coversPosition ? "[\(position), " : "[")
-            + "\(jsonQuote(stream)), \(version), \"\(UUID().uuidString.lowercased())\", \"Happened\", 1, {\(payload)}]"
+        // Version 1 ends with the data here (the database's goes on; the chain checks only its place);
+        // version 2 has all thirteen values, with a command of its own and an id of the older kind.
+        let canonical = coversPosition
+            ? "[\(position), \(jsonQuote(stream)), \(version), \"\(UUID().uuidString.lowercased())\", \"Happened\", 1, {\(payload)}, "
+                + "{\"login\": \"vigil\"}, \"command-\(position)\", null, null, \"someone\", 1796651285141039]"
+            : "[\(jsonQuote(stream)), \(version), \"\(UUID().uuidString.lowercased())\", \"Happened\", 1, {\(payload)}]"
         let hash = CanonicalEvent.chainHash(previous: heads[stream]?.hash ?? [], canonical: canonical)
         events.append(CanonicalEvent(
             position: position, stream: stream, version: version, type: "Happened", canonical: canonical, hash: hash))
@@ -323,13 +327,15 @@ struct OfflineVerifyTests {
     func forgedIds() throws {
         let base = commandLog()
         let anchor = try base.anchor(key)
-        for id in [UUID().uuidString.lowercased(), CommandEventId.derive(commandId: "other", index: 0).uuidString.lowercased()] {
-            var log = base
-            log.append("gathering-b", command: "forged-1", id: id)
-            let place = EventPlace(position: 22, stream: "gathering-b", version: 5, line: 11)
-            #expect(try verifyOffline(log.lines, anchor).failure == .foreignEventId(place, command: "forged-1", index: 0))
-        }
-        // Before the first event with its command's id, an id of another kind is from before 0037.
+        var log = base
+        log.append("gathering-b", command: "forged-1", id: CommandEventId.derive(commandId: "other", index: 0).uuidString.lowercased())
+        let place = EventPlace(position: 22, stream: "gathering-b", version: 5, line: 11)
+        #expect(try verifyOffline(log.lines, anchor).failure == .foreignEventId(place, command: "forged-1", index: 0))
+        // An id of the older kind is not judged without the database: its record was in vigil.commands.
+        var older = base
+        older.append("gathering-b", command: "forged-1", id: UUID().uuidString.lowercased())
+        #expect(try verifyOffline(older.lines, anchor).failure == nil)
+        // Not even after the first derived id: a binary of 0037 on a database not yet migrated wrote some.
         var early = SyntheticLog()
         early.append("mission-a", command: "old-1", id: UUID().uuidString.lowercased())
         early.append("mission-a", command: "old-2", id: CommandEventId.derive(commandId: "victim", index: 0).uuidString.lowercased())
@@ -338,12 +344,58 @@ struct OfflineVerifyTests {
             == .foreignEventId(EventPlace(position: 4, stream: "mission-a", version: 2, line: 2), command: "old-2", index: 0))
         early.events.removeLast()
         #expect(try verifyOffline(early.lines, earlyAnchor).failure == nil)
+        var mixed = SyntheticLog()
+        mixed.append("mission-a", command: "old-1", id: UUID().uuidString.lowercased())
+        mixed.append("mission-a", command: "new-1")
+        mixed.append("mission-a", command: "old-3", id: UUID().uuidString.lowercased())
+        #expect(try verifyOffline(mixed.lines, earlyAnchor).failure == nil)
 
         // An event with no command after the first with its command's id.
         var unnamed = base
         unnamed.append("mission-a", command: nil, id: UUID().uuidString.lowercased())
         #expect(try verifyOffline(unnamed.lines, anchor).failure
             == .noCommand(EventPlace(position: 22, stream: "mission-a", version: 7, line: 11), idsFrom: 10))
+    }
+
+    @Test("a canonical text of version 2 that is not its thirteen values, each of its kind, fails instead of skipping the command's checks")
+    func canonicalShape() throws {
+        let anchor = try SyntheticLog().anchor(key)
+        let id = CommandEventId.derive(commandId: "c", index: 0).uuidString.lowercased()
+        let good = "[2, \"s\", 1, \"\(id)\", \"T\", 1, {}, {}, \"c\", null, null, \"a\", 1]"
+        for text in [
+            good, "[2, \"s\", 1, \"\(id)\", \"T\"]", "[2, \"s\", 1, 5, \"T\", 1, {}, {}, \"c\", null, null, \"a\", 1]",
+            "[2, \"s\", 1, \"\(id)\", \"T\", 1, {\"x\": nope}, {}, \"c\", null, null, \"a\", 1]",
+            "[2, \"s\", 1, \"\(id)\", \"T\", 1, {}, {}, \"\\ud800\", null, null, \"a\", 1]",
+            "[2, \"s\", 1, \"\(id)\", \"T\", 1, {}, {}, \"c\", null, null, \"a\", 1, 2]",
+        ] {
+            let event = CanonicalEvent(position: 2, stream: "s", version: 1, type: "T", canonical: text,
+                                       hash: CanonicalEvent.chainHash(previous: [], canonical: text))
+            var lines: [UInt8] = []
+            ExportFormat.appendLine(event, to: &lines)
+            let failure = try verifyOffline([String(decoding: lines.dropLast(), as: UTF8.self)], anchor).failure
+            if text == good {
+                #expect(failure == nil)
+            } else {
+                guard case .canonicalMismatch(_, let reason)? = failure else {
+                    Issue.record("\(text) gave \(String(describing: failure))")
+                    continue
+                }
+                #expect(reason.contains("thirteen values"))
+            }
+        }
+    }
+
+    @Test("data nested deeper than the database takes verifies without overflowing the stack")
+    func deepData() throws {
+        var log = SyntheticLog()
+        let depth = 200_000
+        log.append("mission-a", command: "c")
+        let text = log.events[0].canonical.replacingOccurrences(
+            of: "{\"n\": 2}", with: "{\"n\": " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}")
+        log.events[0] = CanonicalEvent(position: 2, stream: "mission-a", version: 1, type: "Happened", canonical: text,
+                                       hash: CanonicalEvent.chainHash(previous: [], canonical: text))
+        #expect(text.count > 2 * depth)
+        #expect(try verifyOffline(log.lines, try log.anchor(key)).failure == nil)
     }
 
     @Test("since 0037, the first event of a command removed and its stream renumbered and rehashed is named by the next one's id")
@@ -383,6 +435,10 @@ struct OfflineVerifyTests {
         short.events.removeLast()
         #expect(throws: TestError.self) { try short.anchor(key) }
 
+        #expect(ExportFormat.wholeNumber("3") == 3 && ExportFormat.wholeNumber("3.00") == 3 && ExportFormat.wholeNumber("30e-1") == 3)
+        #expect(ExportFormat.wholeNumber("0.3E1") == 3 && ExportFormat.wholeNumber("-2") == -2 && ExportFormat.wholeNumber("2E+2") == 200)
+        #expect(ExportFormat.wholeNumber("3.0000000000000000001") == nil && ExportFormat.wholeNumber("2.5") == nil)
+        #expect(ExportFormat.wholeNumber("1e400") == nil && ExportFormat.wholeNumber("x") == nil && ExportFormat.wholeNumber("1.") == nil)
         // A whole number written with a fraction counts, as numeric compares it; one that is not whole never holds.
         var whole3 = SyntheticLog()
         whole3.append("mission-a", command: "c", index: 0, metadata: #"{"commandEvents": 2.0}"#)
