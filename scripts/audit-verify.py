@@ -17,6 +17,7 @@ import decimal
 import hashlib
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -50,6 +51,24 @@ def command_event_id(command, place):
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+class JSONObject(dict):
+    """An object as the canonical text has it, marked when a key appears twice (jsonb keeps one)."""
+    duplicate = False
+
+
+def json_object(pairs):
+    result = JSONObject(pairs)
+    result.duplicate = len(result) != len(pairs)
+    return result
+
+
+def json_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
 class Commands:
     """A command's events in a stream are consecutive versions (one append): their ids and the count on the
     first are checked as `vigil audit verify` does. An id of the older kind (not version 8) is not judged:
@@ -68,11 +87,23 @@ class Commands:
     def add(self, number, position, stream, version, canonical):
         # [stream, version, id, type, schema, data, metadata, command, correlation, causation, actor, µs]
         # (the position taken off): exactly these twelve, each of its kind, or the text was forged.
-        def text_or_null(value):
-            return value is None or type(value) is str
-        if (len(canonical) != 12 or type(canonical[2]) is not str or type(canonical[3]) is not str
-                or type(canonical[4]) is not int or not all(text_or_null(v) for v in canonical[7:10])
-                or type(canonical[10]) is not str or type(canonical[11]) is not int):
+        def text(value, null=False):
+            if value is None:
+                return null
+            if type(value) is not str:
+                return False
+            try:
+                value.encode("utf-8")  # a lone surrogate (\\ud800) is no text the database holds
+                return True
+            except UnicodeEncodeError:
+                return False
+
+        def whole(value):
+            return type(value) is int and -2**63 <= value < 2**63
+        if (len(canonical) != 12 or not text(canonical[0]) or not whole(canonical[1]) or not text(canonical[2])
+                or not text(canonical[3]) or not whole(canonical[4]) or not all(text(v, null=True) for v in canonical[7:10])
+                or not text(canonical[10]) or not whole(canonical[11])
+                or getattr(canonical[6], "duplicate", False)):
             fail(f"line {number}: its canonical text is not the thirteen values of hash version 2, each of its kind")
         event_id, metadata, command = canonical[2], canonical[6], canonical[7]
         run = self.runs.get(stream)
@@ -86,17 +117,15 @@ class Commands:
                 return
             run = self.runs[stream] = {"command": command, "first": version, "present": 1, "declared": None, "line": number}
         place = version - run["first"]
-        try:
-            derived = command_event_id(command, place)
-        except UnicodeEncodeError:
-            fail(f"line {number}: its command id is not text (a lone surrogate)")
+        derived = command_event_id(command, place)
         if event_id.lower() == derived:
             self.ids_from = self.ids_from or position
-            if place == 0:
-                count = metadata.get("commandEvents", 1) if isinstance(metadata, dict) else 1
-                # As numeric compares it, exactly (the canonical text's numbers are read as Decimals).
+            if place == 0 and isinstance(metadata, dict) and "commandEvents" in metadata:
+                # As numeric compares it, exactly (the canonical text's numbers are read as Decimals). No
+                # count is not judged: a command of several events appended before 0037 has none.
+                count = metadata["commandEvents"]
                 run["declared"] = count if type(count) in (int, decimal.Decimal) else 1
-        elif event_id[14:15] == "8":
+        elif event_id[14:15] == "8" or not UUID_TEXT.fullmatch(event_id):
             fail(f"line {number}: its id is not the one its command {command} gives the event at place {place}")
 
     def finish(self):
@@ -151,9 +180,10 @@ def main():
         for number, raw in enumerate(f, start=1):
             try:
                 line = json.loads(raw)
-                canonical = json.loads(line["canonical"], parse_float=decimal.Decimal)
+                canonical = json.loads(line["canonical"], parse_float=decimal.Decimal, parse_constant=json_constant,
+                                       object_pairs_hook=json_object)
                 position, stream, version = line["position"], line["stream"], line["version"]
-            except (ValueError, KeyError, TypeError) as error:
+            except (ValueError, KeyError, TypeError, ArithmeticError) as error:
                 fail(f"line {number}: not an event line ({error})")
             # Hash version 2 (schema 0014 on) begins with the position; version 1 leaves it out, and
             # may not follow an event that covers its position.
@@ -202,6 +232,8 @@ if __name__ == "__main__":
     # The database takes data nested some twelve thousand deep, and json reads nesting by recursion: a
     # deep stack and a high limit, in a thread of its own (the main thread's stack is the system's).
     sys.setrecursionlimit(1_000_000)
+    if hasattr(sys, "set_int_max_str_digits"):
+        sys.set_int_max_str_digits(0)  # the database prints a number of any size as digits
     threading.stack_size(1 << 30)
     result = {}
 

@@ -93,10 +93,13 @@ extension EventStore {
         let rows = try connection.query(
             """
             SELECT pg_current_xact_id_if_assigned() IS NOT NULL AS own, pg_current_snapshot()::text AS snapshot,
+                   current_setting('transaction_isolation') <> 'read committed' AS one_snapshot,
                    coalesce((SELECT max(global_position) FROM vigil.events), 0) AS p
             """)
         guard let row = rows.first else { return 0 }
         if try row.bool("own") { throw AuditError.insideWritingTransaction }
+        // Outside a transaction block each statement takes its own snapshot, whatever the isolation.
+        if try row.bool("one_snapshot"), !connection.isIdle { throw AuditError.insideSnapshotTransaction }
         let position = try row.int64("p")
         let snapshot = try row.string("snapshot")
         // xmin:xmax:xip,… — nothing after the second colon means no transaction was open.

@@ -45,12 +45,33 @@ public final class EventStore {
         guard !events.isEmpty else {
             throw PostgresError(kind: .client, message: "an append needs at least one event")
         }
+        let derived = try derivesIds()
+        do {
+            return try appendOnce(to: stream, expected: expected, events: events, metadata: metadata, conditions: conditions,
+                                  fingerprint: fingerprint, derived: derived)
+        } catch let error as PostgresError where !derived && error.sqlState == SQLState("22023") && connection.isIdle && (try? derivesIds()) == true {
+            // 0037 was applied between the question and the append, which refused random ids before drawing
+            // a position: once more, with the ids the command gives its events.
+            return try appendOnce(to: stream, expected: expected, events: events, metadata: metadata, conditions: conditions,
+                                  fingerprint: fingerprint, derived: true)
+        }
+    }
+
+    /// Whether the database gives a command's events their ids (0037); asked until it does.
+    func derivesIds() throws -> Bool {
         if !databaseDerivesIds {
             databaseDerivesIds = try connection.query(
                 "SELECT to_regprocedure('vigil.command_event_id(text, integer)') IS NOT NULL AS derives"
             ).first?.bool("derives") ?? false
         }
-        let eventsJSON = EventStore.eventsJSON(events, commandId: databaseDerivesIds ? metadata.commandId : nil)
+        return databaseDerivesIds
+    }
+
+    private func appendOnce(
+        to stream: String, expected: ExpectedVersion, events: [NewEvent], metadata: EventMetadata,
+        conditions: [StreamCondition], fingerprint: [UInt8]?, derived: Bool
+    ) throws -> AppendResult {
+        let eventsJSON = EventStore.eventsJSON(events, commandId: derived ? metadata.commandId : nil)
         let append: PostgresQuery = """
             SELECT global_position, stream_version, transaction_id::text AS transaction_id
               FROM vigil.append(\(stream), \(expected.parameter), \(eventsJSON)::jsonb,

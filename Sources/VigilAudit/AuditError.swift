@@ -26,6 +26,9 @@ public enum AuditError: Error, Sendable, Equatable, CustomStringConvertible {
     case transactionsStillOpen(seconds: Int)
     /// The caller's own transaction has written, so waiting for every open writer would wait for itself.
     case insideWritingTransaction
+    /// The caller's own transaction reads one snapshot (REPEATABLE READ or SERIALIZABLE), which would not
+    /// see what the transactions it waits for commit.
+    case insideSnapshotTransaction
     /// Signing failed inside the crypto library.
     case signingFailed(reason: String)
 
@@ -50,6 +53,9 @@ public enum AuditError: Error, Sendable, Equatable, CustomStringConvertible {
             return "transactions that write the log stayed open for more than \(seconds) s; try again when they end"
         case .insideWritingTransaction:
             return "this session's own transaction has written; anchor or export outside of it"
+        case .insideSnapshotTransaction:
+            return "this session's own transaction reads one snapshot (REPEATABLE READ or SERIALIZABLE), which would not see "
+                + "what the transactions it waits for commit; anchor or export outside of it"
         case .signingFailed(let reason):
             return "the anchor could not be signed: \(reason)"
         }

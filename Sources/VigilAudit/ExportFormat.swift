@@ -184,13 +184,13 @@ public enum ExportFormat {
                 reader.skipSpace()
                 _ = try reader.integer(named: "position")
                 try comma()
-                try reader.skipString()
+                _ = try reader.string()
                 try comma()
                 _ = try reader.integer(named: "version")
                 try comma()
                 var parts = CanonicalCommand(eventId: try reader.string())
                 try comma()
-                try reader.skipString()
+                _ = try reader.string()
                 try comma()
                 _ = try reader.integer(named: "schema version")
                 try comma()
@@ -204,7 +204,7 @@ public enum ExportFormat {
                 try comma()
                 _ = try stringOrNull()
                 try comma()
-                try reader.skipString()
+                _ = try reader.string()
                 try comma()
                 _ = try reader.integer(named: "recorded at")
                 reader.skipSpace()
@@ -217,10 +217,11 @@ public enum ExportFormat {
         }
     }
 
-    /// The metadata object's "commandEvents", read as `vigil verify` reads it: a number is the count
-    /// (one that is not whole can never match), anything else or nothing counts one event.
-    private static func commandEvents(_ reader: inout JSONReader) throws -> CanonicalCommand.Count {
-        var count = CanonicalCommand.Count.events(1)
+    /// The metadata object's "commandEvents": a number is the count (one that is not whole can never
+    /// match), anything else counts one event, and none is nil (not judged).
+    private static func commandEvents(_ reader: inout JSONReader) throws -> CanonicalCommand.Count? {
+        var count: CanonicalCommand.Count?
+        var seenCount = false
         try reader.expect(0x7B)
         reader.skipSpace()
         if reader.peek() == 0x7D {
@@ -233,6 +234,11 @@ public enum ExportFormat {
             reader.skipSpace()
             try reader.expect(0x3A)
             reader.skipSpace()
+            if key.elementsEqual("commandEvents".utf8) {
+                // jsonb keeps one value per key: a second is a forged text.
+                guard !seenCount else { throw LineError("\"commandEvents\" appears twice") }
+                seenCount = true
+            }
             if key.elementsEqual("commandEvents".utf8), let c = reader.peek(), c == 0x2D || (0x30...0x39).contains(c) {
                 // A number as numeric compares it, exactly: 3.0 counts three events, 2.5 and
                 // 3.0000000000000000001 none.
@@ -241,6 +247,7 @@ public enum ExportFormat {
                 let text = String(decoding: UnsafeBufferPointer(rebasing: reader.bytes[start..<reader.index]), as: UTF8.self)
                 count = wholeNumber(text).map { .events($0) } ?? .notWhole
             } else {
+                if key.elementsEqual("commandEvents".utf8) { count = .events(1) }
                 try reader.skipValue()
             }
             reader.skipSpace()
@@ -262,7 +269,9 @@ public enum ExportFormat {
         if negative { rest = rest.dropFirst() }
         var exponent = 0
         if let e = rest.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            guard let x = Int(rest[rest.index(after: e)...].replacingOccurrences(of: "+", with: "")), abs(x) < 1_000 else { return nil }
+            guard let x = Int(rest[rest.index(after: e)...].replacingOccurrences(of: "+", with: "")), (-999...999).contains(x) else {
+                return nil
+            }
             exponent = x
             rest = rest[..<e]
         }
@@ -305,8 +314,10 @@ struct CanonicalCommand {
     var eventId: [UInt8]
     /// The command's id, or nil.
     var commandId: [UInt8]?
-    /// The count in the metadata (one when it has none).
-    var declared = Count.events(1)
+    /// The count in the metadata, or nil when it has none: the append of 0037 writes one on the first
+    /// event of every command of several events; a command of several events without one was appended
+    /// before 0037 (by a binary of 0037 on a database not yet migrated, with ids of the command kind).
+    var declared: Count?
 
     init(eventId: [UInt8]) { self.eventId = eventId }
 }
@@ -461,7 +472,7 @@ struct JSONReader {
                 let start = index
                 while index < bytes.count, let b = peek(), b != 0x2C, b != 0x7D, b != 0x5D, b != 0x20, b != 0x09 { index += 1 }
                 let word = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-                guard word == "true" || word == "false" || word == "null" || Double(word) != nil else {
+                guard word == "true" || word == "false" || word == "null" || JSONReader.isNumber(word.utf8) else {
                     throw ExportFormat.LineError("a value is not JSON at column \(start + 1)")
                 }
             }
@@ -478,6 +489,37 @@ struct JSONReader {
                 closers.removeLast()
             }
         }
+    }
+
+    /// Whether `text` is a number by JSON's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? (no
+    /// "01", "+1", "0x10", "Infinity" or "NaN", which `Double()` would take).
+    static func isNumber(_ text: String.UTF8View) -> Bool {
+        var i = text.startIndex
+        func digits() -> Int {
+            var n = 0
+            while i < text.endIndex, (0x30...0x39).contains(text[i]) {
+                n += 1
+                i = text.index(after: i)
+            }
+            return n
+        }
+        if i < text.endIndex, text[i] == 0x2D { i = text.index(after: i) }
+        guard i < text.endIndex else { return false }
+        if text[i] == 0x30 {
+            i = text.index(after: i)
+        } else if digits() == 0 {
+            return false
+        }
+        if i < text.endIndex, text[i] == 0x2E {
+            i = text.index(after: i)
+            guard digits() > 0 else { return false }
+        }
+        if i < text.endIndex, text[i] == 0x65 || text[i] == 0x45 {
+            i = text.index(after: i)
+            if i < text.endIndex, text[i] == 0x2B || text[i] == 0x2D { i = text.index(after: i) }
+            guard digits() > 0 else { return false }
+        }
+        return i == text.endIndex
     }
 
     /// One of the words true, false or null, exactly.

@@ -234,10 +234,11 @@ struct AnchorStoreTests {
         #expect(try auditor().eventCount() == 14)
     }
 
-    @Test("data nested 10,000 deep (the server takes some 12,000) anchors, exports and verifies, in both verifiers")
+    @Test("data nested 10,000 deep (the server takes some 12,000), or a number of 4,301 digits, anchors, exports and verifies, in both verifiers")
     func deepData() throws {
         let depth = 10_000
-        let data = "{\"deep\": " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}"
+        // And a number the server prints with 4,301 digits (Python refuses to read one that long by default).
+        let data = "{\"big\": 1e4300, \"deep\": " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}"
         try writer().append(to: "mission-deep", expected: .noStream, events: [event("MissionNoted", data)], metadata: meta())
         try writer().append(to: "mission-deep", expected: .exact(1), events: [event(), event()], metadata: meta())
         let anchor = try LogAnchor.make(store: try auditor(), key: key)
@@ -252,6 +253,18 @@ struct AnchorStoreTests {
         #expect(offline.failure == nil)
         let python = try SecondVerifier.run(folder.appendingPathComponent("log.ndjson").path, folder.appendingPathComponent("anchor.json").path)
         #expect(python.status == 0, "\(python.output)")
+    }
+
+    @Test("the settled end is refused inside a REPEATABLE READ transaction, whose snapshot would not see what it waits for")
+    func settledInsideSnapshot() throws {
+        try seed(try writer())
+        let store = try auditor()
+        try store.connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        #expect(throws: AuditError.insideSnapshotTransaction) { try store.settledPosition() }
+        try store.connection.execute("ROLLBACK")
+        try store.connection.execute("BEGIN")
+        #expect(try store.settledPosition() == 12, "a READ COMMITTED block takes a snapshot a statement")
+        try store.connection.execute("COMMIT")
     }
 
     @Test("an anchor or export never ends between two events of one transaction: the settled end moves back before its first")

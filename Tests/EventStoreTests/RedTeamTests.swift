@@ -1,4 +1,4 @@
-import EventStore
+@testable import EventStore
 import Foundation
 import PostgresClient
 import Testing
@@ -525,17 +525,22 @@ struct RedTeamTests {
         #expect(python.status == 0, "\(python.output)")
     }
 
-    @Test("a store on a database not yet at 0037 chooses random ids, as binaries before it did, and the ids of the command's kind once it is migrated, in the same store")
+    @Test("a store on a database not yet at 0037 chooses random ids, as binaries before it did, and the ids of the command's kind once it is migrated, in the same store; a log where an earlier binary wrote ids of that kind first verifies in the three verifiers")
     func storeBefore0037() throws {
         let database = try TestDatabase.create("red_store36", through: "0036")
         let store = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
         try store.append(to: "mission-m1", expected: .noStream, events: [event(), event()], metadata: meta("before-1"))
+        // What the binaries of 0037 before this check did on such a database: ids of the command kind, and
+        // (the append of 0036) no count on the first event, but a record in vigil.commands.
+        let earlier = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
+        earlier.databaseDerivesIds = true
+        try earlier.append(to: "mission-m2", expected: .noStream, events: [event(), event()], metadata: meta("before-2"))
         try Migrator(directory: TestDatabase.schemaDirectory).migrate(try TestDatabase.connect(database))
         try store.append(to: "mission-m1", expected: .exact(2), events: [event(), event()], metadata: meta("after-1"))
         let ids = try auditor(database).connection.query(
             "SELECT command_id, event_id = vigil.command_event_id(command_id, (stream_version - 1)::integer % 2) AS derived FROM vigil.events ORDER BY global_position")
-        #expect(try ids.map { try $0.string("command_id") } == ["before-1", "before-1", "after-1", "after-1"])
-        #expect(try ids.map { try $0.bool("derived") } == [false, false, true, true])
+        #expect(try ids.map { try $0.string("command_id") } == ["before-1", "before-1", "before-2", "before-2", "after-1", "after-1"])
+        #expect(try ids.map { try $0.bool("derived") } == [false, false, true, true, true, true])
         #expect(try auditor(database).verifyChains().firstBreak == nil)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("red-store36-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

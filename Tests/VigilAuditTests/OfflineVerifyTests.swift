@@ -439,6 +439,21 @@ struct OfflineVerifyTests {
         #expect(ExportFormat.wholeNumber("0.3E1") == 3 && ExportFormat.wholeNumber("-2") == -2 && ExportFormat.wholeNumber("2E+2") == 200)
         #expect(ExportFormat.wholeNumber("3.0000000000000000001") == nil && ExportFormat.wholeNumber("2.5") == nil)
         #expect(ExportFormat.wholeNumber("1e400") == nil && ExportFormat.wholeNumber("x") == nil && ExportFormat.wholeNumber("1.") == nil)
+        #expect(ExportFormat.wholeNumber("1e-9223372036854775808") == nil && ExportFormat.wholeNumber("-9223372036854775808") == .min)
+        for number in ["0", "-0", "12", "1.5", "-1.5e10", "1E+2", "0.0e-0"] { #expect(JSONReader.isNumber(number.utf8), "\(number)") }
+        for word in ["01", "+1", "0x10", "1.", ".5", "1e", "Infinity", "NaN", "-", "1e+", "--1"] { #expect(!JSONReader.isNumber(word.utf8), "\(word)") }
+        // A command of several events with no count (appended before 0037 with ids of the command kind)
+        // is not judged; a count that appears twice is a forged text.
+        var uncounted = SyntheticLog()
+        uncounted.append("mission-a", command: "c", index: 0)
+        uncounted.append("mission-a", command: "c", index: 1)
+        #expect(try verifyOffline(uncounted.lines, try SyntheticLog().anchor(key)).failure == nil)
+        var twice = SyntheticLog()
+        twice.append("mission-a", command: "c", index: 0, metadata: #"{"commandEvents": 1, "commandEvents": 2}"#)
+        guard case .canonicalMismatch? = try verifyOffline(twice.lines, try SyntheticLog().anchor(key)).failure else {
+            Issue.record("a count that appears twice passed")
+            return
+        }
         // A whole number written with a fraction counts, as numeric compares it; one that is not whole never holds.
         var whole3 = SyntheticLog()
         whole3.append("mission-a", command: "c", index: 0, metadata: #"{"commandEvents": 2.0}"#)
