@@ -19,6 +19,11 @@ public final class EventStore {
     /// gave them, beside commands' records that an export does not carry.
     var databaseDerivesIds = false
 
+    /// The question `derivesIds` asks the database (a test asks another, to put 0037's arrival between the
+    /// question and the append).
+    var derivesIdsQuestion: PostgresQuery =
+        "SELECT to_regprocedure('vigil.command_event_id(text, integer)') IS NOT NULL AS derives"
+
     /// A store appending and reading through `connection`.
     public init(connection: Connection) {
         self.connection = connection
@@ -60,9 +65,7 @@ public final class EventStore {
     /// Whether the database gives a command's events their ids (0037); asked until it does.
     func derivesIds() throws -> Bool {
         if !databaseDerivesIds {
-            databaseDerivesIds = try connection.query(
-                "SELECT to_regprocedure('vigil.command_event_id(text, integer)') IS NOT NULL AS derives"
-            ).first?.bool("derives") ?? false
+            databaseDerivesIds = try connection.query(derivesIdsQuestion).first?.bool("derives") ?? false
         }
         return databaseDerivesIds
     }

@@ -552,6 +552,34 @@ struct RedTeamTests {
         #expect(try SecondVerifier.run(folder.appendingPathComponent("log.ndjson").path, folder.appendingPathComponent("anchor.json").path).status == 0)
     }
 
+    @Test("0037 arriving between the store's question and its append: the append refused for its random ids is sent once more with the command's ids, and nothing is left behind")
+    func migratedBetweenQuestionAndAppend() throws {
+        let database = try TestDatabase.create("red_race37")
+        // The question answers "not yet" once, then "yes": as if 0037 were applied just after it was asked.
+        try TestDatabase.connect(database).execute(
+            "CREATE SEQUENCE public.probe_answers; GRANT USAGE ON SEQUENCE public.probe_answers TO vigil_writer")
+        let store = EventStore(connection: try TestDatabase.connect(database, as: "vigil_writer"))
+        store.derivesIdsQuestion = "SELECT nextval('public.probe_answers') > 1 AS derives"
+        let result = try store.append(to: "mission-m1", expected: .noStream, events: [event(), event()], metadata: meta("race-1"))
+        #expect(result.events.map(\.version) == [1, 2])
+        let asked = try TestDatabase.connect(database).query("SELECT last_value FROM public.probe_answers").first?.int64("last_value")
+        #expect(asked == 2)
+        let ids = try auditor(database).connection.query(
+            "SELECT global_position, event_id = vigil.command_event_id(command_id, (stream_version - 1)::integer) AS derived FROM vigil.events ORDER BY global_position")
+        #expect(try ids.map { try $0.bool("derived") } == [true, true])
+        // The refused first try drew no position.
+        #expect(try ids.map { try $0.int64("global_position") } == [1, 2])
+        let report = try auditor(database).verifyChains()
+        #expect(report.firstBreak == nil && report.gaps.isEmpty)
+        // A single event takes the C path's refusal and the same second try.
+        store.databaseDerivesIds = false
+        try TestDatabase.connect(database).execute("SELECT setval('public.probe_answers', 1, false)")
+        try store.append(to: "mission-m1", expected: .exact(2), events: [event()], metadata: meta("race-2"))
+        #expect(try auditor(database).connection.query(
+            "SELECT count(*) AS n FROM vigil.events WHERE event_id = vigil.command_event_id(command_id, 0) AND command_id = 'race-2'"
+        ).first?.int64("n") == 1)
+    }
+
     /// A new event at the head of gathering-g1 (position 100, version 4) for `command` (or none), with
     /// the id SQL `id` makes (a random one) and a hash that chains on the head, put in behind the triggers as the owner could.
     func forgeHeldEvent(_ database: String, command: String?, id: String = "gen_random_uuid()") throws {
