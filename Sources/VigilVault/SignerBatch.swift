@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import PostgresClient
+import VigilEncoding
 
 /// A blind index as a value: 32 bytes, hashable, without an array's allocation. A batch of an import is
 /// told apart from its own repeats by these.
@@ -42,7 +43,7 @@ public struct BlindIndex: Hashable, Comparable, Sendable {
 /// Signers sealed for the vault, a part of an import's batch, as the rows COPY writes straight into the
 /// vault's two tables: `vault.signatures` (petition, blind index, subject id, consent) and
 /// `vault.subjects` (subject id, kind, master key id, wrapped data key, sealed record); beside them each
-/// signer's subject id and country, for the counts, and a few blind indexes to look for before copying.
+/// signer's subject id and country, for the counts, and the blind indexes to look for before copying.
 public struct SealedSigners: Sendable {
     /// Rows of `vault.signatures`: petition, blind index, subject id, consent.
     public internal(set) var signatures: BinaryCopyRows
@@ -54,15 +55,16 @@ public struct SealedSigners: Sendable {
     public internal(set) var countries: [String] = []
     /// How many signers of each country.
     public internal(set) var byCountry: [String: Int] = [:]
-    /// Every `probeEvery`th blind index.
-    public internal(set) var probe: [[UInt8]] = []
-    static let probeEvery = 4096
+    /// Each signer's blind index, in the order of the rows, as `bytea` text (`\\x` and 64 hex digits): the
+    /// import looks for all of them before it copies (`Vault.addSealed`).
+    public internal(set) var blindIndexes: [String] = []
 
     /// No signers yet, with room for `capacity`.
     public init(capacity: Int = 0) {
         signatures = BinaryCopyRows(capacity: capacity * 80)
         subjects = BinaryCopyRows(capacity: capacity * 200)
         ids.reserveCapacity(capacity)
+        blindIndexes.reserveCapacity(capacity)
         countries.reserveCapacity(capacity)
     }
 
@@ -179,7 +181,7 @@ public struct SignerBatchSealer {
         wrapped.combined!.withUnsafeBytes { batch.subjects.append($0) }
         sealed.combined!.withUnsafeBytes { batch.subjects.append($0) }
 
-        if batch.ids.count % SealedSigners.probeEvery == 0 { batch.probe.append(blindIndex.bytes) }
+        batch.blindIndexes.append("\\x" + Hex.encode(blindIndex.bytes))
         batch.ids.append(id)
         batch.countries.append(country ?? "ZZ")
         batch.byCountry[country ?? "ZZ", default: 0] += 1

@@ -197,6 +197,7 @@ struct ImportCLITests {
     @Test("an import records only references, leaves out repeats, and appends nothing when run again")
     func importFile() throws {
         let database = try openPetition("imp", in: "import")
+        let log = try ServerLog(TestDatabase.connect(database))
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("signers-\(UUID()).csv")
         defer { try? FileManager.default.removeItem(at: file) }
         var csv = "email,country\n"
@@ -270,6 +271,11 @@ struct ImportCLITests {
         let retried = try VigilBinary.json(Array(keyed.dropLast(2)), database: database) as? [String: Int]
         #expect(retried?["batchesAlreadyDone"] == 3)
         #expect(try owner.query("SELECT count(*) AS n FROM vigil.events WHERE data::text ILIKE '%example.org%'")[0].int("n") == 0)
+        // No import met a signer on record in a COPY: the server's log would hold the refusal with its key,
+        // the petition and the person's blind index, which no erasure reaches.
+        let blindIndexes = Set(try owner.query("SELECT encode(blind_index, 'hex') AS h FROM vault.signatures").map { try $0.string("h") })
+        let logged = try log.keysSince().filter { blindIndexes.contains($0) }
+        #expect(logged.isEmpty, "the server's log holds \(logged.count) blind indexes of this test's signers")
     }
 
     @Test("a spreadsheet's CSV: byte-order mark, CRLF, quotes with doubled quotes, blanks, empty lines, names")

@@ -92,6 +92,65 @@ struct VaultTests {
         #expect(try count("SELECT count(*) AS n FROM vault.signatures") == 1)
     }
 
+    @Test("an import's batch waits for a signature of its petition still in progress, then finds it: no COPY meets a signer on record, so the server's log never holds a blind index")
+    func importWaitsForSignature() throws {
+        try openPetition("p-race", service())
+        let log = try ServerLog(owner())
+        let signing = try TestDatabase.connect(database, as: "vigil_writer")
+        let indexer = try Vault(connection: signing, master: key).indexer(for: "p-race")
+        let person = "email:on-record@example.org"
+        let onRecord = indexer.makeHasher().index(person)
+
+        // A signature of the person, not yet committed.
+        try signing.execute("BEGIN")
+        #expect(try Vault(connection: signing, master: key).addSigner(
+            petitionId: "p-race", blindIndex: onRecord, record: SignerRecord(email: "on-record@example.org"), consent: false) != nil)
+
+        // An import's batch holding the same person and a new one, in a transaction of its own.
+        var sealer = SignerBatchSealer(sealer: SubjectSealer(master: key), petitionId: "p-race", indexer: indexer, batch: SignerBatchSealer.ids())
+        var batch = SealedSigners(capacity: 2)
+        for (position, email) in ["on-record@example.org", "new@example.org"].enumerated() {
+            sealer.append(to: &batch, position: position, blindIndex: sealer.index("email:" + email),
+                          record: SignerRecord(email: email), consent: false, country: "KR")
+        }
+        let sealed = batch
+        let outcome = Locked<Result<(byCountry: [String: Int], copied: Bool), Error>?>(nil)
+        let importer = Locked<Int?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let (database, key) = (self.database, self.key)
+        Thread {
+            outcome.withLock { $0 = Result {
+                let importing = try TestDatabase.connect(database, as: "vigil_writer")
+                let pid = try importing.query("SELECT pg_backend_pid() AS pid")[0].int("pid")
+                importer.withLock { $0 = pid }
+                try importing.execute("BEGIN")
+                let added = try Vault(connection: importing, master: key).addSealed(petitionId: "p-race", [sealed])
+                try importing.execute("COMMIT")
+                return added
+            } }
+            done.signal()
+        }.start()
+
+        // The batch waits on the petition's signatures lock, not on the signer's row.
+        var waiting: String?
+        for _ in 0..<100 where waiting == nil {
+            Thread.sleep(forTimeInterval: 0.05)
+            guard let pid = importer.value else { continue }
+            waiting = try owner().query(
+                "SELECT wait_event FROM pg_stat_activity WHERE pid = \(pid) AND wait_event_type = 'Lock'").first?.string("wait_event")
+        }
+        #expect(waiting == "advisory")
+        try signing.execute("COMMIT")
+        #expect(done.wait(timeout: .now() + 30) == .success)
+
+        let added = try #require(try outcome.withLock { $0 }?.get())
+        #expect(added.copied == false && added.byCountry == ["KR": 1])
+        #expect(try count("SELECT count(*) AS n FROM vault.signatures WHERE petition_id = 'p-race'") == 2)
+        #expect(try count("SELECT count(*) AS n FROM vault.subjects s JOIN vault.signatures g USING (subject_id) WHERE g.petition_id = 'p-race'") == 2)
+        let logged = try log.keysSince()
+        #expect(!logged.contains(onRecord.map { String(format: "%02x", $0) }.joined()))
+    }
+
     @Test("no master key, or the wrong one: a clear error naming what is missing, nothing appended, nothing sealed")
     func masterKeyRequired() throws {
         try openPetition("keyed", service())
