@@ -58,6 +58,11 @@ public struct Vault {
     let connection: Connection
     let master: MasterKey
 
+    /// How long a sign or an import waits for the petition's signatures lock (an import's batch in
+    /// progress holds it for about half a second) before it gives up: as long as an append waits for its
+    /// locks (0023). A test shortens it.
+    public var signaturesLockTimeout = "15s"
+
     /// Seals new subjects under `master`.
     public var sealer: SubjectSealer { SubjectSealer(master: master) }
 
@@ -135,6 +140,7 @@ public struct Vault {
     /// append's locks on streams (0) and commands (1).
     static let signaturesLock: Int64 = 2
 
+
     /// Records one signature of `petitionId`: the subject's row and its blind index. Returns the new
     /// subject's id, or nil when the blind index is there already (the person signed before; nothing is
     /// written). Uniqueness is the database's: of two sessions signing one person at once, the second
@@ -144,11 +150,12 @@ public struct Vault {
         // The petition's signatures lock, shared (see `addSealed`): taken before the row goes in, held to commit.
         let rows = try connection.query(
             """
-            WITH locked AS (SELECT pg_advisory_xact_lock_shared(hashtextextended(\(petitionId), \(Vault.signaturesLock)))),
+            WITH locked AS (SELECT set_config('lock_timeout', \(signaturesLockTimeout), true),
+                                   pg_advisory_xact_lock_shared(hashtextextended(\(petitionId), \(Vault.signaturesLock)))),
             signature AS (
                 INSERT INTO vault.signatures (petition_id, blind_index, subject_id, consent)
                 SELECT \(petitionId), \(PostgresBytes(blindIndex))::bytea, \(subject.id)::uuid, \(consent) FROM locked
-                ON CONFLICT (petition_id, blind_index) DO NOTHING RETURNING subject_id)
+                ON CONFLICT DO NOTHING RETURNING subject_id)
             INSERT INTO vault.subjects (subject_id, kind, master_key_id, wrapped_key, sealed)
             SELECT subject_id, 'signer', \(master.id), \(PostgresBytes(subject.wrappedKey))::bytea, \(PostgresBytes(subject.sealed))::bytea
               FROM signature RETURNING subject_id
@@ -175,11 +182,21 @@ public struct Vault {
     /// lock, by hand), the savepoint is rolled back and the batch takes the fallback.
     public func addSealed(petitionId: String, _ parts: [SealedSigners]) throws -> (byCountry: [String: Int], copied: Bool) {
         let blindIndexes = parts.flatMap(\.blindIndexes)
-        // The lock in a statement of its own: the look's snapshot must be taken after the wait for it.
-        try connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(petitionId), \(Vault.signaturesLock)))")
+        // The lock in a statement of its own: the look's snapshot must be taken after the wait for it, which
+        // only a transaction at READ COMMITTED takes anew for each statement.
+        let isolation = try connection.query(
+            """
+            SELECT set_config('lock_timeout', \(signaturesLockTimeout), true),
+                   pg_advisory_xact_lock(hashtextextended(\(petitionId), \(Vault.signaturesLock))),
+                   current_setting('transaction_isolation') AS isolation
+            """)[0].string("isolation")
+        guard isolation == "read committed" else {
+            throw PostgresError(kind: .client, message: "an import's batch runs at READ COMMITTED, not \(isolation): "
+                + "check default_transaction_isolation in PGOPTIONS or the login's settings")
+        }
         let onRecord = try connection.query(
             """
-            SELECT EXISTS (SELECT 1 FROM vault.signatures
+            SELECT EXISTS (SELECT 1 FROM vault.signature_index
                             WHERE petition_id = \(petitionId) AND blind_index = ANY (\(blindIndexes)::bytea[])) AS found
             """)[0].bool("found")
         if !onRecord {
@@ -218,7 +235,7 @@ public struct Vault {
             WITH signature AS (
                 INSERT INTO vault.signatures (petition_id, blind_index, subject_id, consent)
                 SELECT \(petitionId), blind_index, subject_id, consent FROM vault_import_signatures
-                ON CONFLICT (petition_id, blind_index) DO NOTHING RETURNING subject_id)
+                ON CONFLICT DO NOTHING RETURNING subject_id)
             INSERT INTO vault.subjects (subject_id, kind, master_key_id, wrapped_key, sealed)
             SELECT i.subject_id, 'signer', \(master.id), i.wrapped_key, i.sealed
               FROM vault_import_subjects i JOIN signature USING (subject_id) RETURNING subject_id
@@ -277,7 +294,7 @@ public struct Vault {
         let rows = try connection.query(
             """
             SELECT s.subject_id, s.kind, g.blind_index, g.consent, s.master_key_id, s.wrapped_key, s.sealed
-              FROM vault.signatures g JOIN vault.subjects s USING (subject_id)
+              FROM vault.signature_index g JOIN vault.subjects s USING (subject_id)
              WHERE g.petition_id = \(petitionId) AND g.consent
              ORDER BY s.created_at, s.subject_id
             """)
@@ -299,7 +316,7 @@ public struct Vault {
         for (petition, indexer) in try allIndexers() {
             let index = indexer.makeHasher().index(normalised)
             let rows = try connection.query(
-                "SELECT subject_id FROM vault.signatures WHERE petition_id = \(petition) AND blind_index = \(PostgresBytes(index))::bytea")
+                "SELECT subject_id FROM vault.signature_index WHERE petition_id = \(petition) AND blind_index = \(PostgresBytes(index))::bytea")
             for row in rows { found.append((petition, try row.uuid("subject_id"))) }
         }
         return found

@@ -151,6 +151,68 @@ struct VaultTests {
         #expect(!logged.contains(onRecord.map { String(format: "%02x", $0) }.joined()))
     }
 
+    @Test("a writer's signature that meets one on record, however it was sent, leaves the key out of the server's log; an older binary's reads of blind indexes are refused")
+    func refusalKeepsTheKeyOut() throws {
+        let service = service()
+        try openPetition("p-key", service)
+        _ = try sign("p-key", .email("kept@example.org"), country: "KR", service)
+        let log = try ServerLog(owner())
+        let writer = try TestDatabase.connect(database, as: "vigil_writer")
+        let index = try owner().query(
+            "SELECT encode(blind_index, 'hex') AS h FROM vault.signatures WHERE petition_id = 'p-key'")[0].string("h")
+        // What a client that does not look first sends: the same person's signature again, plainly.
+        let refused = try #require(throws: PostgresError.self) {
+            try writer.execute(
+                """
+                BEGIN;
+                INSERT INTO vault.subjects (subject_id, kind, master_key_id, wrapped_key, sealed)
+                    VALUES ('01890000-0000-7000-8000-000000000001', 'signer', '0123456789abcdef', '\\x00', '\\x00');
+                INSERT INTO vault.signatures (petition_id, blind_index, subject_id, consent)
+                    VALUES ('p-key', '\\x\(index)', '01890000-0000-7000-8000-000000000001', false);
+                """)
+        }
+        try writer.execute("ROLLBACK")
+        #expect(refused.sqlState == .uniqueViolation)
+        #expect(!"\(refused)".contains(index))
+        #expect(!(try log.keysSince()).contains(index))
+        // The reads and the ON CONFLICT of the binaries before 0038: refused, so they fail closed.
+        for sql in [
+            "SELECT EXISTS (SELECT 1 FROM vault.signatures WHERE petition_id = 'p-key' AND blind_index IN (SELECT decode(h, 'hex') FROM unnest('{}'::text[]) h)) AS found",
+            "INSERT INTO vault.signatures (petition_id, blind_index, subject_id, consent) VALUES ('p-key', '\\x01', gen_random_uuid(), false) ON CONFLICT (petition_id, blind_index) DO NOTHING",
+        ] {
+            let denied = try #require(throws: PostgresError.self) { try writer.execute(sql) }
+            #expect(denied.sqlState == SQLState("42501"))
+        }
+        // What it may still read there, and the blind indexes through the view.
+        #expect(try writer.query("SELECT count(*) AS n FROM vault.signatures WHERE petition_id = 'p-key' AND NOT consent")[0].int("n") == 1)
+        #expect(try writer.query("SELECT encode(blind_index, 'hex') AS h FROM vault.signature_index WHERE petition_id = 'p-key'")[0].string("h") == index)
+    }
+
+    @Test("the petition's signatures lock: a sign gives up after its timeout with a lock error; an import's batch refuses a snapshot older than its wait")
+    func signaturesLockBounds() throws {
+        try openPetition("p-lock", service())
+        let holder = try TestDatabase.connect(database, as: "vigil_reporter")
+        try holder.execute("SELECT pg_advisory_lock(hashtextextended('p-lock', 2))")
+        let writer = try TestDatabase.connect(database, as: "vigil_writer")
+        var vault = Vault(connection: writer, master: key)
+        vault.signaturesLockTimeout = "200ms"
+        let index = try vault.indexer(for: "p-lock").makeHasher().index("email:waits@example.org")
+        try writer.execute("BEGIN")
+        let timedOut = try #require(throws: PostgresError.self) {
+            try vault.addSigner(petitionId: "p-lock", blindIndex: index, record: SignerRecord(email: "waits@example.org"), consent: false)
+        }
+        #expect(timedOut.sqlState == SQLState("55P03"))
+        try writer.execute("ROLLBACK")
+        try holder.execute("SELECT pg_advisory_unlock_all()")
+
+        try writer.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        let batch = SealedSigners(capacity: 0)
+        let refused = try #require(throws: PostgresError.self) { try vault.addSealed(petitionId: "p-lock", [batch]) }
+        #expect("\(refused)".contains("READ COMMITTED"))
+        try writer.execute("ROLLBACK")
+        #expect(try count("SELECT count(*) AS n FROM vault.signatures WHERE petition_id = 'p-lock'") == 0)
+    }
+
     @Test("no master key, or the wrong one: a clear error naming what is missing, nothing appended, nothing sealed")
     func masterKeyRequired() throws {
         try openPetition("keyed", service())
