@@ -126,8 +126,8 @@ public struct SignerBatchSealer {
         return hmac.finalize().withUnsafeBytes { BlindIndex($0) }
     }
 
-    /// Seals one signer, the `position`th of the batch in the order its rows go in (the order of their
-    /// blind indexes), and appends their rows to `batch`. Their id follows the previous position's, so
+    /// Seals one signer, the `position`th of the batch in the order its rows go in (a random order, see
+    /// `ImportBatches.sealed`), and appends their rows to `batch`. Their id follows the previous position's, so
     /// both of the vault's indexes on a batch's rows take them in order.
     public mutating func append(
         to batch: inout SealedSigners, position: Int, blindIndex: BlindIndex, record: SignerRecord, consent: Bool, country: String?

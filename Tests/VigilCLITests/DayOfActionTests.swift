@@ -222,6 +222,18 @@ struct ImportCLITests {
         // of the first, which the COPY finds (unique blind index), and goes the slower way.
         #expect(first.batches == "import batches: 2 copied, 1 staged")
         let owner = try TestDatabase.connect(database)
+        // Neither the subject ids' order nor the rows' physical order follows the blind indexes' (or the
+        // file's): after an erasure, the neighbours of the erased row would bracket its blind index.
+        for order in ["g.subject_id", "g.ctid", "s.ctid"] {
+            let rows = try owner.query(
+                "SELECT encode(g.blind_index, 'hex') AS h, s.sealed FROM vault.signatures g JOIN vault.subjects s USING (subject_id) ORDER BY \(unescaped: order)")
+            let indexes = try rows.map { try $0.string("h") }
+            #expect(indexes.count == 1_235)
+            #expect(indexes != indexes.sorted(), "rows ordered by \(order) follow their blind indexes")
+            // Runs of neighbours in blind-index order: about one in two pairs at random, every one when sorted.
+            let ascending = zip(indexes, indexes.dropFirst()).filter { $0 < $1 }.count
+            #expect(ascending < 800, "\(ascending) of 1,234 neighbours by \(order) ascend")
+        }
         let again = try importing(file.path)
         // Everyone in it has signed: the vault's blind indexes say so, and nothing is appended; no batch
         // tries a COPY (a few of each batch's blind indexes are found first), so nothing is written at all.
