@@ -90,9 +90,9 @@ struct CampaignCommandGroup: ParsableCommand {
         var id: String
         @Argument(help: "An id for the endorsement, such as brownback.")
         var endorsement: String
-        @Option(help: "The endorser, as publicly named.")
+        @Option(help: "The endorser, as publicly named (- reads it from standard input, out of the shell's history).")
         var endorser: String
-        @Option(help: "Their office.")
+        @Option(help: "Their office (- reads it from standard input, out of the shell's history).")
         var office: String
         @OptionGroup var options: CommandOptions
 
@@ -113,7 +113,7 @@ struct CampaignCommandGroup: ParsableCommand {
         var id: String
         @Argument(help: "The endorsement's id.")
         var endorsement: String
-        @Option(help: "Why.")
+        @Option(help: "Why (- reads it from standard input, out of the shell's history).")
         var reason: String?
         @OptionGroup var options: CommandOptions
 
@@ -144,7 +144,7 @@ struct CampaignCommandGroup: ParsableCommand {
         var title: String
         @Option(help: "A demand; repeat for several.")
         var demand: [String] = []
-        @Option(help: "A claim as \"what is claimed | its source\"; repeat for several.")
+        @Option(help: "A claim as \"what is claimed | its source\"; repeat for several (- reads it from standard input, out of the shell's history).")
         var claim: [String] = []
         @OptionGroup var options: CommandOptions
 
@@ -162,7 +162,7 @@ struct CampaignCommandGroup: ParsableCommand {
 
         @Argument(help: "The campaign's id.")
         var id: String
-        @Option(help: "What it came to.")
+        @Option(help: "What it came to (- reads it from standard input, out of the shell's history).")
         var summary: String
         @OptionGroup var options: CommandOptions
 

@@ -55,7 +55,7 @@ struct GatheringCommandGroup: ParsableCommand {
         var at: String
         @Option(help: "earlier or later: which one, when the time happens twice as clocks go back.")
         var fold: Fold?
-        @Option(help: "Why it moved.")
+        @Option(help: "Why it moved (- reads it from standard input, out of the shell's history).")
         var reason: String?
         @OptionGroup var options: CommandOptions
 
@@ -73,7 +73,7 @@ struct GatheringCommandGroup: ParsableCommand {
 
         @Argument(help: "The gathering's id.")
         var id: String
-        @Option(help: "Why it was cancelled.")
+        @Option(help: "Why it was cancelled (- reads it from standard input, out of the shell's history).")
         var reason: String
         @OptionGroup var options: CommandOptions
 
@@ -109,7 +109,7 @@ struct GatheringCommandGroup: ParsableCommand {
 
         @Argument(help: "The gathering's id.")
         var id: String
-        @Option(help: "Why it did not take place.")
+        @Option(help: "Why it did not take place (- reads it from standard input, out of the shell's history).")
         var reason: String
         @OptionGroup var options: CommandOptions
 
@@ -195,7 +195,7 @@ struct GatheringCommandGroup: ParsableCommand {
         var id: String
         @Option(help: "The outlet.")
         var outlet: String
-        @Option(help: "What happened.")
+        @Option(help: "What happened (- reads it from standard input, out of the shell's history).")
         var notes: String?
         @OptionGroup var options: CommandOptions
 

@@ -73,7 +73,7 @@ struct MissionCommandGroup: ParsableCommand {
         var address: String?
         @Option(parsing: .unconditional, help: "The corrected place: latitude,longitude in decimal degrees.")
         var at: String?
-        @Option(help: "Why it is corrected.")
+        @Option(help: "Why it is corrected (- reads it from standard input, out of the shell's history).")
         var reason: String
         @OptionGroup var options: CommandOptions
 
@@ -92,7 +92,7 @@ struct MissionCommandGroup: ParsableCommand {
 
         @Argument(help: "The mission's id.")
         var id: String
-        @Option(help: "Why it is closed.")
+        @Option(help: "Why it is closed (- reads it from standard input, out of the shell's history).")
         var reason: String
         @OptionGroup var options: CommandOptions
 

@@ -96,7 +96,7 @@ struct PlaceOptions: ParsableArguments {
     var kind: GatheringKind
     @Option(help: "Where exactly, when not at the mission's door.")
     var venue: String?
-    @Option(help: "The organisation that leads it.")
+    @Option(help: "The organisation that leads it (- reads it from standard input, out of the shell's history).")
     var organiser: String?
 }
 
@@ -104,6 +104,6 @@ struct PlaceOptions: ParsableArguments {
 struct HeldOptions: ParsableArguments {
     @Option(help: "How many people came, as reported.")
     var attendance: Int?
-    @Option(help: "What happened.")
+    @Option(help: "What happened (- reads it from standard input, out of the shell's history).")
     var notes: String?
 }

@@ -187,7 +187,7 @@ struct PetitionCommandGroup: ParsableCommand {
         var gathering: String?
         @Option(help: "What happened at the door.")
         var outcome: DeliveryOutcome
-        @Option(name: .customLong("received-by"), help: "Who took it, as they are described.")
+        @Option(name: .customLong("received-by"), help: "Who took it, as they are described (- reads it from standard input, out of the shell's history).")
         var receivedBy: String?
         @Option(help: "Local date and time at the mission (default: the gathering's start).")
         var at: String?
@@ -195,7 +195,7 @@ struct PetitionCommandGroup: ParsableCommand {
         var fold: Fold?
         @Option(help: "The version delivered (default: the current one).")
         var version: Int?
-        @Option(help: "What happened.")
+        @Option(help: "What happened (- reads it from standard input, out of the shell's history).")
         var notes: String?
         @OptionGroup var options: CommandOptions
 

@@ -54,7 +54,7 @@ struct WeeklyCommandGroup: ParsableCommand {
         var id: String
         @Option(help: "The date to skip: YYYY-MM-DD.")
         var date: String
-        @Option(help: "Why.")
+        @Option(help: "Why (- reads it from standard input, out of the shell's history).")
         var reason: String?
         @OptionGroup var options: CommandOptions
 
@@ -92,7 +92,7 @@ struct WeeklyCommandGroup: ParsableCommand {
         var id: String
         @Option(help: "The last date it takes place: YYYY-MM-DD.")
         var last: String
-        @Option(help: "Why.")
+        @Option(help: "Why (- reads it from standard input, out of the shell's history).")
         var reason: String?
         @OptionGroup var options: CommandOptions
 

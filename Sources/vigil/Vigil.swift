@@ -26,7 +26,7 @@ extension Vigil {
     /// everything else behave as argument-parser's own `main`.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(try StandardInput.arguments(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch {
             if exitCode(for: error) == .validationFailure, !(error is ArgumentParser.ExitCode) {

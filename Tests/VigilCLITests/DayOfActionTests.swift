@@ -327,6 +327,28 @@ struct ImportCLITests {
 
 @Suite("Signing from standard input")
 struct SignFromStandardInputTests {
+    @Test("a name or a note given as - comes from standard input: sealed as given, never in the process's arguments; one per command")
+    func sealedValues() throws {
+        let database = try TestDatabase.create("sealed_stdin")
+        let launch = ["campaign", "launch", "c-in", "--title", "T", "--cause", "C", "--coalition", "K", "--addressee", "A", "--demand", "D"]
+        #expect(try VigilBinary.run(launch, database: database).status == 0)
+        let endorse = ["campaign", "endorse", "c-in", "e-1", "--endorser", "-", "--office", "Member of the National Assembly"]
+        let run = try VigilBinary.run(endorse, database: database, input: "Kim Hidden-Endorser\n")
+        #expect(run.status == 0, "\(run.stderr)")
+        let owner = try TestDatabase.connect(database)
+        #expect(try owner.query("SELECT count(*) AS n FROM vigil.events WHERE data::text ILIKE '%hidden-endorser%'")[0].int("n") == 0)
+        let revealed = try VigilBinary.run(["audit", "replay", "campaign", "c-in", "--reveal", "restricted", "--format", "json"], database: database)
+        #expect(revealed.status == 0, "\(revealed.stderr)")
+        #expect(revealed.stdout.contains("Kim Hidden-Endorser") && !revealed.stdout.contains("Kim Hidden-Endorser\\n"))
+        // Two values from one standard input, or nothing there: refused as usage errors, nothing appended.
+        let before = try owner.query("SELECT count(*) AS n FROM vigil.events")[0].int("n")
+        let two = try VigilBinary.run(["campaign", "endorse", "c-in", "e-2", "--endorser", "-", "--office=-"], database: database, input: "A\nB\n")
+        #expect(two.status == 64 && two.stderr.contains("--endorser and --office both ask for standard input"), "\(two.stderr)")
+        let empty = try VigilBinary.run(["campaign", "endorse", "c-in", "e-3", "--endorser", "-", "--office", "O"], database: database, input: "")
+        #expect(empty.status == 64 && empty.stderr.contains("standard input was empty"), "\(empty.stderr)")
+        #expect(try owner.query("SELECT count(*) AS n FROM vigil.events")[0].int("n") == before)
+    }
+
     @Test("--email - and --name - read the signer from standard input, and it never reaches the log")
     func standardInput() throws {
         let database = try openPetition("sig", in: "sign_stdin")

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+
+/// Names, notes and reasons are sealed in the vault, but given on the command line they stay in the
+/// shell's history and, while the command runs, in its arguments, which any user of the machine can
+/// list. `-` as the value of one of them reads it from standard input instead, whole (a trailing line
+/// break dropped): one such value per command. Hand-written rather than an argument-parser type, so that
+/// every sealed option takes it without each command's options changing type.
+enum StandardInput {
+    /// The options whose values the vault seals (the fields `FieldClasses` classes organiser or restricted).
+    static let sealedOptions: Set<String> = [
+        "--organiser", "--received-by", "--endorser", "--office", "--notes", "--reason", "--summary", "--claim",
+    ]
+
+    /// The most a value read from standard input may hold.
+    static let limit = 1 << 20
+
+    /// `arguments` with the one sealed option given as `-` given what standard input holds (`read`).
+    static func arguments(_ arguments: [String], read: (Int) -> Data? = { FileHandle.standardInput.readData(ofLength: $0) }) throws -> [String] {
+        var out = arguments
+        var taken: String?
+        var i = 0
+        while i < out.count, out[i] != "--" {
+            let argument = out[i]
+            let (name, inline) = argument.firstIndex(of: "=").map { (String(argument[..<$0]), true) } ?? (argument, false)
+            let valueIndex = inline ? i : i + 1
+            guard sealedOptions.contains(name), valueIndex < out.count,
+                (inline ? String(argument[argument.index(after: argument.firstIndex(of: "=")!)...]) : out[valueIndex]) == "-"
+            else {
+                i += 1
+                continue
+            }
+            if let taken {
+                throw ValidationError("\(taken) and \(name) both ask for standard input: give one of them there, the other on the command line")
+            }
+            taken = name
+            let data = read(limit + 1) ?? Data()
+            guard data.count <= limit else { throw ValidationError("\(name) -: standard input holds more than \(limit) bytes") }
+            guard var value = String(data: data, encoding: .utf8) else {
+                throw ValidationError("\(name) -: standard input is not UTF-8 text")
+            }
+            // ("\r\n" is one Character.)
+            if value.hasSuffix("\r\n") || value.hasSuffix("\n") { value.removeLast() }
+            guard !value.isEmpty else { throw ValidationError("\(name) -: standard input was empty; write the value there") }
+            out[valueIndex] = inline ? "\(name)=\(value)" : value
+            i = valueIndex + 1
+        }
+        return out
+    }
+}
