@@ -6,7 +6,8 @@ extension Connection {
     /// If the rollback itself fails (the connection is gone), the body's error is the one thrown.
     @discardableResult
     public func withTransaction<R>(_ isolation: IsolationLevel = .readCommitted, _ body: () throws -> R) throws -> R {
-        try execute(isolation == .readCommitted ? "BEGIN" : "BEGIN ISOLATION LEVEL \(isolation.rawValue)")
+        // Named even for READ COMMITTED: a login's default_transaction_isolation must not choose it.
+        try execute("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
         let value: R
         do {
             value = try body()

@@ -106,6 +106,9 @@ public final class Connection {
     /// Whether the connection is open and outside any transaction (no statement running, none open).
     public var isIdle: Bool { isOpen && handle.map { PQtransactionStatus($0) == PQTRANS_IDLE } ?? false }
 
+    /// Whether a transaction block is open on this connection and has not failed.
+    public var isInTransaction: Bool { isOpen && handle.map { PQtransactionStatus($0) == PQTRANS_INTRANS } ?? false }
+
     /// The backend process id, for cancelling or terminating this session from another one.
     public var backendPID: Int32 { handle.map { PQbackendPID($0) } ?? 0 }
 

@@ -152,7 +152,7 @@ extension VigilService {
         // back, and an unkeyed hash of a yes or no is no secret.
         var fingerprinted = content
         fingerprinted.consent = false
-        return try pipeline(
+        let outcome = try pipeline(
             commandId: commandId, fingerprint: VigilService.fingerprint(PetitionCommand.sign(fingerprinted)), actor: context.actor, client: client,
             session, transactional: true
         ) { _ in
@@ -173,6 +173,27 @@ extension VigilService {
             let events = try PetitionState.decide(.sign(decided), PetitionContext(petition: state), context)
             return Decision(stream: PetitionState.stream(id), version: version, events: events)
         }.outcome
+        if outcome.duplicate { try requireSameSigner(outcome, petitionId: id, normalised: normalised, master: master, session) }
+        return outcome
+    }
+
+    /// A signature's key used before: the fingerprint leaves the identity out (it is stored in the log),
+    /// so the same key given for another person would read as the same command, and that person be told
+    /// they had signed. The first signature's subject must have this identity's blind index; when it does
+    /// not, or when that subject was erased since (nothing left to compare), the key is refused as used
+    /// for another command (exit 5), and nothing is recorded.
+    func requireSameSigner(_ outcome: CommandOutcome, petitionId: String, normalised: String, master: MasterKey, _ session: Session) throws {
+        guard let data = outcome.events.first(where: { $0.type == "SignatureRecorded" })?.data,
+            let object = try JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any],
+            let subject = object["subjectId"] as? String
+        else { return }  // a signature of the shape before the vault (0025): nothing to compare
+        let vault = Vault(connection: session.connection, master: master)
+        let index = try vault.indexer(for: petitionId).makeHasher().index(normalised)
+        let recorded = try session.connection.query(
+            "SELECT blind_index FROM vault.signature_index WHERE petition_id = \(petitionId) AND subject_id = \(subject)::uuid")
+        guard let first = recorded.first, try first.bytes("blind_index") == index else {
+            throw EventStoreError.keyReused(commandId: outcome.commandId)
+        }
     }
 
     /// Imports the signers of a CSV file. The file is read and every row checked first, so a bad row

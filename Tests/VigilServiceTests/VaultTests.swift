@@ -213,6 +213,27 @@ struct VaultTests {
         #expect(try count("SELECT count(*) AS n FROM vault.signatures WHERE petition_id = 'p-lock'") == 0)
     }
 
+    @Test("a signature's key given again for another person is refused (exit 5), and that person is not told they signed; the same person's retry is answered with the first outcome")
+    func keyReusedForAnotherSigner() throws {
+        let service = service()
+        try openPetition("p-keyed", service)
+        func signing(_ email: String) throws -> CommandOutcome {
+            try service.handle(.petition(.sign(RecordSignature(petitionId: "p-keyed", identity: .email(email), consent: false, country: "KR"))),
+                               CommandRequest(key: "stall-7"))
+        }
+        let first = try signing("first@example.org")
+        #expect(!first.duplicate)
+        let other = try #require(throws: VigilError.self) { try signing("second@example.org") }
+        #expect(other.kind == .conflict && "\(other)".contains("stall-7"), "\(other.kind) \(other)")
+        #expect(try count("SELECT count(*) AS n FROM vault.signatures WHERE petition_id = 'p-keyed'") == 1)
+        let retry = try signing("First@Example.org")
+        #expect(retry.duplicate && retry.events.map(\.position) == first.events.map(\.position))
+        // Once the first signer is erased there is nothing to compare with: refused too.
+        let subject = try owner().query("SELECT subject_id::text AS s FROM vault.signatures WHERE petition_id = 'p-keyed'")[0].string("s")
+        #expect(try Vault.erase(try #require(UUID(uuidString: subject)), owner()))
+        #expect(throws: VigilError.self) { try signing("first@example.org") }
+    }
+
     @Test("no master key, or the wrong one: a clear error naming what is missing, nothing appended, nothing sealed")
     func masterKeyRequired() throws {
         try openPetition("keyed", service())
