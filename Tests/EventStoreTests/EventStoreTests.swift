@@ -111,6 +111,27 @@ struct EventStoreTests {
         #expect(try store.version(of: "\(stream)-other") == 0)
     }
 
+    @Test("inside the caller's transaction, a repeated command is refused as a duplicate with its first result, and the transaction goes on")
+    func duplicateInsideTransaction() throws {
+        let store = try store()
+        let stream = "gathering-\(UUID())"
+        let command = "key-\(UUID())"
+        let first = try store.append(to: stream, expected: .noStream, events: [event()], metadata: meta(command))
+        let outcome = try store.connection.withTransaction { () -> EventStoreError? in
+            defer { _ = try? store.append(to: "\(stream)-after", expected: .noStream, events: [event()], metadata: meta()) }
+            do {
+                try store.append(to: "\(stream)-other", expected: .any, events: [event()], metadata: meta(command))
+                return nil
+            } catch let error as EventStoreError {
+                return error
+            }
+        }
+        #expect(outcome == .duplicateCommand(commandId: command, first: first))
+        // The append after the refusal, in the same transaction, went in.
+        #expect(try store.version(of: "\(stream)-after") == 1)
+        #expect(try store.version(of: "\(stream)-other") == 0)
+    }
+
     @Test("a command id with the same fingerprint is a duplicate; with another fingerprint the key was reused")
     func fingerprints() throws {
         let store = try store()
