@@ -351,6 +351,12 @@ extension EventStore {
                     """)
             }
             try check(
+                "vigil_writer cannot read vault.signatures.blind_index itself (0038): a unique refusal in its sessions leaves a person's blind index out of the server's log",
+                """
+                SELECT NOT has_column_privilege('vigil_writer', c.oid, 'blind_index', 'SELECT') AS holds
+                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'vault' AND c.relname = 'signatures'
+                """)
+            try check(
                 "no SECURITY DEFINER function but vigil.append, vigil_read.lag, vault.forget_signature and vigil_ops.count_command can act for another role",
                 """
                 SELECT NOT EXISTS (

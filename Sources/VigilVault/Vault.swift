@@ -140,7 +140,6 @@ public struct Vault {
     /// append's locks on streams (0) and commands (1).
     static let signaturesLock: Int64 = 2
 
-
     /// Records one signature of `petitionId`: the subject's row and its blind index. Returns the new
     /// subject's id, or nil when the blind index is there already (the person signed before; nothing is
     /// written). Uniqueness is the database's: of two sessions signing one person at once, the second
@@ -160,7 +159,18 @@ public struct Vault {
             SELECT subject_id, 'signer', \(master.id), \(PostgresBytes(subject.wrappedKey))::bytea, \(PostgresBytes(subject.sealed))::bytea
               FROM signature RETURNING subject_id
             """)
-        return rows.isEmpty ? nil : subject.id
+        guard rows.isEmpty else { return subject.id }
+        // No row: the person is on record (ON CONFLICT names no target, which would need the blind index's
+        // SELECT, 0038), unless the new subject's id was taken, which is no repeat.
+        let signed = try connection.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM vault.signature_index
+                            WHERE petition_id = \(petitionId) AND blind_index = \(PostgresBytes(blindIndex))::bytea) AS found
+            """)[0].bool("found")
+        guard signed else {
+            throw PostgresError(kind: .client, message: "the new subject's id \(subject.id.uuidString.lowercased()) is taken; nothing was recorded: run the command again")
+        }
+        return nil
     }
 
     /// Records a batch of an import's signatures of `petitionId`, sealed already by `SignerBatchSealer` (an
@@ -176,8 +186,8 @@ public struct Vault {
     /// (exclusive here, shared by `addSigner`, held to commit), so that the COPY never meets a signer on
     /// record. When it did, the petition's unique index refused it, and the server wrote that refusal
     /// to its log with the key: the petition and the person's blind index, beyond the reach of any
-    /// erasure (PostgreSQL leaves a key's value out of that message only for a login that may not read
-    /// the column, and an import's login reads the vault). Looking for all of them costs a batch of 50,000
+    /// erasure (since 0038 PostgreSQL leaves the key out of that message, vigil_writer no longer reading
+    /// the column; the look keeps even the refusal out). Looking for all of them costs a batch of 50,000
     /// about 0.1 s of the database's time. Should the COPY meet one all the same (a row written around the
     /// lock, by hand), the savepoint is rolled back and the batch takes the fallback.
     public func addSealed(petitionId: String, _ parts: [SealedSigners]) throws -> (byCountry: [String: Int], copied: Bool) {

@@ -16,7 +16,7 @@ enum StandardInput {
     static let limit = 1 << 20
 
     /// `arguments` with the one sealed option given as `-` given what standard input holds (`read`).
-    static func arguments(_ arguments: [String], read: (Int) -> Data? = { FileHandle.standardInput.readData(ofLength: $0) }) throws -> [String] {
+    static func arguments(_ arguments: [String], read: (Int) throws -> Data? = { try FileHandle.standardInput.read(upToCount: $0) }) throws -> [String] {
         var out = arguments
         var taken: String?
         var i = 0
@@ -34,7 +34,12 @@ enum StandardInput {
                 throw ValidationError("\(taken) and \(name) both ask for standard input: give one of them there, the other on the command line")
             }
             taken = name
-            let data = read(limit + 1) ?? Data()
+            let data: Data
+            do {
+                data = try read(limit + 1) ?? Data()
+            } catch {
+                throw ValidationError("\(name) -: standard input cannot be read (is it closed?); write the value there")
+            }
             guard data.count <= limit else { throw ValidationError("\(name) -: standard input holds more than \(limit) bytes") }
             guard var value = String(data: data, encoding: .utf8) else {
                 throw ValidationError("\(name) -: standard input is not UTF-8 text")
@@ -42,8 +47,11 @@ enum StandardInput {
             // ("\r\n" is one Character.)
             if value.hasSuffix("\r\n") || value.hasSuffix("\n") { value.removeLast() }
             guard !value.isEmpty else { throw ValidationError("\(name) -: standard input was empty; write the value there") }
-            out[valueIndex] = inline ? "\(name)=\(value)" : value
-            i = valueIndex + 1
+            // Always as --name=value: a value of its own that begins with "-" (a list of notes) would be
+            // read as an option.
+            out[i] = "\(name)=\(value)"
+            if !inline { out.remove(at: valueIndex) }
+            i += 1
         }
         return out
     }

@@ -211,6 +211,25 @@ struct RedTeamTests {
         #expect(try failedGuards(database) == ["vigil.commands has no trigger but commands_append_only"])
     }
 
+    @Test("vigil_writer given back the blind indexes of vault.signatures (table or column) is named by verify: its refusals would put them in the server's log")
+    func blindIndexGrantNamed() throws {
+        let database = try logWithEvents("vault_grant")
+        let owner = try TestDatabase.connect(database)
+        #expect(try failedGuards(database).isEmpty)
+        let name = "vigil_writer cannot read vault.signatures.blind_index itself (0038): a unique refusal in its sessions leaves a person's blind index out of the server's log"
+        for (grant, revoke) in [
+            ("GRANT SELECT ON vault.signatures TO vigil_writer", "REVOKE SELECT ON vault.signatures FROM vigil_writer"),
+            ("GRANT SELECT (blind_index) ON vault.signatures TO vigil_writer", "REVOKE SELECT (blind_index) ON vault.signatures FROM vigil_writer"),
+        ] {
+            try owner.execute(grant)
+            #expect(try failedGuards(database) == [name], "\(grant)")
+            try owner.execute(revoke)
+        }
+        // REVOKE of the table's SELECT took the columns' too: put back what 0038 grants.
+        try owner.execute("GRANT SELECT (petition_id, subject_id, consent) ON vault.signatures TO vigil_writer")
+        #expect(try failedGuards(database).isEmpty)
+    }
+
     @Test("the vault's triggers (an erasure takes the signature; a signature names a subject) switched off or origin-only are named by verify")
     func vaultTriggersSwitchedOff() throws {
         let database = try logWithEvents("vault_triggers")

@@ -219,7 +219,7 @@ struct ImportCLITests {
         #expect(first.summary?["duplicatesSkipped"] == 1)
         #expect(first.summary?["rows"] == 1_236)
         // The first two batches go by COPY straight into the vault; the third holds the repeat of a signer
-        // of the first, which the COPY finds (unique blind index), and goes the slower way.
+        // of the first, which the look before the COPY finds, and goes the slower way.
         #expect(first.batches == "import batches: 2 copied, 1 staged")
         let owner = try TestDatabase.connect(database)
         // Neither the subject ids' order nor the rows' physical order follows the blind indexes' (or the
@@ -236,7 +236,7 @@ struct ImportCLITests {
         }
         let again = try importing(file.path)
         // Everyone in it has signed: the vault's blind indexes say so, and nothing is appended; no batch
-        // tries a COPY (a few of each batch's blind indexes are found first), so nothing is written at all.
+        // tries a COPY (each batch's blind indexes are looked for first), so nothing is written at all.
         #expect(again.summary?["batchesAppended"] == 0)
         #expect(again.summary?["imported"] == 0)
         #expect(again.summary?["duplicatesSkipped"] == 1_236)
@@ -286,8 +286,10 @@ struct ImportCLITests {
         // No import met a signer on record in a COPY: the server's log would hold the refusal with its key,
         // the petition and the person's blind index, which no erasure reaches.
         let blindIndexes = Set(try owner.query("SELECT encode(blind_index, 'hex') AS h FROM vault.signatures").map { try $0.string("h") })
-        let logged = try log.keysSince().filter { blindIndexes.contains($0) }
-        #expect(logged.isEmpty, "the server's log holds \(logged.count) blind indexes of this test's signers")
+        if let log {
+            let logged = try log.holds(anyOf: blindIndexes)
+            #expect(logged.isEmpty, "the server's log holds \(logged.count) blind indexes of this test's signers")
+        }
     }
 
     @Test("a spreadsheet's CSV: byte-order mark, CRLF, quotes with doubled quotes, blanks, empty lines, names")
@@ -347,6 +349,11 @@ struct SignFromStandardInputTests {
         let empty = try VigilBinary.run(["campaign", "endorse", "c-in", "e-3", "--endorser", "-", "--office", "O"], database: database, input: "")
         #expect(empty.status == 64 && empty.stderr.contains("standard input was empty"), "\(empty.stderr)")
         #expect(try owner.query("SELECT count(*) AS n FROM vigil.events")[0].int("n") == before)
+        // A value that begins with "-" (notes as a list) is a value, not an option.
+        let concluded = try VigilBinary.run(["campaign", "conclude", "c-in", "--summary", "-"], database: database, input: "- three arrested\n- kettled\n")
+        #expect(concluded.status == 0, "\(concluded.stderr)")
+        let summary = try VigilBinary.run(["audit", "replay", "campaign", "c-in", "--reveal", "organiser", "--format", "json"], database: database)
+        #expect(summary.stdout.contains("- three arrested\\n- kettled"), "\(summary.stdout)")
     }
 
     @Test("--email - and --name - read the signer from standard input, and it never reaches the log")
