@@ -2,8 +2,8 @@
 -- already exists.") unless the session's role may not read every column of the key: PostgreSQL leaves
 -- the values out then (BuildIndexValueDescription). A person's blind index in the server's log is out of
 -- reach of every erasure, and an import's COPY that met a signer on record put one there. The binaries
--- since 2026-12-07 look for every blind index of a batch first; this makes the server keep the key out
--- of its log whatever a client does, and makes an older binary fail closed (its look reads
+-- since 2026-12-07 look for every blind index of a batch first; this makes the server keep a unique
+-- refusal's key out of its log whatever a client sends, and makes an older binary fail closed (its look reads
 -- vault.signatures.blind_index, its sign names the key in ON CONFLICT: both are refused).
 --
 -- vigil_writer keeps INSERT on vault.signatures and reads petition, subject and consent there; it reads
