@@ -185,13 +185,11 @@ extension VigilService {
     func requireSameSigner(_ outcome: CommandOutcome, petitionId: String, normalised: String, master: MasterKey, _ session: Session) throws {
         guard let data = outcome.events.first(where: { $0.type == "SignatureRecorded" })?.data,
             let object = try JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any],
-            let subject = object["subjectId"] as? String
+            let subject = (object["subjectId"] as? String).flatMap(UUID.init(uuidString:))
         else { return }  // a signature of the shape before the vault (0025): nothing to compare
         let vault = Vault(connection: session.connection, master: master)
         let index = try vault.indexer(for: petitionId).makeHasher().index(normalised)
-        let recorded = try session.connection.query(
-            "SELECT blind_index FROM vault.signature_index WHERE petition_id = \(petitionId) AND subject_id = \(subject)::uuid")
-        guard let first = recorded.first, try first.bytes("blind_index") == index else {
+        guard try vault.blindIndex(ofSubject: subject, petitionId: petitionId) == index else {
             throw EventStoreError.keyReused(commandId: outcome.commandId)
         }
     }

@@ -332,6 +332,14 @@ public struct Vault {
         return found
     }
 
+    /// The blind index a signature of `petitionId` was recorded under, by its subject; nil when the vault
+    /// has no such signature (never recorded, or erased since).
+    public func blindIndex(ofSubject id: UUID, petitionId: String) throws -> [UInt8]? {
+        try connection.query(
+            "SELECT blind_index FROM vault.signature_index WHERE petition_id = \(petitionId) AND subject_id = \(id)"
+        ).first?.bytes("blind_index")
+    }
+
     /// What kind of subject `id` is ("signer" or "text"), and for a signer the petition; nil when the
     /// vault has no such subject.
     public static func subject(_ id: UUID, _ connection: Connection) throws -> (kind: String, petitionId: String?)? {
