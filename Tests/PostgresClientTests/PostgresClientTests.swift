@@ -69,6 +69,14 @@ struct PostgresClientTests {
         #expect(try db.query("SELECT array_agg(n)::text AS a FROM t_tx")[0].string("a") == "{1}")
     }
 
+    @Test("withTransaction runs at the level it names, whatever the session's default (a login's PGOPTIONS)")
+    func transactionLevelNamed() throws {
+        let db = try connect()
+        try db.execute("SET default_transaction_isolation = 'repeatable read'")
+        #expect(try db.withTransaction { try db.query("SHOW transaction_isolation")[0].string("transaction_isolation") } == "read committed")
+        #expect(try db.withTransaction(.serializable) { try db.query("SHOW transaction_isolation")[0].string("transaction_isolation") } == "serializable")
+    }
+
     @Test("a pipeline returns every result in order, and is all-or-nothing")
     func pipeline() throws {
         let db = try connect()
