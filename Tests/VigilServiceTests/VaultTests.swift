@@ -192,6 +192,53 @@ struct VaultTests {
         #expect(try writer.query("SELECT encode(blind_index, 'hex') AS h FROM vault.signature_index WHERE petition_id = 'p-key'")[0].string("h") == index)
     }
 
+    @Test("0039's keys: a blind index once per petition, in either order of the key's columns, and another petition's free; a master key id of 16 lower-case hexadecimal digits and nothing else")
+    func bulkKeysRefuseAsBefore() throws {
+        let writer = try TestDatabase.connect(database, as: "vigil_writer")
+        func subject(_ keyId: String = "0123456789abcdef") throws -> UUID {
+            let id = UUID()
+            try writer.query(
+                """
+                INSERT INTO vault.subjects (subject_id, kind, master_key_id, wrapped_key, sealed)
+                VALUES (\(id), 'signer', \(keyId), '\\x00', '\\x00')
+                """)
+            return id
+        }
+        func signature(_ petition: String, _ index: [UInt8]) throws {
+            try writer.query(
+                """
+                INSERT INTO vault.signatures (petition_id, blind_index, subject_id, consent)
+                VALUES (\(petition), \(PostgresBytes(index))::bytea, \(try subject()), false)
+                """)
+        }
+        let index = [UInt8](repeating: 0x5a, count: 32)
+        try writer.execute("BEGIN")
+        try signature("p-one", index)
+        try signature("p-two", index)
+        try writer.execute("SAVEPOINT again")
+        let twice = try #require(throws: PostgresError.self) { try signature("p-one", index) }
+        #expect(twice.sqlState == .uniqueViolation && twice.constraint == "signatures_pkey")
+        try writer.execute("ROLLBACK TO SAVEPOINT again")
+        // The key's columns: the blind index first (0039), the pair unique as before.
+        let columns = try owner().query(
+            """
+            SELECT string_agg(a.attname, ',' ORDER BY k.i) AS columns
+              FROM pg_index x CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, i)
+              JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum
+             WHERE x.indexrelid = 'vault.signatures_pkey'::regclass
+            """)[0].string("columns")
+        #expect(columns == "blind_index,petition_id")
+        for bad in ["0123456789ABCDEF", "0123456789abcdeg", "0123456789abcd  ", "0123456789abcde", "0123456789abcdef0", "0123456789abcdeé",
+                    String(repeating: "ab", count: 32)] {
+            try writer.execute("SAVEPOINT bad")
+            let refused = try #require(throws: PostgresError.self, "\(bad)") { _ = try subject(bad) }
+            #expect(refused.sqlState == SQLState("23514") || refused.sqlState == SQLState("22023"), "\(bad): \(refused)")
+            try writer.execute("ROLLBACK TO SAVEPOINT bad")
+        }
+        _ = try subject("fedcba9876543210")
+        try writer.execute("ROLLBACK")
+    }
+
     @Test("the petition's signatures lock: a sign gives up after its timeout with a lock error; an import's batch refuses a snapshot older than its wait")
     func signaturesLockBounds() throws {
         try openPetition("p-lock", service())
