@@ -125,8 +125,12 @@ struct PetitionCommandGroup: ParsableCommand {
 
         func command() -> (VigilCommand, String) {
             // "-": the first line of standard input (nothing there reads as empty, which the domain refuses).
-            func value(_ given: String) -> String { given == "-" ? readLine(strippingNewline: true) ?? "" : given }
-            let identity: SignerIdentity = email.map { .email(value($0)) } ?? .name(value(name ?? ""), country: country ?? "")
+            func value(_ given: String, _ what: String) -> String {
+                guard given == "-" else { return given }
+                StandardInput.prompt("\(what) -: type the signer's \(what == "--email" ? "e-mail address" : "name"), then press Enter")
+                return readLine(strippingNewline: true) ?? ""
+            }
+            let identity: SignerIdentity = email.map { .email(value($0, "--email")) } ?? .name(value(name ?? "", "--name"), country: country ?? "")
             let command = RecordSignature(petitionId: id, identity: identity, consent: consent, country: country, channel: channel)
             return (.petition(.sign(command)), "recorded a signature of petition \(id)")
         }

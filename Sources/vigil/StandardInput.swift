@@ -34,6 +34,7 @@ enum StandardInput {
                 throw ValidationError("\(taken) and \(name) both ask for standard input: give one of them there, the other on the command line")
             }
             taken = name
+            prompt("\(name) -: type the value, then press Ctrl-D on a line of its own")
             let data: Data
             do {
                 data = try read(limit + 1) ?? Data()
@@ -54,5 +55,12 @@ enum StandardInput {
             i += 1
         }
         return out
+    }
+
+    /// Says on standard error what a command waits for, when standard input is a terminal: a value piped
+    /// or redirected needs no word, but typed at a terminal the command would otherwise sit silent.
+    static func prompt(_ text: String, isTerminal: Bool = isatty(STDIN_FILENO) != 0) {
+        guard isTerminal else { return }
+        FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 }

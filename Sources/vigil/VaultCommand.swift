@@ -126,6 +126,8 @@ struct PersonCommand: ParsableCommand {
                 if let subject {
                     target = .subject(subject)
                 } else {
+                    StandardInput.prompt(
+                        "type the person's \(country == nil ? "e-mail address" : "name"), then press Enter (or give --subject ID instead)")
                     let line = readLine(strippingNewline: true) ?? ""
                     guard !line.trimmingCharacters(in: .whitespaces).isEmpty else {
                         throw CLI.Failure(

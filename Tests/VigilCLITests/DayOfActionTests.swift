@@ -356,6 +356,37 @@ struct SignFromStandardInputTests {
         #expect(summary.stdout.contains("- three arrested\\n- kettled"), "\(summary.stdout)")
     }
 
+    @Test("typed at a terminal, a value given as - is asked for on standard error; piped, nothing is said")
+    func promptAtTerminal() throws {
+        let database = try openPetition("tty", in: "stdin_tty")
+        let launch = ["campaign", "launch", "c-tty", "--title", "T", "--cause", "C", "--coalition", "K", "--addressee", "A", "--demand", "D"]
+        #expect(try VigilBinary.run(launch, database: database).status == 0)
+        // `script` (util-linux) runs the command on a pseudo-terminal and feeds it what the test types.
+        func atTerminal(_ arguments: [String], typing: String) throws -> VigilBinary.Run {
+            let command = ([VigilBinary.url.path] + arguments).map { "'\($0)'" }.joined(separator: " ")
+            return try VigilBinary.run(
+                ["-qec", command, "/dev/null"], database: database, input: typing,
+                launch: .init(executable: URL(fileURLWithPath: "/usr/bin/script")))
+        }
+        let endorse = ["campaign", "endorse", "c-tty", "e-1", "--endorser", "-", "--office", "Mayor"]
+        let typed = try atTerminal(endorse, typing: "Kim Typed-Endorser\n\u{04}")
+        #expect(typed.status == 0, "\(typed.stdout)")
+        #expect(typed.stdout.contains("--endorser -: type the value, then press Ctrl-D on a line of its own"), "\(typed.stdout)")
+        let revealed = try VigilBinary.run(["audit", "replay", "campaign", "c-tty", "--reveal", "restricted", "--format", "json"], database: database)
+        #expect(revealed.stdout.contains("\"Kim Typed-Endorser\""), "\(revealed.stdout)")
+        let signed = try atTerminal(["petition", "sign", "tty", "--email", "-", "--country", "KR"], typing: "typed.person@example.org\n")
+        #expect(signed.status == 0, "\(signed.stdout)")
+        #expect(signed.stdout.contains("--email -: type the signer's e-mail address, then press Enter"), "\(signed.stdout)")
+        let erased = try atTerminal(["person", "erase"], typing: "typed.person@example.org\n")
+        #expect(erased.status == 0, "\(erased.stdout)")
+        #expect(erased.stdout.contains("type the person's e-mail address, then press Enter (or give --subject ID instead)"), "\(erased.stdout)")
+        // From a pipe the same commands say nothing of the kind.
+        let piped = try VigilBinary.run(["campaign", "endorse", "c-tty", "e-2", "--endorser", "-", "--office", "Mayor"], database: database, input: "Lee Piped\n")
+        #expect(piped.status == 0 && !piped.stderr.contains("type the"), "\(piped.stderr)")
+        let again = try VigilBinary.run(["petition", "sign", "tty", "--email", "-", "--country", "KR"], database: database, input: "piped@example.org\n")
+        #expect(again.status == 0 && !again.stderr.contains("type the"), "\(again.stderr)")
+    }
+
     @Test("--email - and --name - read the signer from standard input, and it never reaches the log")
     func standardInput() throws {
         let database = try openPetition("sig", in: "sign_stdin")
