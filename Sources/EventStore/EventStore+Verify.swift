@@ -357,6 +357,16 @@ extension EventStore {
                   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'vault' AND c.relname = 'signatures'
                 """)
             try check(
+                "vigil_reporter cannot take an advisory lock (0040), which could stall a stream's appends or a petition's signatures for as long as it is held",
+                """
+                SELECT count(*) = 16 AND NOT bool_or(has_function_privilege('vigil_reporter', p.oid, 'EXECUTE')) AS holds
+                  FROM pg_proc p
+                 WHERE p.pronamespace = 'pg_catalog'::regnamespace
+                   AND p.proname IN ('pg_advisory_lock', 'pg_advisory_lock_shared', 'pg_advisory_xact_lock', 'pg_advisory_xact_lock_shared',
+                                     'pg_try_advisory_lock', 'pg_try_advisory_lock_shared', 'pg_try_advisory_xact_lock',
+                                     'pg_try_advisory_xact_lock_shared')
+                """)
+            try check(
                 "no SECURITY DEFINER function but vigil.append, vigil_read.lag, vault.forget_signature and vigil_ops.count_command can act for another role",
                 """
                 SELECT NOT EXISTS (

@@ -239,10 +239,16 @@ struct VaultTests {
         try writer.execute("ROLLBACK")
     }
 
-    @Test("the petition's signatures lock: a sign gives up after its timeout with a lock error; an import's batch refuses a snapshot older than its wait")
+    @Test("the petition's signatures lock: a reporter cannot take it, nor a stream's (0040); held by a writer, a sign gives up after its timeout with a lock error; an import's batch refuses a snapshot older than its wait")
     func signaturesLockBounds() throws {
         try openPetition("p-lock", service())
-        let holder = try TestDatabase.connect(database, as: "vigil_reporter")
+        let reporter = try TestDatabase.connect(database, as: "vigil_reporter")
+        for lock in ["pg_advisory_lock(hashtextextended('p-lock', 2))", "pg_try_advisory_xact_lock_shared(hashtextextended('p-lock', 2))",
+                     "pg_advisory_lock(1, 2)", "pg_advisory_xact_lock(hashtextextended('petition-p-lock', 0))"] {
+            let denied = try #require(throws: PostgresError.self, "\(lock)") { try reporter.execute("SELECT \(lock)") }
+            #expect(denied.sqlState == SQLState("42501"), "\(lock): \(denied)")
+        }
+        let holder = try TestDatabase.connect(database, as: "vigil_writer")
         try holder.execute("SELECT pg_advisory_lock(hashtextextended('p-lock', 2))")
         let writer = try TestDatabase.connect(database, as: "vigil_writer")
         var vault = Vault(connection: writer, master: key)
