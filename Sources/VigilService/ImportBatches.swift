@@ -148,7 +148,8 @@ final class ImportBatches: @unchecked Sendable {
         var order: [Int] = []
         order.reserveCapacity(signers.count)
         for i in 0..<signers.count where seen.insert(indexes[i]).inserted { order.append(i) }
-        order.shuffle()
+        var random = RandomBytes()
+        order.shuffle(using: &random)
         let kept = order
         let ids = SignerBatchSealer.ids()
         let sealing = min(chunks, max(1, kept.count / 512))

@@ -130,6 +130,15 @@ public struct RandomBytes {
     }
 }
 
+/// The same bytes as a generator for `shuffle(using:)` and the like: `SystemRandomNumberGenerator` makes a
+/// system call for each 8 bytes, which put the shuffle of an import's batch (50,000 draws) at a twentieth
+/// of the sealing thread's time in `perf`.
+extension RandomBytes: RandomNumberGenerator {
+    public mutating func next() -> UInt64 {
+        withBytes(8) { $0.loadUnaligned(as: UInt64.self) }
+    }
+}
+
 extension MasterKey {
     /// `key` (32 bytes) sealed under this master key for `owner`.
     func wrap(_ key: [UInt8], _ purpose: Sealing.Purpose, owner: String) -> [UInt8] {

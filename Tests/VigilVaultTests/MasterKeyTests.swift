@@ -180,4 +180,15 @@ struct MasterKeyTests {
         let indexes = (0..<200).map { sealer.index("person\($0)@example.org") }
         #expect(indexes.sorted().map(\.bytes) == indexes.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
     }
+
+    @Test("random bytes as a generator: draws that differ, every bit set and clear somewhere, and a shuffle that is a permutation")
+    func randomGenerator() {
+        var random = RandomBytes(chunk: 64)
+        let draws = (0..<4_096).map { _ in random.next() }
+        #expect(Set(draws).count == draws.count)
+        #expect(draws.reduce(0, |) == UInt64.max && draws.reduce(UInt64.max, &) == 0)
+        let order = Array(0..<1_000)
+        let shuffled = order.shuffled(using: &random)
+        #expect(shuffled != order && shuffled.sorted() == order)
+    }
 }
