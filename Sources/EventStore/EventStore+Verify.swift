@@ -357,9 +357,15 @@ extension EventStore {
                   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'vault' AND c.relname = 'signatures'
                 """)
             try check(
-                "vigil_reporter cannot take an advisory lock (0040), which could stall a stream's appends or a petition's signatures for as long as it is held",
+                "only vigil_writer, vigil_projector, vigil_auditor and the log's owner may take an advisory lock (0040): a reporter's login holding a stream's or a petition's could stall its appends or signatures",
                 """
-                SELECT count(*) = 16 AND NOT bool_or(has_function_privilege('vigil_reporter', p.oid, 'EXECUTE')) AS holds
+                SELECT count(*) = 16
+                       AND NOT bool_or(has_function_privilege('vigil_reporter', p.oid, 'EXECUTE'))
+                       AND bool_and(p.proacl IS NOT NULL AND NOT EXISTS (
+                               SELECT 1 FROM aclexplode(p.proacl) a
+                                WHERE a.privilege_type = 'EXECUTE' AND a.grantee <> p.proowner
+                                  AND a.grantee NOT IN (SELECT oid FROM pg_roles
+                                                         WHERE rolname IN ('vigil_writer', 'vigil_projector', 'vigil_auditor', 'vigil_log_owner')))) AS holds
                   FROM pg_proc p
                  WHERE p.pronamespace = 'pg_catalog'::regnamespace
                    AND p.proname IN ('pg_advisory_lock', 'pg_advisory_lock_shared', 'pg_advisory_xact_lock', 'pg_advisory_xact_lock_shared',

@@ -230,6 +230,23 @@ struct RedTeamTests {
         #expect(try failedGuards(database).isEmpty)
     }
 
+    @Test("an advisory lock granted back to PUBLIC, to the reporter, or to a group a reporter's login may be in, is named by verify (0040)")
+    func advisoryLockGrantNamed() throws {
+        let database = try logWithEvents("advisory_grant")
+        let owner = try TestDatabase.connect(database)
+        #expect(try failedGuards(database).isEmpty)
+        let name = "only vigil_writer, vigil_projector, vigil_auditor and the log's owner may take an advisory lock (0040): a reporter's login holding a stream's or a petition's could stall its appends or signatures"
+        try owner.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'vigil_test_web_readers') THEN CREATE ROLE vigil_test_web_readers NOLOGIN; END IF; END $$")
+        for grantee in ["PUBLIC", "vigil_reporter", "vigil_test_web_readers"] {
+            for function in ["pg_advisory_lock(bigint)", "pg_try_advisory_xact_lock_shared(integer, integer)"] {
+                try owner.execute("GRANT EXECUTE ON FUNCTION \(function) TO \(grantee)")
+                #expect(try failedGuards(database) == [name], "\(function) to \(grantee)")
+                try owner.execute("REVOKE EXECUTE ON FUNCTION \(function) FROM \(grantee)")
+            }
+        }
+        #expect(try failedGuards(database).isEmpty)
+    }
+
     @Test("the vault's triggers (an erasure takes the signature; a signature names a subject) switched off or origin-only are named by verify")
     func vaultTriggersSwitchedOff() throws {
         let database = try logWithEvents("vault_triggers")
