@@ -23,6 +23,28 @@ struct KillPoints {
 
 @Suite("Faults", .serialized)
 struct FaultTests {
+    @Test("a transaction left open in another database holds every projection back: a command still succeeds, says so, and waits one deadline for all of them, not one each")
+    func heldBackOnce() throws {
+        let database = try TestDatabase.create("held_back")
+        let launch = ["campaign", "launch", "c-held", "--title", "T", "--cause", "C", "--coalition", "K", "--addressee", "A", "--demand", "D"]
+        // A transaction with an id of its own, older than the command's, in the cluster's other database.
+        let elsewhere = try TestDatabase.connect("postgres")
+        try elsewhere.execute("BEGIN")
+        _ = try elsewhere.query("SELECT pg_current_xact_id()")
+        let start = Date()
+        let held = try VigilBinary.run(launch, database: database)
+        let waited = Date().timeIntervalSince(start)
+        try elsewhere.execute("ROLLBACK")
+        #expect(held.status == 0, "\(held.stderr)")
+        #expect(held.stderr.contains("held back by an older open transaction"), "\(held.stderr)")
+        // Four projections: a deadline each was 40 s; one for all is 10 s (a wide margin for a slow machine).
+        #expect(waited < 25, "waited \(waited) s")
+        let next = try VigilBinary.run(["campaign", "endorse", "c-held", "e-1", "--endorser", "E", "--office", "O"], database: database)
+        #expect(next.status == 0 && !next.stderr.contains("held back"), "\(next.stderr)")
+        let reported = try VigilBinary.run(["report", "campaign", "c-held"], database: database)
+        #expect(reported.status == 0 && reported.stdout.contains("c-held"), "\(reported.stdout) \(reported.stderr)")
+    }
+
     @Test("16 concurrent writers with a follower: no event skipped, none seen twice")
     func writersAndFollower() throws {
         let database = try TestDatabase.create("fault_writers")
