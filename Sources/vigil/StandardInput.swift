@@ -17,6 +17,8 @@ enum StandardInput {
 
     /// `arguments` with the one sealed option given as `-` given what standard input holds (`read`).
     static func arguments(_ arguments: [String], read: (Int) throws -> Data? = { try FileHandle.standardInput.read(upToCount: $0) }) throws -> [String] {
+        // Asked for help, the command reads nothing: at a terminal it would wait for a value it never uses.
+        if arguments.prefix(while: { $0 != "--" }).contains(where: { $0 == "--help" || $0 == "-h" }) { return arguments }
         var out = arguments
         var taken: String?
         var i = 0

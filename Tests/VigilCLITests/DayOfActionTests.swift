@@ -380,6 +380,9 @@ struct SignFromStandardInputTests {
         let erased = try atTerminal(["person", "erase"], typing: "typed.person@example.org\n")
         #expect(erased.status == 0, "\(erased.stdout)")
         #expect(erased.stdout.contains("type the person's e-mail address, then press Enter (or give --subject ID instead)"), "\(erased.stdout)")
+        // Asked for help, nothing is read: the help is printed without waiting for anything typed.
+        let help = try atTerminal(["campaign", "endorse", "c-tty", "e-9", "--endorser", "-", "--help"], typing: "")
+        #expect(help.status == 0 && help.stdout.contains("USAGE") && !help.stdout.contains("type the value"), "\(help.stdout)")
         // From a pipe the same commands say nothing of the kind.
         let piped = try VigilBinary.run(["campaign", "endorse", "c-tty", "e-2", "--endorser", "-", "--office", "Mayor"], database: database, input: "Lee Piped\n")
         #expect(piped.status == 0 && !piped.stderr.contains("type the"), "\(piped.stderr)")
