@@ -35,6 +35,17 @@ started=$SECONDS
 vigil_say "faults: failover: the monitor and both nodes up in $((SECONDS - started)) s"
 eval "$("$failover" url)"
 export VIGIL_DATABASE_URL
+# The set-up's passwords (the monitor's, the replicator's, vigil's) are in its password file and nowhere
+# else under it: not in a node's configuration (pg_autoctl.cfg, primary_conninfo), not in a log, not in
+# pg_stat_statements' texts of the ALTER ROLE that set them, though the standby clones and streams with one
+# (the pair is synchronous: no command below is acknowledged without it). The search reads the passwords
+# from standard input, never from its command line.
+fo_home=$(dirname "$PGPASSFILE")
+if awk -F: '{ print $5; n++ } END { exit n != 3 }' "$PGPASSFILE" \
+    | grep -rlF -f /dev/stdin --exclude=pgpass "$fo_home" >"$work/passwords-found" 2>/dev/null; then
+    vigil_die "faults: failover: a password of the set-up is written outside its password file: $(tr '\n' ' ' <"$work/passwords-found")"
+fi
+vigil_say "faults: failover: the set-up's passwords are in its password file alone"
 "$bin" db migrate --quiet
 "$bin" mission register prc-embassy-washington --name "Embassy" --sending-state CN --kind embassy --city Washington \
     --country US --zone America/New_York --idempotency-key fo-mission >/dev/null
