@@ -105,31 +105,83 @@ extension ProjectionRunner {
     /// tables meanwhile: first applies what the rebuild has not seen yet, then renames the tables and
     /// hands the rebuild's checkpoint and quarantine to the projection, in one transaction. Returns the
     /// events passed.
+    ///
+    /// The renames need each table to itself for a moment, and a reader (a report, a web page, a
+    /// reporter's transaction left open) holds it as long as it likes. Waiting behind one would also queue
+    /// every later reader and every command's catch-up behind the rename, so each try waits at most
+    /// a second, and the tries stop after `swapTries` (the projection's lock is let go between
+    /// them): then `TablesInUse` names the sessions that held the tables; nothing is swapped, and the
+    /// rebuild, run again, resumes from its checkpoint.
     func swapIn(_ projection: some Projection, rebuildName: String, batchSize: Int,
                 progress: ((Int) throws -> Void)? = nil) throws -> Int {
-        try withLock(projection.name) {
-            let applied = try run(projection, checkpointName: rebuildName, tables: .next, batchSize: batchSize, progress: progress).applied
-            try connection.withTransaction {
-                for table in projection.tables {
-                    try connection.execute(
-                        """
-                        ALTER TABLE \(ProjectionTables.live.name(table)) RENAME TO \(table)__old;
-                        ALTER TABLE \(ProjectionTables.next.name(table)) RENAME TO \(table);
-                        DROP TABLE vigil_read.\(table)__old;
-                        """)
+        var applied = 0
+        var tries = 0
+        while true {
+            tries += 1
+            do {
+                try withLock(projection.name) {
+                    applied += try run(projection, checkpointName: rebuildName, tables: .next, batchSize: batchSize,
+                                       progress: { [applied] in try progress?(applied + $0) }).applied
+                    try connection.withTransaction {
+                        try connection.execute("SET LOCAL lock_timeout = '1s'")  // one try
+                        for table in projection.tables {
+                            try connection.execute(
+                                """
+                                ALTER TABLE \(ProjectionTables.live.name(table)) RENAME TO \(table)__old;
+                                ALTER TABLE \(ProjectionTables.next.name(table)) RENAME TO \(table);
+                                DROP TABLE vigil_read.\(table)__old;
+                                """)
+                        }
+                        try connection.query(
+                            """
+                            UPDATE vigil_read.checkpoints c
+                               SET transaction_id = r.transaction_id, global_position = r.global_position,
+                                   events_applied = r.events_applied, updated_at = now()
+                              FROM vigil_read.checkpoints r
+                             WHERE c.projection = \(projection.name) AND r.projection = \(rebuildName)
+                            """)
+                        try connection.query("DELETE FROM vigil_read.checkpoints WHERE projection = \(rebuildName)")
+                        try handOverQuarantine(from: rebuildName, to: projection.name)
+                    }
                 }
-                try connection.query(
-                    """
-                    UPDATE vigil_read.checkpoints c
-                       SET transaction_id = r.transaction_id, global_position = r.global_position,
-                           events_applied = r.events_applied, updated_at = now()
-                      FROM vigil_read.checkpoints r
-                     WHERE c.projection = \(projection.name) AND r.projection = \(rebuildName)
-                    """)
-                try connection.query("DELETE FROM vigil_read.checkpoints WHERE projection = \(rebuildName)")
-                try handOverQuarantine(from: rebuildName, to: projection.name)
+                return applied
+            } catch let error as PostgresError where error.sqlState == SQLState("55P03") {
+                guard tries < swapTries else {
+                    throw TablesInUse(projection: projection.name, holders: try holders(of: projection.tables),
+                                      seconds: swapTries)
+                }
             }
-            return applied
+        }
+    }
+
+
+    /// The other sessions holding any of a projection's live tables: pid, login and application name
+    /// (what pg_stat_activity shows any login; never a query's text).
+    func holders(of tables: [String]) throws -> [String] {
+        let names = tables.map { "vigil_read.\($0)" }
+        return try connection.query(
+            """
+            SELECT DISTINCT l.pid, coalesce(a.usename::text, '?') AS login, coalesce(nullif(a.application_name, ''), 'no application name') AS application
+              FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+             WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
+               AND l.relation = ANY (SELECT to_regclass(n)::oid FROM unnest(\(names)::text[]) n)
+             ORDER BY l.pid
+            """).map { row in
+            "pid \(try row.int("pid")), login \(try row.text("login") ?? "?"), \(try row.text("application") ?? "")"
+        }
+    }
+
+    /// A rebuild done but not swapped in: readers held the live tables through every try.
+    public struct TablesInUse: Error, CustomStringConvertible {
+        public var projection: String
+        public var holders: [String]
+        public var seconds: Int
+        public var description: String {
+            let who = holders.isEmpty ? "sessions that have since let go" : holders.joined(separator: "; ")
+            return "the rebuild of \(projection) is done but its tables were not swapped in: for \(seconds) s other "
+                + "sessions kept the live tables open (\(who)), and waiting longer would have held every report and "
+                + "command behind them; nothing changed. Run the rebuild again when they are done (it resumes where it "
+                + "stopped), or end those sessions with SELECT pg_terminate_backend(pid)"
         }
     }
 

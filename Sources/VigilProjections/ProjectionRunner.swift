@@ -10,6 +10,9 @@ import PostgresClient
 public final class ProjectionRunner {
     public let connection: Connection
     let store: EventStore
+    /// How many times a rebuild's swap tries, a second each, to get its live tables from their readers
+    /// (see `swapIn`).
+    public var swapTries = 30
 
     public init(connection: Connection) {
         self.connection = connection

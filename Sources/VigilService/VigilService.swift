@@ -123,6 +123,8 @@ public final class VigilService {
                 throw VigilError(.keyMissing, "\(error)")
             case .damaged: throw VigilError(.tampered, "\(error)")
             }
+        } catch let error as ProjectionRunner.TablesInUse {
+            throw VigilError(.conflict, "\(error)")
         } catch let error as EventStoreError {
             switch error {
             case .wrongExpectedVersion: throw VigilError(.conflict, "\(error); run the command again")

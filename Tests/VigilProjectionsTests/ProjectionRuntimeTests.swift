@@ -124,6 +124,72 @@ struct ProjectionRuntimeTests {
         #expect(try runner.compareWithReplay(activity) == nil)
     }
 
+    @Test("a rebuild's swap never queues readers behind a reader that keeps its table: each try waits a second, and the last names the reader and changes nothing")
+    func rebuildSwapYieldsToReaders() throws {
+        let database = try TestDatabase.create("swapwait")
+        let owner = try TestDatabase.connect(database)
+        let last = try appendMix(EventStore(connection: owner), missions: 3, gatheringsPerMission: 3, tag: "c-w")
+        try catchUpAll(ProjectionRunner(connection: owner), through: last)
+        let before = try dump(ActivityProjection(), owner)
+        // A reporter's transaction left open on one of the projection's live tables.
+        let reader = try TestDatabase.connect(database, as: "vigil_reporter")
+        try reader.execute("SET application_name = 'left-open'")
+        try reader.execute("BEGIN")
+        _ = try reader.query("SELECT count(*) AS n FROM vigil_read.\(unescaped: GatheringRow.table)")
+        let outcome = Locked<String?>(nil)
+        let slowestRead = Locked<Double>(0)
+        let rebuilderPid = Locked<Int?>(nil)
+        try onThreads(2) { i in
+            if i == 0 {
+                let runner = ProjectionRunner(connection: try TestDatabase.connect(database))
+                rebuilderPid.withLock { $0 = try? runner.connection.query("SELECT pg_backend_pid() AS pid").first?.int("pid") }
+                runner.swapTries = 3
+                do {
+                    try runner.rebuild(ActivityProjection())
+                    outcome.withLock { $0 = "swapped" }
+                } catch {
+                    outcome.withLock { $0 = "\(error)" }
+                }
+            } else {
+                // Another report, read over and over while the rebuild tries. Before bounded tries the swap
+                // waited for good (here until the server ended the idle transaction after a minute), and every
+                // read queued behind it.
+                let other = try TestDatabase.connect(database, as: "vigil_reporter")
+                try other.execute("SET statement_timeout = '10s'")  // a read queued for good fails the test
+                let watchdog = try TestDatabase.connect(database)
+                let started = Date()
+                while outcome.withLock({ $0 }) == nil {
+                    if Date().timeIntervalSince(started) > 20 {
+                        _ = try watchdog.query("SELECT pg_cancel_backend(\(rebuilderPid.withLock { $0 } ?? 0))")
+                        usleep(500_000)
+                        outcome.withLock { $0 = $0.map { "hung, cancelled after 20 s: \($0)" } ?? "hung" }
+                        break
+                    }
+                    let t = Date()
+                    _ = try other.query("SELECT count(*) AS n FROM vigil_read.\(unescaped: GatheringRow.table)")
+                    let seconds = Date().timeIntervalSince(t)
+                    slowestRead.withLock { $0 = max($0, seconds) }
+                    usleep(100_000)
+                }
+            }
+        }
+        let message = try #require(outcome.withLock { $0 })
+        #expect(message.contains("the rebuild of activity is done but its tables were not swapped in"), "\(message)")
+        #expect(message.contains("login vigil") && message.contains("left-open"), "names the reader: \(message)")
+        #expect(message.contains("pg_terminate_backend"), "\(message)")
+        // Each read waited at most the try's second behind the swap.
+        #expect(slowestRead.withLock { $0 } < 2.5, "slowest read \(slowestRead.withLock { $0 }) s")
+        #expect(try dump(ActivityProjection(), owner) == before)
+        // Once the reader is done, the rebuild runs again from its checkpoint and swaps in.
+        try reader.execute("COMMIT")
+        let runner = ProjectionRunner(connection: owner)
+        var resumedFrom = -1
+        try runner.rebuild(ActivityProjection()) { if resumedFrom < 0 { resumedFrom = $0.resumedFrom } }
+        #expect(resumedFrom > 0)
+        #expect(try dump(ActivityProjection(), owner) == before)
+        #expect(try runner.compareWithReplay(ActivityProjection()) == nil)
+    }
+
     @Test("four runners at once: each event is applied exactly once")
     func concurrentRunners() throws {
         let database = try TestDatabase.create("runners")
