@@ -106,16 +106,19 @@ extension ProjectionRunner {
     /// hands the rebuild's checkpoint and quarantine to the projection, in one transaction. Returns the
     /// events passed.
     ///
-    /// The renames need each table to itself for a moment, and a reader (a report, a web page, a
-    /// reporter's transaction left open) holds it as long as it likes. Waiting behind one would also queue
-    /// every later reader and every command's catch-up behind the rename, so each try waits at most
-    /// a second, and the tries stop after `swapTries` (the projection's lock is let go between
-    /// them): then `TablesInUse` names the sessions that held the tables; nothing is swapped, and the
-    /// rebuild, run again, resumes from its checkpoint.
+    /// The renames need each live table to itself for a moment, and a reader (a report, a web page, a
+    /// reporter's transaction left open) holds it as long as it likes. A rename waiting behind one would
+    /// queue every later reader and every command's catch-up behind itself, so a try locks the live tables
+    /// first and gives up after `swapLockTimeout`; the tries are `swapPause` apart, with the projection's
+    /// lock let go between them, and stop after `swapTries`: then `TablesInUse` names the sessions that
+    /// held the tables. Nothing of the projection is swapped, and its rebuild, run again, resumes from its
+    /// checkpoint.
     func swapIn(_ projection: some Projection, rebuildName: String, batchSize: Int,
                 progress: ((Int) throws -> Void)? = nil) throws -> Int {
+        let started = Date()
         var applied = 0
         var tries = 0
+        let live = projection.tables.map { ProjectionTables.live.name($0) }
         while true {
             tries += 1
             do {
@@ -123,7 +126,8 @@ extension ProjectionRunner {
                     applied += try run(projection, checkpointName: rebuildName, tables: .next, batchSize: batchSize,
                                        progress: { [applied] in try progress?(applied + $0) }).applied
                     try connection.withTransaction {
-                        try connection.execute("SET LOCAL lock_timeout = '1s'")  // one try
+                        try connection.execute(
+                            "SET LOCAL lock_timeout = '\(ProjectionRunner.swapLockTimeout)'; LOCK TABLE \(live.joined(separator: ", ")) IN ACCESS EXCLUSIVE MODE")
                         for table in projection.tables {
                             try connection.execute(
                                 """
@@ -147,19 +151,23 @@ extension ProjectionRunner {
                 return applied
             } catch let error as PostgresError where error.sqlState == SQLState("55P03") {
                 guard tries < swapTries else {
-                    throw TablesInUse(projection: projection.name, holders: try holders(of: projection.tables),
-                                      seconds: swapTries)
+                    throw TablesInUse(blocked: [.init(projection: projection.name, holders: try holders(of: live))], swapped: [],
+                                      seconds: Int(Date().timeIntervalSince(started).rounded()))
                 }
+                usleep(ProjectionRunner.swapPause)
             }
         }
     }
 
+    /// How long a try of a swap waits for its tables (a reader that comes meanwhile waits as long), and
+    /// the pause between tries in µs.
+    static let swapLockTimeout = "100ms"
+    static let swapPause: UInt32 = 1_000_000
 
-    /// The other sessions holding any of a projection's live tables: pid, login and application name
-    /// (what pg_stat_activity shows any login; never a query's text).
-    func holders(of tables: [String]) throws -> [String] {
-        let names = tables.map { "vigil_read.\($0)" }
-        return try connection.query(
+    /// The other sessions holding any of the relations `names`: pid, login and application name (what
+    /// pg_stat_activity shows any login; never a query's text).
+    func holders(of names: [String]) throws -> [String] {
+        try connection.query(
             """
             SELECT DISTINCT l.pid, coalesce(a.usename::text, '?') AS login, coalesce(nullif(a.application_name, ''), 'no application name') AS application
               FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
@@ -171,17 +179,28 @@ extension ProjectionRunner {
         }
     }
 
-    /// A rebuild done but not swapped in: readers held the live tables through every try.
+    /// Rebuilds done but not all swapped in: readers held some projection's live tables through every try.
     public struct TablesInUse: Error, CustomStringConvertible {
-        public var projection: String
-        public var holders: [String]
+        public struct Blocked: Sendable {
+            public var projection: String
+            /// The sessions that held its tables at the last try.
+            public var holders: [String]
+        }
+        /// The projections not swapped in: each is as it was, and its rebuild resumes when run again.
+        public var blocked: [Blocked]
+        /// The projections of the same rebuild that were swapped in.
+        public var swapped: [String]
+        /// How long the tries went on, in all.
         public var seconds: Int
         public var description: String {
-            let who = holders.isEmpty ? "sessions that have since let go" : holders.joined(separator: "; ")
-            return "the rebuild of \(projection) is done but its tables were not swapped in: for \(seconds) s other "
-                + "sessions kept the live tables open (\(who)), and waiting longer would have held every report and "
-                + "command behind them; nothing changed. Run the rebuild again when they are done (it resumes where it "
-                + "stopped), or end those sessions with SELECT pg_terminate_backend(pid)"
+            let names = blocked.map(\.projection)
+            let who = Set(blocked.flatMap(\.holders)).sorted()
+            return "the rebuild of \(names.joined(separator: ", ")) is done but not swapped in: for \(seconds) s other sessions kept "
+                + "its live tables open (\(who.isEmpty ? "sessions that have since let go" : who.joined(separator: "; "))), and "
+                + "waiting longer would have held every report and command behind them; "
+                + (swapped.isEmpty ? "" : "\(swapped.joined(separator: ", ")) \(swapped.count == 1 ? "was" : "were") swapped in, ")
+                + "\(names.joined(separator: ", ")) \(names.count == 1 ? "is" : "are") as before. Rebuild \(names.joined(separator: " and ")) "
+                + "again when they are done (it resumes where it stopped), or end those sessions with SELECT pg_terminate_backend(pid)"
         }
     }
 
@@ -260,8 +279,19 @@ extension ProjectionRunner {
             try progress?(RebuildProgress(
                 projection: "all", done: done, total: total, seconds: Date().timeIntervalSince(started), resumedFrom: resumedFrom))
         }
+        // Each is swapped in on its own: one whose tables are held does not keep the others out.
+        var blocked: [TablesInUse] = []
+        var swapped: [String] = []
         for projection in projections {
-            done += try swapIn(projection, rebuildName: "\(projection.name)#rebuild", batchSize: batchSize)
+            do {
+                done += try swapIn(projection, rebuildName: "\(projection.name)#rebuild", batchSize: batchSize)
+                swapped.append(projection.name)
+            } catch let error as TablesInUse {
+                blocked.append(error)
+            }
+        }
+        if !blocked.isEmpty {
+            throw TablesInUse(blocked: blocked.flatMap(\.blocked), swapped: swapped, seconds: blocked.map(\.seconds).reduce(0, +))
         }
         return done
     }

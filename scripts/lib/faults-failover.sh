@@ -38,14 +38,27 @@ export VIGIL_DATABASE_URL
 # The set-up's passwords (the monitor's, the replicator's, vigil's) are in its password file and nowhere
 # else under it: not in a node's configuration (pg_autoctl.cfg, primary_conninfo), not in a log, not in
 # pg_stat_statements' texts of the ALTER ROLE that set them, though the standby clones and streams with one
-# (the pair is synchronous: no command below is acknowledged without it). The search reads the passwords
-# from standard input, never from its command line.
+# (the pair is synchronous: no command below is acknowledged without it). Searched after `up` and again
+# after the old primary rejoins (which writes its primary_conninfo anew). The search reads the passwords
+# from standard input, never from its command line, and fails on anything but "found" or "not found"
+# (a file that went away during the search, a recycled WAL segment, apart).
 fo_home=$(dirname "$PGPASSFILE")
-if awk -F: '{ print $5; n++ } END { exit n != 3 }' "$PGPASSFILE" \
-    | grep -rlF -f /dev/stdin --exclude=pgpass "$fo_home" >"$work/passwords-found" 2>/dev/null; then
-    vigil_die "faults: failover: a password of the set-up is written outside its password file: $(tr '\n' ' ' <"$work/passwords-found")"
-fi
-vigil_say "faults: failover: the set-up's passwords are in its password file alone"
+passwords_only_in_pgpass() {
+    local status=0
+    [ "$(awk -F: 'NF == 5 && length($5) >= 32' "$PGPASSFILE" | wc -l)" = 3 ] \
+        || vigil_die "faults: failover: the set-up's password file does not hold its three passwords; nothing to search for"
+    awk -F: '{ print $5 }' "$PGPASSFILE" \
+        | grep -rlF -f /dev/stdin --exclude=pgpass "$fo_home" >"$work/passwords-found" 2>"$work/passwords-errors" \
+        || status=$?
+    if [ -s "$work/passwords-found" ]; then
+        vigil_die "faults: failover: a password of the set-up is written outside its password file ($1): $(tr '\n' ' ' <"$work/passwords-found")"
+    fi
+    if [ "$status" != 1 ] && grep -qv "No such file or directory" "$work/passwords-errors"; then
+        vigil_die "faults: failover: the search for the set-up's passwords failed ($1): $(head -n 3 "$work/passwords-errors" | tr '\n' ' ')"
+    fi
+    vigil_say "faults: failover: the set-up's passwords are in its password file alone ($1)"
+}
+passwords_only_in_pgpass "after up"
 "$bin" db migrate --quiet
 "$bin" mission register prc-embassy-washington --name "Embassy" --sending-state CN --kind embassy --city Washington \
     --country US --zone America/New_York --idempotency-key fo-mission >/dev/null
@@ -204,6 +217,7 @@ if [ "$short" = 0 ]; then
     "$failover" start "$old"
     if VIGIL_FAILOVER_WAIT=180 "$failover" wait primary secondary; then
         vigil_say "faults: failover: $old rejoined as a standby of $new"
+        passwords_only_in_pgpass "after $old rejoined"
     else
         vigil_say "FAIL: $old did not rejoin as a standby; the end of its keeper's log:"; fail=1
         tail -n 25 "$VIGIL_ROOT/.vigil-failover-faults/logs/$old.log" >&2 || true
