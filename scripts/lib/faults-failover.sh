@@ -142,8 +142,10 @@ refusals=$(lines_of refused | wc -l)
 unacked=$(lines_of refused | cut -d' ' -f1 | sort -u | wc -l)
 gaveup=$(lines_of gaveup | wc -l)
 # The window: from the primary's stop to the first command acknowledged after it.
-resumed_ms=$(lines_of acked | awk -v t="$stopped_ms" '$2 > t { print $2 }' | sort -n | head -n 1)
-first_refused_ms=$(lines_of refused | cut -d' ' -f2 | sort -n | head -n 1)
+# (Minimums by awk, not `sort | head -n 1`: under pipefail, head leaving before a long sort has written
+# everything ends the script with SIGPIPE, as a full run did once with 750 commands after the stop.)
+resumed_ms=$(lines_of acked | awk -v t="$stopped_ms" '$2 > t && (m == "" || $2 < m) { m = $2 } END { if (m != "") print m }')
+first_refused_ms=$(lines_of refused | awk 'm == "" || $2 < m { m = $2 } END { if (m != "") print m }')
 last_refused_ms=$(lines_of refused | cut -d' ' -f2 | sort -n | tail -n 1)
 secs() { awk -v ms="$1" 'BEGIN { printf "%.1f", ms / 1000 }'; }
 if [ -z "$resumed_ms" ]; then
@@ -155,7 +157,7 @@ refused_window=$([ -n "$first_refused_ms" ] && secs $((last_refused_ms - first_r
 vigil_say "faults: failover: $new is the primary; the first command acknowledged after the stop came $(secs $((resumed_ms - stop_ms))) s after it; commands were refused for $refused_window s ($refusals refusals)"
 
 # What the refused commands said: one line each, naming what failed and what to do, never the URL.
-lines_of errors | sort | uniq -c | sort -rn | head -n 3 | while read -r n text; do vigil_say "faults: failover: refused ($n x): $text"; done
+lines_of errors | sort | uniq -c | sort -rn | awk 'NR <= 3' | while read -r n text; do vigil_say "faults: failover: refused ($n x): $text"; done
 if lines_of errors | grep -Eqi "postgres(ql)?://|password="; then
     vigil_say "FAIL: a refused command named the connection string or a password"; fail=1
 fi
