@@ -119,15 +119,26 @@ extension ProjectionRunner {
         var applied = 0
         var tries = 0
         let live = projection.tables.map { ProjectionTables.live.name($0) }
+        let next = projection.tables.map { ProjectionTables.next.name($0) }
         while true {
             tries += 1
-            do {
-                try withLock(projection.name) {
-                    applied += try run(projection, checkpointName: rebuildName, tables: .next, batchSize: batchSize,
-                                       progress: { [applied] in try progress?(applied + $0) }).applied
+            // Only the swap's own lock waits are retried: a 55P03 from anywhere else (a login's lock_timeout
+            // meeting the projection's advisory lock) is not a reader in the way.
+            var held = false
+            try withLock(projection.name) {
+                applied += try run(projection, checkpointName: rebuildName, tables: .next, batchSize: batchSize,
+                                   progress: { [applied] in try progress?(applied + $0) }).applied
+                do {
                     try connection.withTransaction {
+                        // Nobody reads the `__next` tables; only an autovacuum may hold one, and the server
+                        // cancels it for a lock wait after deadlock_timeout (1 s), so that wait may be longer.
                         try connection.execute(
-                            "SET LOCAL lock_timeout = '\(ProjectionRunner.swapLockTimeout)'; LOCK TABLE \(live.joined(separator: ", ")) IN ACCESS EXCLUSIVE MODE")
+                            """
+                            SET LOCAL lock_timeout = '\(ProjectionRunner.swapNextLockTimeout)';
+                            LOCK TABLE \(next.joined(separator: ", ")) IN ACCESS EXCLUSIVE MODE;
+                            SET LOCAL lock_timeout = '\(ProjectionRunner.swapLockTimeout)';
+                            LOCK TABLE \(live.joined(separator: ", ")) IN ACCESS EXCLUSIVE MODE;
+                            """)
                         for table in projection.tables {
                             try connection.execute(
                                 """
@@ -147,21 +158,23 @@ extension ProjectionRunner {
                         try connection.query("DELETE FROM vigil_read.checkpoints WHERE projection = \(rebuildName)")
                         try handOverQuarantine(from: rebuildName, to: projection.name)
                     }
+                } catch let error as PostgresError where error.sqlState == SQLState("55P03") {
+                    held = true
                 }
-                return applied
-            } catch let error as PostgresError where error.sqlState == SQLState("55P03") {
-                guard tries < swapTries else {
-                    throw TablesInUse(blocked: [.init(projection: projection.name, holders: try holders(of: live))], swapped: [],
-                                      seconds: Int(Date().timeIntervalSince(started).rounded()))
-                }
-                usleep(ProjectionRunner.swapPause)
             }
+            guard held else { return applied }
+            guard tries < swapTries else {
+                throw TablesInUse(blocked: [.init(projection: projection.name, holders: try holders(of: live + next))], swapped: [],
+                                  seconds: Int(Date().timeIntervalSince(started).rounded()))
+            }
+            usleep(ProjectionRunner.swapPause)
         }
     }
 
-    /// How long a try of a swap waits for its tables (a reader that comes meanwhile waits as long), and
-    /// the pause between tries in µs.
+    /// How long a try of a swap waits for each live table (a reader that comes meanwhile waits as long),
+    /// for each `__next` table, and the pause between tries in µs.
     static let swapLockTimeout = "100ms"
+    static let swapNextLockTimeout = "5s"
     static let swapPause: UInt32 = 1_000_000
 
     /// The other sessions holding any of the relations `names`: pid, login and application name (what
@@ -169,13 +182,19 @@ extension ProjectionRunner {
     func holders(of names: [String]) throws -> [String] {
         try connection.query(
             """
-            SELECT DISTINCT l.pid, coalesce(a.usename::text, '?') AS login, coalesce(nullif(a.application_name, ''), 'no application name') AS application
+            SELECT DISTINCT l.pid, coalesce(a.usename::text, '?') AS login,
+                   coalesce(nullif(a.application_name, ''), 'no application name') AS application,
+                   coalesce(a.backend_type, '?') AS kind
               FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
              WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
                AND l.relation = ANY (SELECT to_regclass(n)::oid FROM unnest(\(names)::text[]) n)
              ORDER BY l.pid
             """).map { row in
-            "pid \(try row.int("pid")), login \(try row.text("login") ?? "?"), \(try row.text("application") ?? "")"
+            let kind = try row.string("kind")
+            // A client's session, or a server process such as an autovacuum worker.
+            return kind == "client backend"
+                ? "pid \(try row.int("pid")), login \(try row.text("login") ?? "?"), \(try row.text("application") ?? "")"
+                : "pid \(try row.int("pid")), \(kind)"
         }
     }
 
@@ -199,8 +218,9 @@ extension ProjectionRunner {
                 + "its live tables open (\(who.isEmpty ? "sessions that have since let go" : who.joined(separator: "; "))), and "
                 + "waiting longer would have held every report and command behind them; "
                 + (swapped.isEmpty ? "" : "\(swapped.joined(separator: ", ")) \(swapped.count == 1 ? "was" : "were") swapped in, ")
-                + "\(names.joined(separator: ", ")) \(names.count == 1 ? "is" : "are") as before. Rebuild \(names.joined(separator: " and ")) "
-                + "again when they are done (it resumes where it stopped), or end those sessions with SELECT pg_terminate_backend(pid)"
+                + "\(names.joined(separator: ", ")) \(names.count == 1 ? "is" : "are") as before. Rebuild "
+                + (names.count == 1 ? names[0] : "each of \(names.joined(separator: ", "))")
+                + " again when they are done (it resumes where it stopped), or end those sessions with SELECT pg_terminate_backend(pid)"
         }
     }
 

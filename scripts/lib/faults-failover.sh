@@ -47,8 +47,9 @@ passwords_only_in_pgpass() {
     local status=0
     [ "$(awk -F: 'NF == 5 && length($5) >= 32' "$PGPASSFILE" | wc -l)" = 3 ] \
         || vigil_die "faults: failover: the set-up's password file does not hold its three passwords; nothing to search for"
-    awk -F: '{ print $5 }' "$PGPASSFILE" \
-        | grep -rlF -f /dev/stdin --exclude=pgpass "$fo_home" >"$work/passwords-found" 2>"$work/passwords-errors" \
+    # Every file but the password file itself (a copy of it elsewhere is a finding too).
+    awk -F: 'NF == 5 && length($5) >= 32 { print $5 }' "$PGPASSFILE" \
+        | grep -rlF -f /dev/stdin "$fo_home" 2>"$work/passwords-errors" | { grep -vFx "$PGPASSFILE" || true; } >"$work/passwords-found" \
         || status=$?
     if [ -s "$work/passwords-found" ]; then
         vigil_die "faults: failover: a password of the set-up is written outside its password file ($1): $(tr '\n' ' ' <"$work/passwords-found")"
@@ -158,7 +159,9 @@ vigil_say "faults: failover: $new is the primary; the first command acknowledged
 
 # What the refused commands said: one line each, naming what failed and what to do, never the URL.
 lines_of errors | sort | uniq -c | sort -rn | awk 'NR <= 3' | while read -r n text; do vigil_say "faults: failover: refused ($n x): $text"; done
-if lines_of errors | grep -Eqi "postgres(ql)?://|password="; then
+# (grep reads everything, without -q: leaving at the first match would end lines_of with SIGPIPE, and
+# under pipefail the if would then miss the match.)
+if lines_of errors | grep -Ei "postgres(ql)?://|password=" >/dev/null; then
     vigil_say "FAIL: a refused command named the connection string or a password"; fail=1
 fi
 
@@ -206,9 +209,9 @@ set +e
 status_text=$("$failover" status 2>&1)
 status_rc=$?
 set -e
-[ "$status_rc" = 2 ] && printf '%s' "$status_text" | grep -q "monitor .* does not answer" \
+[ "$status_rc" = 2 ] && grep -q "monitor .* does not answer" <<<"$status_text" \
     || { vigil_say "FAIL: scripts/failover status with the monitor down said: $status_text"; fail=1; }
-if printf '%s' "$status_text" | grep -Eqi "postgres(ql)?://|password"; then
+if grep -Eqi "postgres(ql)?://|password" <<<"$status_text"; then
     vigil_say "FAIL: scripts/failover status names a connection string or a password"; fail=1
 fi
 "$failover" start monitor
