@@ -182,19 +182,18 @@ extension ProjectionRunner {
     func holders(of names: [String]) throws -> [String] {
         try connection.query(
             """
-            SELECT DISTINCT l.pid, coalesce(a.usename::text, '?') AS login,
-                   coalesce(nullif(a.application_name, ''), 'no application name') AS application,
-                   coalesce(a.backend_type, '?') AS kind
+            SELECT DISTINCT l.pid, regexp_replace(a.usename::text, '[[:cntrl:]]', '?', 'g') AS login,
+                   regexp_replace(coalesce(nullif(a.application_name, ''), 'no application name'), '[[:cntrl:]]', '?', 'g') AS application,
+                   a.backend_type AS kind
               FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
              WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
                AND l.relation = ANY (SELECT to_regclass(n)::oid FROM unnest(\(names)::text[]) n)
              ORDER BY l.pid
             """).map { row in
-            let kind = try row.string("kind")
-            // A client's session, or a server process such as an autovacuum worker.
-            return kind == "client backend"
-                ? "pid \(try row.int("pid")), login \(try row.text("login") ?? "?"), \(try row.text("application") ?? "")"
-                : "pid \(try row.int("pid")), \(kind)"
+            // A client's session, or a server process such as an autovacuum worker: it has no login, and
+            // what it is shows only to a privileged login.
+            guard let login = try row.text("login") else { return "pid \(try row.int("pid")), \(try row.text("kind") ?? "a server process")" }
+            return "pid \(try row.int("pid")), login \(login), \(try row.text("application") ?? "")"
         }
     }
 

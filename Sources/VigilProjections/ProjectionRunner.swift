@@ -123,6 +123,37 @@ public final class ProjectionRunner {
         }
     }
 
+    /// The open transactions that hold a catch-up back from `target`: those older than its transaction,
+    /// which could still add events before it, in any database of the cluster. Each as its session
+    /// (pid, login, application, database: what pg_locks and pg_stat_activity show any login, never a
+    /// query's text; control characters as `?`), or as a prepared transaction (never its id, which is
+    /// anybody's text).
+    public func holdingBack(_ target: Checkpoint) throws -> [String] {
+        try connection.query(
+            """
+            WITH open AS (
+                SELECT x FROM pg_snapshot_xip(pg_current_snapshot()) x
+                 WHERE x < \(String(target.transactionId))::xid8 AND pg_xact_status(x) = 'in progress')
+            SELECT l.pid, regexp_replace(a.usename::text, '[[:cntrl:]]', '?', 'g') AS login,
+                   regexp_replace(coalesce(nullif(a.application_name, ''), 'no application name'), '[[:cntrl:]]', '?', 'g') AS application,
+                   regexp_replace(coalesce(a.datname::text, '?'), '[[:cntrl:]]', '?', 'g') AS database, a.backend_type AS kind
+              FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+             WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted AND l.pid IS NOT NULL
+               AND l.transactionid IN (SELECT x::xid FROM open)
+            UNION ALL
+            SELECT NULL, NULL, NULL, regexp_replace(p.database::text, '[[:cntrl:]]', '?', 'g'), 'a prepared transaction'
+              FROM pg_prepared_xacts p WHERE p.transaction IN (SELECT x::xid FROM open)
+             ORDER BY 1
+            """).map { row in
+            guard let pid = try row.optionalInt64("pid") else {
+                return "\(try row.text("kind") ?? "a prepared transaction") in database \(try row.text("database") ?? "?")"
+            }
+            // A server process has no login; what it is shows only to a privileged login.
+            guard let login = try row.text("login") else { return "pid \(pid), \(try row.text("kind") ?? "a server process")" }
+            return "pid \(pid), login \(login), \(try row.text("application") ?? ""), database \(try row.text("database") ?? "?")"
+        }
+    }
+
     /// The projection's checkpoint, created at the start of the log on first use (read first: it exists
     /// on every call but the first, and this runs for every projection on every command).
     public func checkpoint(of name: String) throws -> Checkpoint {

@@ -51,6 +51,9 @@ public struct CommandOutcome: Sendable, Equatable {
     public var events: [Event]
     /// Projections that could not show the command yet, because an older transaction holds the log back.
     public var lagging: [String] = []
+    /// The sessions whose open transactions held them back (empty when none lag, or when they ended
+    /// just after).
+    public var heldBackBy: [String] = []
     /// What went wrong after the events were committed (bringing the read models up to date): the
     /// command succeeded, and running it again would record nothing new.
     public var warnings: [String] = []
@@ -124,7 +127,7 @@ extension VigilService {
             // The events are committed: from here a failure is a warning on a success, never an error
             // that invites a retry.
             do {
-                outcome.lagging = try catchUpProjections(through: outcome.checkpoint, session)
+                (outcome.lagging, outcome.heldBackBy) = try catchUpProjections(through: outcome.checkpoint, session)
             } catch {
                 sessions.removeAll()
                 outcome.warnings.append(VigilService.readModelsWarning(error))
@@ -329,15 +332,17 @@ extension VigilService {
     /// them all back alike, and a deadline each made a command wait four times as long (a reporter's
     /// login with a transaction left open made every organiser's command take 40 s; helper-25). Past
     /// the deadline each projection still applies what it can see, without waiting.
-    func catchUpProjections(through target: Checkpoint?, _ session: Session) throws -> [String] {
-        guard let target else { return [] }
+    func catchUpProjections(through target: Checkpoint?, _ session: Session) throws -> (lagging: [String], heldBackBy: [String]) {
+        guard let target else { return ([], []) }
         let deadline = Date().addingTimeInterval(VigilService.visibilityTimeout)
         // On the command's own connection, as vigil_projector for the while: no second connection.
         return try session.acting(as: .projector) {
             let runner = ProjectionRunner(connection: session.connection)
-            return try Projections.all.filter {
+            let lagging = try Projections.all.filter {
                 try !runner.catchUp($0, through: target, timeout: max(0, deadline.timeIntervalSinceNow))
             }.map { $0.name }
+            // Who to ask, or end, so that reports show the command.
+            return (lagging, lagging.isEmpty ? [] : try runner.holdingBack(target))
         }
     }
 }

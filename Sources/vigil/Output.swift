@@ -6,9 +6,12 @@ import VigilService
 /// Printing for people (aligned tables) and machines (JSON, CSV).
 enum Output {
     static func printOutcome(_ outcome: CommandOutcome, summary: String, format: OutputFormat) {
-        for name in outcome.lagging {
+        if !outcome.lagging.isEmpty {
+            let which = outcome.lagging.count == 1
+                ? "projection \(outcome.lagging[0]) is" : "projections \(outcome.lagging.joined(separator: ", ")) are"
+            let holders = outcome.heldBackBy.isEmpty ? "" : " (\(outcome.heldBackBy.joined(separator: "; ")))"
             FileHandle.standardError.write(Data(
-                "vigil: recorded, but projection \(name) is held back by an older open transaction; reports will show this once it ends\n".utf8))
+                "vigil: recorded, but \(which) held back by an older open transaction\(holders); reports will show this once it ends\n".utf8))
         }
         for warning in outcome.warnings { FileHandle.standardError.write(Data("vigil: \(warning)\n".utf8)) }
         switch format {

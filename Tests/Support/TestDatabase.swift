@@ -291,3 +291,11 @@ extension VigilBinary {
         return (process, text)
     }
 }
+
+/// Tests that disturb every other test on the cluster while they run (a transaction id held open holds
+/// back every database's projections, since the log is read in commit order and the server cannot tell
+/// where an open transaction will write). `swift test` skips them unless `VIGIL_TEST_ALONE=1`;
+/// scripts/test runs them so, by themselves, after the rest: `VIGIL_TEST_ALONE=1 scripts/test --filter NAME`.
+public enum Alone {
+    public static let running = ProcessInfo.processInfo.environment["VIGIL_TEST_ALONE"] == "1"
+}
