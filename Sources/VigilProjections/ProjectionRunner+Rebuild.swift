@@ -177,24 +177,14 @@ extension ProjectionRunner {
     static let swapNextLockTimeout = "5s"
     static let swapPause: UInt32 = 1_000_000
 
-    /// The other sessions holding any of the relations `names`: pid, login and application name (what
-    /// pg_stat_activity shows any login; never a query's text).
+    /// The other sessions holding any of the relations `names` (see `sessions(_:)`).
     func holders(of names: [String]) throws -> [String] {
-        try connection.query(
+        try sessions(connection.query(
             """
-            SELECT DISTINCT l.pid, regexp_replace(a.usename::text, '[[:cntrl:]]', '?', 'g') AS login,
-                   regexp_replace(coalesce(nullif(a.application_name, ''), 'no application name'), '[[:cntrl:]]', '?', 'g') AS application,
-                   a.backend_type AS kind
-              FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+            SELECT DISTINCT l.pid FROM pg_locks l
              WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
                AND l.relation = ANY (SELECT to_regclass(n)::oid FROM unnest(\(names)::text[]) n)
-             ORDER BY l.pid
-            """).map { row in
-            // A client's session, or a server process such as an autovacuum worker: it has no login, and
-            // what it is shows only to a privileged login.
-            guard let login = try row.text("login") else { return "pid \(try row.int("pid")), \(try row.text("kind") ?? "a server process")" }
-            return "pid \(try row.int("pid")), login \(login), \(try row.text("application") ?? "")"
-        }
+            """).map { try $0.int64("pid") })
     }
 
     /// Rebuilds done but not all swapped in: readers held some projection's live tables through every try.

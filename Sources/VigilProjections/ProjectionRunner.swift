@@ -124,31 +124,41 @@ public final class ProjectionRunner {
     }
 
     /// The open transactions that hold a catch-up back from `target`: those older than its transaction,
-    /// which could still add events before it, in any database of the cluster. Each as its session
-    /// (pid, login, application, database: what pg_locks and pg_stat_activity show any login, never a
-    /// query's text; control characters as `?`), or as a prepared transaction (never its id, which is
-    /// anybody's text).
+    /// which could still add events before it, in any database of the cluster. Each as its session (see
+    /// `sessions(_:)`), or as a prepared transaction (never its id, which is anybody's text).
     public func holdingBack(_ target: Checkpoint) throws -> [String] {
-        try connection.query(
+        let rows = try connection.query(
             """
             WITH open AS (
-                SELECT x FROM pg_snapshot_xip(pg_current_snapshot()) x
+                SELECT x::xid AS x FROM pg_snapshot_xip(pg_current_snapshot()) x
                  WHERE x < \(String(target.transactionId))::xid8 AND pg_xact_status(x) = 'in progress')
-            SELECT l.pid, regexp_replace(a.usename::text, '[[:cntrl:]]', '?', 'g') AS login,
+            SELECT l.pid, NULL AS database FROM pg_locks l
+             WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted AND l.pid IS NOT NULL
+               AND l.transactionid IN (SELECT x FROM open)
+            UNION ALL
+            SELECT NULL, regexp_replace(p.database::text, '[[:cntrl:]]', '?', 'g')
+              FROM pg_prepared_xacts p WHERE p.transaction IN (SELECT x FROM open)
+            """)
+        let pids = try rows.compactMap { try $0.optionalInt64("pid") }
+        let prepared = try rows.filter { try $0.optionalInt64("pid") == nil }
+            .map { "a prepared transaction in database \(try $0.text("database") ?? "?")" }
+        return try sessions(pids) + prepared
+    }
+
+    /// The sessions `pids` as any login may see them: pid, login, application and database from
+    /// pg_stat_activity, never a query's text, control characters as `?`. A server process (an
+    /// autovacuum worker) has no login, and what it is shows only to a privileged login.
+    func sessions(_ pids: [Int64]) throws -> [String] {
+        guard !pids.isEmpty else { return [] }
+        return try connection.query(
+            """
+            SELECT p.pid, regexp_replace(a.usename::text, '[[:cntrl:]]', '?', 'g') AS login,
                    regexp_replace(coalesce(nullif(a.application_name, ''), 'no application name'), '[[:cntrl:]]', '?', 'g') AS application,
                    regexp_replace(coalesce(a.datname::text, '?'), '[[:cntrl:]]', '?', 'g') AS database, a.backend_type AS kind
-              FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-             WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted AND l.pid IS NOT NULL
-               AND l.transactionid IN (SELECT x::xid FROM open)
-            UNION ALL
-            SELECT NULL, NULL, NULL, regexp_replace(p.database::text, '[[:cntrl:]]', '?', 'g'), 'a prepared transaction'
-              FROM pg_prepared_xacts p WHERE p.transaction IN (SELECT x::xid FROM open)
-             ORDER BY 1
+              FROM unnest(\(pids.map(String.init))::int[]) p(pid) LEFT JOIN pg_stat_activity a ON a.pid = p.pid
+             ORDER BY p.pid
             """).map { row in
-            guard let pid = try row.optionalInt64("pid") else {
-                return "\(try row.text("kind") ?? "a prepared transaction") in database \(try row.text("database") ?? "?")"
-            }
-            // A server process has no login; what it is shows only to a privileged login.
+            let pid = try row.int("pid")
             guard let login = try row.text("login") else { return "pid \(pid), \(try row.text("kind") ?? "a server process")" }
             return "pid \(pid), login \(login), \(try row.text("application") ?? ""), database \(try row.text("database") ?? "?")"
         }
