@@ -207,8 +207,7 @@ extension ProjectionRunner {
                 + "its live tables open (\(who.isEmpty ? "sessions that have since let go" : who.joined(separator: "; "))), and "
                 + "waiting longer would have held every report and command behind them; "
                 + (swapped.isEmpty ? "" : "\(swapped.joined(separator: ", ")) \(swapped.count == 1 ? "was" : "were") swapped in, ")
-                + "\(names.joined(separator: ", ")) \(names.count == 1 ? "is" : "are") as before. Rebuild "
-                + (names.count == 1 ? names[0] : "each of \(names.joined(separator: ", "))")
+                + "\(names.joined(separator: ", ")) \(names.count == 1 ? "is" : "are") as before. Rebuild \(names.joined(separator: " "))"
                 + " again when they are done (it resumes where it stopped), or end those sessions with SELECT pg_terminate_backend(pid)"
         }
     }

@@ -108,26 +108,28 @@ struct ProjectionsCommand: ParsableCommand {
             discussion: """
                 Reports keep reading the old tables until the swap. A progress line goes to stderr. After a crash or
                 kill, running it again resumes where it stopped. Needs the tables' owner (the login that migrates).
-                Example: vigil projections rebuild --all
+                Several named rebuild in one pass over the log, as --all does.
+                Example: vigil projections rebuild --all; vigil projections rebuild activity weekly
                 """
         )
 
-        @Argument(help: "The projection: \(VigilService.projectionNames.joined(separator: ", ")).")
-        var name: String?
+        @Argument(help: "The projections, one or more of: \(VigilService.projectionNames.joined(separator: ", ")).")
+        var names: [String] = []
         @Flag(help: "Rebuild every projection.")
         var all = false
 
         func validate() throws {
-            guard all != (name != nil) else { throw ValidationError("name one projection, or give --all") }
-            if let name, !VigilService.projectionNames.contains(name) {
+            guard all == names.isEmpty else { throw ValidationError("name one projection or more, or give --all") }
+            for name in names where !VigilService.projectionNames.contains(name) {
                 throw ValidationError("no projection \"\(name)\"; the projections are \(VigilService.projectionNames.joined(separator: ", "))")
             }
+            if Set(names).count != names.count { throw ValidationError("a projection is named twice; name each once") }
         }
 
         func run() throws {
             try CLI.run {
                 let progress = ProgressLine()
-                let (rebuilt, n) = try VigilService().rebuildProjections(name.map { [$0] }) { progress.show($0) }
+                let (rebuilt, n) = try VigilService().rebuildProjections(all ? nil : names) { progress.show($0) }
                 progress.finish("rebuilt \(rebuilt.joined(separator: ", ")): \(n) events")
             }
         }

@@ -30,6 +30,24 @@ struct ReadSideTests {
         #expect(!report.stdout.contains("up to date") && report.stdout.contains("behind"), "\(report.stdout)")
     }
 
+    @Test("projections rebuild takes one name or several (one pass) or --all, and refuses an unknown, repeated or missing name without touching anything")
+    func rebuildNames() throws {
+        let two = try VigilBinary.run(["projections", "rebuild", "activity", "weekly"], database: database)
+        #expect(two.status == 0 && two.stderr.contains("rebuilt activity, weekly:"), "\(two.stderr)")
+        for (arguments, says) in [
+            (["projections", "rebuild"], "name one projection or more, or give --all"),
+            (["projections", "rebuild", "--all", "activity"], "name one projection or more, or give --all"),
+            (["projections", "rebuild", "activity", "activity"], "a projection is named twice"),
+            (["projections", "rebuild", "activity", "nonesuch"], "no projection \"nonesuch\""),
+        ] {
+            let refused = try VigilBinary.run(arguments, database: database)
+            #expect(refused.status != 0 && refused.stderr.contains(says), "\(arguments): \(refused.stderr)")
+            #expect(!refused.stderr.contains("rebuilt"), "\(arguments): \(refused.stderr)")
+        }
+        let owner = try TestDatabase.connect(database)
+        #expect(try owner.query("SELECT count(*) AS n FROM vigil_read.checkpoints WHERE projection LIKE '%#rebuild'")[0].int("n") == 0)
+    }
+
     @Test("projections run follows events written behind its back, and stops cleanly on SIGTERM")
     func runnerFollowsAndStops() throws {
         let process = try VigilBinary.start(["projections", "run"], database: database)
