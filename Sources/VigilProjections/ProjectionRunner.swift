@@ -10,7 +10,7 @@ import PostgresClient
 public final class ProjectionRunner {
     public let connection: Connection
     let store: EventStore
-    /// How many times a rebuild's swap tries, a second each, to get its live tables from their readers
+    /// How many times a rebuild's swap tries, a second apart, to get its live tables from their readers
     /// (see `swapIn`).
     public var swapTries = 30
 

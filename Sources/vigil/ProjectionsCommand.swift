@@ -108,7 +108,7 @@ struct ProjectionsCommand: ParsableCommand {
             discussion: """
                 Reports keep reading the old tables until the swap. A progress line goes to stderr. After a crash or
                 kill, running it again resumes where it stopped. Needs the tables' owner (the login that migrates).
-                Several named rebuild in one pass over the log, as --all does.
+                Several projections named are rebuilt in one pass over the log, as --all does.
                 Example: vigil projections rebuild --all; vigil projections rebuild activity weekly
                 """
         )
