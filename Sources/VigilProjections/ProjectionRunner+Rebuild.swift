@@ -84,8 +84,10 @@ extension ProjectionRunner {
     public func rebuild(_ projection: some Projection, batchSize: Int = ProjectionRunner.rebuildBatch, progress: ((RebuildProgress) throws -> Void)? = nil)
         throws -> Int
     {
-        let rebuildName = "\(projection.name)#rebuild"
-        return try withLock(rebuildName) {
+        let rebuildName = projection.name + ProjectionRunner.rebuildSuffix
+        // Another rebuild of the projection refuses this one at once (`LockBusy`): waiting would only
+        // start the same work again once the first has swapped in.
+        return try withLock(rebuildName, until: Date()) {
             let resumedFrom = try prepareNextTables(projection, checkpointName: rebuildName)
             let total = try connection.query("SELECT count(*) AS n FROM vigil.events").first?.int("n") ?? 0
             let started = Date()
@@ -122,52 +124,66 @@ extension ProjectionRunner {
         let next = projection.tables.map { ProjectionTables.next.name($0) }
         while true {
             tries += 1
-            // Only the swap's own lock waits are retried: a 55P03 from anywhere else (a login's lock_timeout
-            // meeting the projection's advisory lock) is not a reader in the way.
-            var held = false
-            try withLock(projection.name) {
-                applied += try run(projection, checkpointName: rebuildName, tables: .next, batchSize: batchSize,
-                                   progress: { [applied] in try progress?(applied + $0) }).applied
-                do {
-                    try connection.withTransaction {
-                        // Nobody reads the `__next` tables; only an autovacuum may hold one, and the server
-                        // cancels it for a lock wait after deadlock_timeout (1 s), so that wait may be longer.
-                        try connection.execute(
-                            """
-                            SET LOCAL lock_timeout = '\(ProjectionRunner.swapNextLockTimeout)';
-                            LOCK TABLE \(next.joined(separator: ", ")) IN ACCESS EXCLUSIVE MODE;
-                            SET LOCAL lock_timeout = '\(ProjectionRunner.swapLockTimeout)';
-                            LOCK TABLE \(live.joined(separator: ", ")) IN ACCESS EXCLUSIVE MODE;
-                            """)
-                        for table in projection.tables {
-                            try connection.execute(
-                                """
-                                ALTER TABLE \(ProjectionTables.live.name(table)) RENAME TO \(table)__old;
-                                ALTER TABLE \(ProjectionTables.next.name(table)) RENAME TO \(table);
-                                DROP TABLE vigil_read.\(table)__old;
-                                """)
-                        }
-                        try connection.query(
-                            """
-                            UPDATE vigil_read.checkpoints c
-                               SET transaction_id = r.transaction_id, global_position = r.global_position,
-                                   events_applied = r.events_applied, updated_at = now()
-                              FROM vigil_read.checkpoints r
-                             WHERE c.projection = \(projection.name) AND r.projection = \(rebuildName)
-                            """)
-                        try connection.query("DELETE FROM vigil_read.checkpoints WHERE projection = \(rebuildName)")
-                        try handOverQuarantine(from: rebuildName, to: projection.name)
-                    }
-                } catch let error as PostgresError where error.sqlState == SQLState("55P03") {
-                    held = true
+            var busy: [String] = []
+            let swapped: Bool
+            do {
+                swapped = try withLock(projection.name, until: Date().addingTimeInterval(ProjectionRunner.swapProjectionLockWait)) {
+                    applied += try run(projection, checkpointName: rebuildName, tables: .next, batchSize: batchSize,
+                                       progress: { [applied] in try progress?(applied + $0) }).applied
+                    return try swapTables(projection, rebuildName: rebuildName, live: live, next: next)
                 }
+            } catch let error as LockBusy {
+                // Another session catching the projection up or comparing it: a try like a held table.
+                (swapped, busy) = (false, error.holders)
             }
-            guard held else { return applied }
+            if swapped { return applied }
             guard tries < swapTries else {
-                throw TablesInUse(blocked: [.init(projection: projection.name, holders: try holders(of: live + next))], swapped: [],
-                                  seconds: Int(Date().timeIntervalSince(started).rounded()))
+                let holders = try holders(of: live + next)
+                throw TablesInUse(blocked: [.init(projection: projection.name, holders: holders + busy.filter { !holders.contains($0) })],
+                                  swapped: [], seconds: Int(Date().timeIntervalSince(started).rounded()))
             }
             usleep(ProjectionRunner.swapPause)
+        }
+    }
+
+    /// One try of `swapIn`'s renames, with the checkpoint and quarantine handed over, in one transaction;
+    /// false when a table stayed held past its lock timeout (nothing changed).
+    func swapTables(_ projection: some Projection, rebuildName: String, live: [String], next: [String]) throws -> Bool {
+        do {
+            try connection.withTransaction {
+                // Nobody reads the `__next` tables; only an autovacuum may hold one, and the server
+                // cancels it for a lock wait after deadlock_timeout (1 s), so that wait may be longer.
+                try connection.execute(
+                    """
+                    SET LOCAL lock_timeout = '\(ProjectionRunner.swapNextLockTimeout)';
+                    LOCK TABLE \(next.joined(separator: ", ")) IN ACCESS EXCLUSIVE MODE;
+                    SET LOCAL lock_timeout = '\(ProjectionRunner.swapLockTimeout)';
+                    LOCK TABLE \(live.joined(separator: ", ")) IN ACCESS EXCLUSIVE MODE;
+                    """)
+                for table in projection.tables {
+                    try connection.execute(
+                        """
+                        ALTER TABLE \(ProjectionTables.live.name(table)) RENAME TO \(table)__old;
+                        ALTER TABLE \(ProjectionTables.next.name(table)) RENAME TO \(table);
+                        DROP TABLE vigil_read.\(table)__old;
+                        """)
+                }
+                try connection.query(
+                    """
+                    UPDATE vigil_read.checkpoints c
+                       SET transaction_id = r.transaction_id, global_position = r.global_position,
+                           events_applied = r.events_applied, updated_at = now()
+                      FROM vigil_read.checkpoints r
+                     WHERE c.projection = \(projection.name) AND r.projection = \(rebuildName)
+                    """)
+                try connection.query("DELETE FROM vigil_read.checkpoints WHERE projection = \(rebuildName)")
+                try handOverQuarantine(from: rebuildName, to: projection.name)
+            }
+            return true
+        } catch let error as PostgresError where error.sqlState == SQLState("55P03") {
+            // Only the swap's own lock waits are retried: a 55P03 from anywhere else (a login's lock_timeout
+            // meeting another lock) is not a reader in the way. These statements wait for no other lock.
+            return false
         }
     }
 
@@ -176,6 +192,9 @@ extension ProjectionRunner {
     static let swapLockTimeout = "100ms"
     static let swapNextLockTimeout = "5s"
     static let swapPause: UInt32 = 1_000_000
+    /// How long a try waits for the projection's own lock (held by a catch-up, or by an auditor comparing
+    /// the projection with a replay for as long as that takes).
+    static let swapProjectionLockWait = 1.0
 
     /// The other sessions holding any of the relations `names` (see `sessions(_:)`).
     func holders(of names: [String]) throws -> [String] {
@@ -204,7 +223,7 @@ extension ProjectionRunner {
             let names = blocked.map(\.projection)
             let who = Set(blocked.flatMap(\.holders)).sorted()
             return "the rebuild of \(names.joined(separator: ", ")) is done but not swapped in: for \(seconds) s other sessions kept "
-                + "its live tables open (\(who.isEmpty ? "sessions that have since let go" : who.joined(separator: "; "))), and "
+                + "its live tables open or the projection busy (\(who.isEmpty ? "sessions that have since let go" : who.joined(separator: "; "))), and "
                 + "waiting longer would have held every report and command behind them; "
                 + (swapped.isEmpty ? "" : "\(swapped.joined(separator: ", ")) \(swapped.count == 1 ? "was" : "were") swapped in, ")
                 + "\(names.joined(separator: ", ")) \(names.count == 1 ? "is" : "are") as before. Rebuild \(names.joined(separator: " "))"
@@ -213,9 +232,10 @@ extension ProjectionRunner {
     }
 
     /// Holds the advisory locks `names` (in order) while `body` runs.
+    /// Each is tried once (`LockBusy` if another session holds it), as `rebuild` does.
     func withLocks<R>(_ names: ArraySlice<String>, _ body: () throws -> R) throws -> R {
         guard let first = names.first else { return try body() }
-        return try withLock(first) { try withLocks(names.dropFirst(), body) }
+        return try withLock(first, until: Date()) { try withLocks(names.dropFirst(), body) }
     }
 
     /// Rebuilds several projections in one pass over the log: each batch is read once and applied to
@@ -225,7 +245,7 @@ extension ProjectionRunner {
     public func rebuildAll(_ projections: [any Projection], batchSize: Int = ProjectionRunner.rebuildBatch,
                            progress: ((RebuildProgress) throws -> Void)? = nil) throws -> Int {
         // The same locks a single rebuild takes, so two rebuilds never fill the same tables.
-        try withLocks(projections.map { "\($0.name)#rebuild" }[...]) {
+        try withLocks(projections.map { $0.name + ProjectionRunner.rebuildSuffix }[...]) {
             try rebuildAllLocked(projections, batchSize: batchSize, progress: progress)
         }
     }
@@ -235,8 +255,8 @@ extension ProjectionRunner {
         var resumed: [String: Int] = [:]
         var cursors: [String: Checkpoint] = [:]
         for projection in projections {
-            resumed[projection.name] = try prepareNextTables(projection, checkpointName: "\(projection.name)#rebuild")
-            cursors[projection.name] = try storedCheckpoint(of: "\(projection.name)#rebuild")
+            resumed[projection.name] = try prepareNextTables(projection, checkpointName: projection.name + ProjectionRunner.rebuildSuffix)
+            cursors[projection.name] = try storedCheckpoint(of: projection.name + ProjectionRunner.rebuildSuffix)
         }
         let total = try connection.query("SELECT count(*) AS n FROM vigil.events").first?.int("n") ?? 0
         let start = cursors.values.min() ?? .start
@@ -267,7 +287,7 @@ extension ProjectionRunner {
         while let batch = try batches.take() {
             try batchTransaction {
                 for projection in projections {
-                    let name = "\(projection.name)#rebuild"
+                    let name = projection.name + ProjectionRunner.rebuildSuffix
                     guard let from = cursors[projection.name] else { continue }
                     // Only a projection whose rebuild resumed further along skips part of a batch.
                     guard let mine = batch.after(from) else { continue }
@@ -292,7 +312,7 @@ extension ProjectionRunner {
         var swapped: [String] = []
         for projection in projections {
             do {
-                done += try swapIn(projection, rebuildName: "\(projection.name)#rebuild", batchSize: batchSize)
+                done += try swapIn(projection, rebuildName: projection.name + ProjectionRunner.rebuildSuffix, batchSize: batchSize)
                 swapped.append(projection.name)
             } catch let error as TablesInUse {
                 blocked.append(error)

@@ -36,19 +36,66 @@ public final class ProjectionRunner {
         try catchUpReturningCheckpoint(projection, batchSize: batchSize, progress: progress).applied
     }
 
-    func catchUpReturningCheckpoint(_ projection: any Projection, batchSize: Int = 1_000,
+    func catchUpReturningCheckpoint(_ projection: any Projection, batchSize: Int = 1_000, until deadline: Date? = nil,
                                     progress: ((Int) throws -> Void)? = nil) throws -> (applied: Int, checkpoint: Checkpoint) {
-        try withLock(projection.name) {
+        try withLock(projection.name, until: deadline) {
             try run(projection, checkpointName: projection.name, tables: .live, batchSize: batchSize, progress: progress)
         }
     }
 
-    /// Holds the session advisory lock `name` while `body` runs.
-    func withLock<R>(_ name: String, _ body: () throws -> R) throws -> R {
+    /// Holds the session advisory lock `name` while `body` runs. With a `deadline`, waits for it at most
+    /// until then and throws `LockBusy` (nothing done) if another session still holds it: a command's
+    /// catch-up and a rebuild must not wait for good behind an auditor's comparison or another rebuild,
+    /// which hold it for as long as they replay the log. Without one, waits as long as it takes (a
+    /// follower, an audit, `projections run`: the same work would be done twice otherwise).
+    func withLock<R>(_ name: String, until deadline: Date? = nil, _ body: () throws -> R) throws -> R {
         let key = ProjectionRunner.lockKey(name)
-        try connection.query("SELECT pg_advisory_lock(\(key))")
+        if let deadline {
+            // Asked again, a growing pause apart, rather than waited for under a lock_timeout: that setting
+            // is the login's own to choose, and would have to be put back after every wait.
+            var pause: UInt32 = 1_000
+            while try connection.query("SELECT pg_try_advisory_lock(\(key)) AS got").first?.bool("got") != true {
+                guard Date() < deadline else { throw LockBusy(lock: name, holders: try lockHolders(name)) }
+                usleep(pause)
+                pause = min(pause * 2, 50_000)
+            }
+        } else {
+            try connection.query("SELECT pg_advisory_lock(\(key))")
+        }
         defer { _ = try? connection.query("SELECT pg_advisory_unlock(\(key))") }
         return try body()
+    }
+
+    /// Another session held the advisory lock `lock` (a projection's, or its rebuild's) past the deadline.
+    public struct LockBusy: Error, CustomStringConvertible {
+        public var lock: String
+        /// The sessions holding it when the wait ended (see `sessions(_:)`).
+        public var holders: [String]
+        public var description: String {
+            let who = holders.isEmpty ? "a session that has since let go" : holders.joined(separator: "; ")
+            if lock.hasSuffix(ProjectionRunner.rebuildSuffix) {
+                return "projection \(lock.dropLast(ProjectionRunner.rebuildSuffix.count)) is being rebuilt by another session (\(who)); "
+                    + "nothing was changed: wait for that rebuild to end, or end it with SELECT pg_terminate_backend(pid) "
+                    + "(rebuilt again, it resumes where it stopped)"
+            }
+            return "projection \(lock) is kept busy by another session (\(who)), comparing it with a replay or catching it up"
+        }
+    }
+
+    /// What a projection's name takes to name its rebuild's checkpoint and lock.
+    static let rebuildSuffix = "#rebuild"
+
+    /// The other sessions holding the advisory lock `name` (see `sessions(_:)`).
+    func lockHolders(_ name: String) throws -> [String] {
+        let key = UInt64(bitPattern: ProjectionRunner.lockKey(name))
+        // A bigint key shows in pg_locks as its high half (classid) and low half (objid), objsubid 1.
+        return try sessions(connection.query(
+            """
+            SELECT DISTINCT pid FROM pg_locks
+             WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() AND objsubid = 1
+               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+               AND classid = \(Int64(key >> 32))::bigint::oid AND objid = \(Int64(key & 0xffff_ffff))::bigint::oid
+            """).map { try $0.int64("pid") })
     }
 
     /// One batch's transaction. Its key lookups plan with `random_page_cost` 1.1 rather than 4: read models
@@ -111,12 +158,13 @@ public final class ProjectionRunner {
 
     /// Catches up until the projection has applied everything up to `target`, waiting for older
     /// transactions (anywhere in the cluster: snapshots are cluster-wide) to end, for at most `timeout`
-    /// seconds. Returns false when it gave up waiting.
+    /// seconds. Returns false when it gave up waiting; throws `LockBusy` when another session held the
+    /// projection's lock all that time.
     public func catchUp(_ projection: any Projection, through target: Checkpoint, timeout: Double) throws -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         var pause: UInt32 = 1_000
         while true {
-            if try catchUpReturningCheckpoint(projection).checkpoint >= target { return true }
+            if try catchUpReturningCheckpoint(projection, until: deadline).checkpoint >= target { return true }
             if Date() >= deadline { return false }
             usleep(pause)
             pause = min(pause * 2, 50_000)

@@ -54,6 +54,10 @@ public struct CommandOutcome: Sendable, Equatable {
     /// The sessions whose open transactions held them back (empty when none lag, or when they ended
     /// just after).
     public var heldBackBy: [String] = []
+    /// Projections another session kept busy past the deadline (an auditor comparing them with a replay,
+    /// a catch-up of a long backlog, a rebuild's swap), and those sessions.
+    public var busy: [String] = []
+    public var busyWith: [String] = []
     /// What went wrong after the events were committed (bringing the read models up to date): the
     /// command succeeded, and running it again would record nothing new.
     public var warnings: [String] = []
@@ -127,7 +131,9 @@ extension VigilService {
             // The events are committed: from here a failure is a warning on a success, never an error
             // that invites a retry.
             do {
-                (outcome.lagging, outcome.heldBackBy) = try catchUpProjections(through: outcome.checkpoint, session)
+                let caughtUp = try catchUpProjections(through: outcome.checkpoint, session)
+                (outcome.lagging, outcome.heldBackBy) = (caughtUp.lagging, caughtUp.heldBackBy)
+                (outcome.busy, outcome.busyWith) = (caughtUp.busy, caughtUp.busyWith)
             } catch {
                 sessions.removeAll()
                 outcome.warnings.append(VigilService.readModelsWarning(error))
@@ -332,17 +338,32 @@ extension VigilService {
     /// them all back alike, and a deadline each made a command wait four times as long (a reporter's
     /// login with a transaction left open made every organiser's command take 40 s; helper-25). Past
     /// the deadline each projection still applies what it can see, without waiting.
-    func catchUpProjections(through target: Checkpoint?, _ session: Session) throws -> (lagging: [String], heldBackBy: [String]) {
-        guard let target else { return ([], []) }
+    ///
+    /// A projection another session holds (an auditor's comparison, a long catch-up, a rebuild's swap) is
+    /// waited for within the same deadline, never longer: it is `busy`, with the sessions holding it.
+    func catchUpProjections(through target: Checkpoint?, _ session: Session) throws
+        -> (lagging: [String], heldBackBy: [String], busy: [String], busyWith: [String])
+    {
+        guard let target else { return ([], [], [], []) }
         let deadline = Date().addingTimeInterval(VigilService.visibilityTimeout)
         // On the command's own connection, as vigil_projector for the while: no second connection.
         return try session.acting(as: .projector) {
             let runner = ProjectionRunner(connection: session.connection)
-            let lagging = try Projections.all.filter {
-                try !runner.catchUp($0, through: target, timeout: max(0, deadline.timeIntervalSinceNow))
-            }.map { $0.name }
+            var lagging: [String] = []
+            var busy: [String] = []
+            var busyWith: [String] = []
+            for projection in Projections.all {
+                do {
+                    if try !runner.catchUp(projection, through: target, timeout: max(0, deadline.timeIntervalSinceNow)) {
+                        lagging.append(projection.name)
+                    }
+                } catch let error as ProjectionRunner.LockBusy {
+                    busy.append(projection.name)
+                    busyWith += error.holders.filter { !busyWith.contains($0) }
+                }
+            }
             // Who to ask, or end, so that reports show the command.
-            return (lagging, lagging.isEmpty ? [] : try runner.holdingBack(target))
+            return (lagging, lagging.isEmpty ? [] : try runner.holdingBack(target), busy, busyWith)
         }
     }
 }

@@ -125,6 +125,8 @@ public final class VigilService {
             }
         } catch let error as ProjectionRunner.TablesInUse {
             throw VigilError(.conflict, "\(error)")
+        } catch let error as ProjectionRunner.LockBusy {
+            throw VigilError(.conflict, "\(error)")
         } catch let error as EventStoreError {
             switch error {
             case .wrongExpectedVersion: throw VigilError(.conflict, "\(error); run the command again")

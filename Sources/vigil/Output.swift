@@ -13,6 +13,14 @@ enum Output {
             FileHandle.standardError.write(Data(
                 "vigil: recorded, but \(which) held back by an older open transaction\(holders); reports will show this once it ends\n".utf8))
         }
+        if !outcome.busy.isEmpty {
+            let which = outcome.busy.count == 1
+                ? "projection \(outcome.busy[0]) is" : "projections \(outcome.busy.joined(separator: ", ")) are"
+            let holders = outcome.busyWith.isEmpty ? "" : " (\(outcome.busyWith.joined(separator: "; ")))"
+            FileHandle.standardError.write(Data(
+                ("vigil: recorded, but \(which) kept busy by another session\(holders), comparing or catching up; reports will show "
+                    + "this at the next catch-up after it is done (the next command, or vigil projections run)\n").utf8))
+        }
         for warning in outcome.warnings { FileHandle.standardError.write(Data("vigil: \(warning)\n".utf8)) }
         switch format {
         case .json:

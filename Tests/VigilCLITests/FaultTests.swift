@@ -47,10 +47,46 @@ struct FaultTests {
         #expect(!held.stderr.contains("pg_current_xact_id"), "\(held.stderr)")
         // Four projections: a deadline each was 40 s; one for all is 10 s (a wide margin for a slow machine).
         #expect(waited < 25, "waited \(waited) s")
-        let next = try VigilBinary.run(["campaign", "endorse", "c-held", "e-1", "--endorser", "E", "--office", "O"], database: database)
-        #expect(next.status == 0 && !next.stderr.contains("held back"), "\(next.stderr)")
-        let reported = try VigilBinary.run(["report", "campaign", "c-held"], database: database)
-        #expect(reported.status == 0 && reported.stdout.contains("c-held"), "\(reported.stdout) \(reported.stderr)")
+        try nextCommandCatchesUp("c-held", database: database, without: "held back")
+    }
+
+    /// Once the projections are free again, the next command (an endorsement of `campaign`) brings them
+    /// up to date without saying `without`, and the campaign's report shows it.
+    func nextCommandCatchesUp(_ campaign: String, database: String, without: String) throws {
+        let next = try VigilBinary.run(["campaign", "endorse", campaign, "e-1", "--endorser", "E", "--office", "O"], database: database)
+        #expect(next.status == 0 && !next.stderr.contains(without), "\(next.stderr)")
+        let reported = try VigilBinary.run(["report", "campaign", campaign], database: database)
+        #expect(reported.status == 0 && reported.stdout.contains(campaign), "\(reported.stdout) \(reported.stderr)")
+    }
+
+    @Test("a projection another session keeps busy (an auditor comparing it with a replay) holds a command no longer than the deadline: it succeeds, says so and names the session")
+    func busyProjectionBounded() throws {
+        let database = try TestDatabase.create("busy_projection")
+        let launch = ["campaign", "launch", "c-busy", "--title", "T", "--cause", "C", "--coalition", "K", "--addressee", "A", "--demand", "D"]
+        // The key `ProjectionRunner.lockKey("missions")` takes, held for 30 s at most: before the bound, the
+        // command's catch-up waited for it that long.
+        let holder = try TestDatabase.connect(database, as: "vigil_auditor")
+        try holder.execute("SET application_name = 'auditor-comparing'")
+        let pid = try #require(try holder.query("SELECT pg_backend_pid() AS pid").first?.int("pid"))
+        _ = try holder.query("SELECT pg_advisory_lock(\(Int64(bitPattern: StableHash.fnv1a64("vigil.projection.missions"))))")
+        let done = Locked(false)
+        Thread {
+            for _ in 0..<300 where !done.value { usleep(100_000) }
+            if !done.value { _ = try? TestDatabase.connect(database).query("SELECT pg_terminate_backend(\(pid))") }
+        }.start()
+        let start = Date()
+        let busy = try VigilBinary.run(launch, database: database)
+        let waited = Date().timeIntervalSince(start)
+        done.withLock { $0 = true }
+        _ = try? holder.query("SELECT pg_advisory_unlock_all()")  // (ended already if the command waited 30 s)
+        #expect(busy.status == 0, "\(busy.stderr)")
+        #expect(busy.stderr.contains("recorded, but projection missions is kept busy by another session (pid \(pid), login "), "\(busy.stderr)")
+        #expect(busy.stderr.contains("auditor-comparing, database "), "\(busy.stderr)")
+        #expect(!busy.stderr.contains("held back"), "only missions was busy: \(busy.stderr)")
+        // One deadline (10 s) with a wide margin for a slow machine; the lock was held for 30.
+        #expect(waited < 25, "waited \(waited) s")
+        // Let go, the next command brings it up to date, and the report shows both.
+        try nextCommandCatchesUp("c-busy", database: database, without: "busy")
     }
 
     @Test("16 concurrent writers with a follower: no event skipped, none seen twice")

@@ -4,7 +4,7 @@ import PostgresClient
 import Testing
 import VigilCodec
 @testable import VigilDomain
-import VigilProjections
+@testable import VigilProjections
 import VigilService
 import VigilTestSupport
 
@@ -126,10 +126,7 @@ struct ProjectionRuntimeTests {
 
     @Test("a rebuild's swap never queues readers behind a reader that keeps its table for long: each try waits a tenth of a second, and the last names the reader and changes nothing; with several projections the others are swapped in")
     func rebuildSwapYieldsToReaders() throws {
-        let database = try TestDatabase.create("swapwait")
-        let owner = try TestDatabase.connect(database)
-        let last = try appendMix(EventStore(connection: owner), missions: 3, gatheringsPerMission: 3, tag: "c-w")
-        try catchUpAll(ProjectionRunner(connection: owner), through: last)
+        let (database, owner) = try mixCaughtUp("swapwait", missions: 3, tag: "c-w")
         let before = try dump(ActivityProjection(), owner)
         // A reporter's transaction left open on one of the projection's live tables.
         let reader = try TestDatabase.connect(database, as: "vigil_reporter")
@@ -207,6 +204,49 @@ struct ProjectionRuntimeTests {
         #expect(try runner.compareWithReplay(ActivityProjection()) == nil)
     }
 
+    @Test("a rebuild never waits for good on another session's lock: a second rebuild of a projection is refused at once, naming the first; a swap that another session keeps the projection from (an auditor comparing it) gives up after its tries, naming it, with nothing changed")
+    func rebuildLocksAreBounded() throws {
+        let (database, owner) = try mixCaughtUp("rebuildlocks", missions: 2, tag: "c-l")
+        let before = try dump(ActivityProjection(), owner)
+        // A rebuild while another session holds the lock `lock` (let go after 20 s: before the bound, the
+        // rebuild waited that long and then went on, so what it returns tells the two apart).
+        func holding(_ lock: String, tries: Int = 30, _ rebuild: (ProjectionRunner) throws -> Void) throws -> (outcome: String, seconds: Double) {
+            let holder = try TestDatabase.connect(database, as: "vigil_auditor")
+            try holder.execute("SET application_name = 'auditor-comparing'")
+            let pid = try #require(try holder.query("SELECT pg_backend_pid() AS pid").first?.int("pid"))
+            _ = try holder.query("SELECT pg_advisory_lock(\(ProjectionRunner.lockKey(lock)))")
+            let done = Locked(false)
+            Thread {
+                for _ in 0..<200 where !done.value { usleep(100_000) }
+                if !done.value { _ = try? TestDatabase.connect(database).query("SELECT pg_terminate_backend(\(pid))") }
+            }.start()
+            defer { done.withLock { $0 = true } }
+            let runner = ProjectionRunner(connection: try TestDatabase.connect(database))
+            runner.swapTries = tries
+            let started = Date()
+            var outcome = "done"
+            do { try rebuild(runner) } catch { outcome = "\(error)" }
+            _ = holder
+            return (outcome, Date().timeIntervalSince(started))
+        }
+        for all in [false, true] {
+            let (outcome, seconds) = try holding("activity#rebuild") {
+                _ = all ? try $0.rebuildAll(Projections.all) : try $0.rebuild(ActivityProjection())
+            }
+            #expect(outcome.contains("projection activity is being rebuilt by another session (pid "), "\(outcome)")
+            #expect(outcome.contains("auditor-comparing") && outcome.contains("nothing was changed"), "\(outcome)")
+            #expect(seconds < 5, "refused after \(seconds) s")
+        }
+        let (swap, seconds) = try holding("activity", tries: 2) { _ = try $0.rebuild(ActivityProjection()) }
+        #expect(swap.contains("the rebuild of activity is done but not swapped in"), "\(swap)")
+        #expect(swap.contains("auditor-comparing") && swap.contains("activity is as before"), "\(swap)")
+        #expect(seconds < 15, "gave up after \(seconds) s")
+        #expect(try dump(ActivityProjection(), owner) == before)
+        // Let go, the rebuild resumes and swaps in.
+        try ProjectionRunner(connection: owner).rebuild(ActivityProjection())
+        #expect(try dump(ActivityProjection(), owner) == before)
+    }
+
     @Test("four runners at once: each event is applied exactly once")
     func concurrentRunners() throws {
         let database = try TestDatabase.create("runners")
@@ -244,6 +284,16 @@ struct ProjectionRuntimeTests {
 
 /// Catches every projection up through `target`: snapshots are cluster-wide, so another test's open
 /// transaction (in any database) can hold the commit-order horizon back for a moment.
+/// A new database `name` holding `appendMix`'s events (as many gatherings a mission as missions), with
+/// every projection caught up; and the owner's connection to it.
+func mixCaughtUp(_ name: String, missions: Int, tag: String) throws -> (database: String, owner: Connection) {
+    let database = try TestDatabase.create(name)
+    let owner = try TestDatabase.connect(database)
+    let last = try appendMix(EventStore(connection: owner), missions: missions, gatheringsPerMission: missions, tag: tag)
+    try catchUpAll(ProjectionRunner(connection: owner), through: last)
+    return (database, owner)
+}
+
 func catchUpAll(_ runner: ProjectionRunner, through target: Checkpoint) throws {
     for projection in Projections.all {
         #expect(try runner.catchUp(projection, through: target, timeout: 60), "\(projection.name) did not reach \(target)")
