@@ -127,8 +127,8 @@ struct PetitionCommandGroup: ParsableCommand {
             // "-": the first line of standard input (nothing there reads as empty, which the domain refuses).
             func value(_ given: String, _ what: String) -> String {
                 guard given == "-" else { return given }
-                StandardInput.prompt("\(what) -: type the signer's \(what == "--email" ? "e-mail address" : "name"), then press Enter")
-                return readLine(strippingNewline: true) ?? ""
+                return StandardInput.identityLine(
+                    prompt: "\(what) -: type the signer's \(what == "--email" ? "e-mail address" : "name"), then press Enter")
             }
             let identity: SignerIdentity = email.map { .email(value($0, "--email")) } ?? .name(value(name ?? "", "--name"), country: country ?? "")
             let command = RecordSignature(petitionId: id, identity: identity, consent: consent, country: country, channel: channel)

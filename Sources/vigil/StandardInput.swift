@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Names, notes and reasons are sealed in the vault, but given on the command line they stay in the
 /// shell's history and, while the command runs, in its arguments, which any user of the machine can
@@ -59,10 +62,56 @@ enum StandardInput {
         return out
     }
 
+    /// One line of standard input holding a person's identity (a signer's e-mail address or name, the
+    /// person to erase), its line break dropped; empty at the end of input. Typed at a terminal it is not
+    /// echoed, as a password is not: on the screen, in the terminal's scrollback or a screen recording it
+    /// would outlast the command, at a stall or an embassy's gate where others look on. Piped or
+    /// redirected, it is read as it is. The terminal is put back as it was, also when the command is
+    /// interrupted (Ctrl-C) while it waits. Hand-written: no package here reads a line without echo.
+    static func identityLine(prompt text: String) -> String {
+        guard isatty(STDIN_FILENO) != 0, tcgetattr(STDIN_FILENO, &Terminal.saved) == 0 else {
+            prompt(text)
+            return readLine(strippingNewline: true) ?? ""
+        }
+        var quiet = Terminal.saved
+        quiet.c_lflag &= ~tcflag_t(ECHO)
+        quiet.c_lflag |= tcflag_t(ECHONL)  // the Enter still moves to the next line
+        let signals = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+        let previous = signals.map { signal($0, Terminal.restoreAndRaise) }
+        // Unblocked while it waits: started with them blocked (as a test harness's thread starts its
+        // children), Ctrl-C would do nothing and the person at the keyboard could not leave.
+        var wanted = sigset_t()
+        var blocked = sigset_t()
+        sigemptyset(&wanted)
+        for number in signals { sigaddset(&wanted, number) }
+        pthread_sigmask(SIG_UNBLOCK, &wanted, &blocked)
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet)
+        defer {
+            tcsetattr(STDIN_FILENO, TCSANOW, &Terminal.saved)
+            pthread_sigmask(SIG_SETMASK, &blocked, nil)
+            for (number, handler) in zip(signals, previous) { signal(number, handler) }
+        }
+        prompt(text + " (not shown as you type)")
+        return readLine(strippingNewline: true) ?? ""
+    }
+
     /// Says on standard error what a command waits for, when standard input is a terminal: a value piped
     /// or redirected needs no word, but typed at a terminal the command would otherwise sit silent.
     static func prompt(_ text: String, isTerminal: Bool = isatty(STDIN_FILENO) != 0) {
         guard isTerminal else { return }
         FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
+
+/// The terminal's settings while `StandardInput.identityLine` reads without echo, for its signal handler.
+enum Terminal {
+    // Written before the handlers are installed and read only by them, on the one thread that reads.
+    nonisolated(unsafe) static var saved = termios()
+
+    /// Puts the terminal back, then dies of the signal as if it had not been caught.
+    static let restoreAndRaise: @convention(c) (Int32) -> Void = { number in
+        tcsetattr(STDIN_FILENO, TCSANOW, &Terminal.saved)
+        signal(number, SIG_DFL)
+        raise(number)
     }
 }

@@ -126,9 +126,8 @@ struct PersonCommand: ParsableCommand {
                 if let subject {
                     target = .subject(subject)
                 } else {
-                    StandardInput.prompt(
-                        "type the person's \(country == nil ? "e-mail address" : "name"), then press Enter (or give --subject ID instead)")
-                    let line = readLine(strippingNewline: true) ?? ""
+                    let line = StandardInput.identityLine(
+                        prompt: "type the person's \(country == nil ? "e-mail address" : "name"), then press Enter (or give --subject ID instead)")
                     guard !line.trimmingCharacters(in: .whitespaces).isEmpty else {
                         throw CLI.Failure(
                             message: "standard input is empty: give the person's e-mail address (or name, with --country) on its first line, or --subject ID",

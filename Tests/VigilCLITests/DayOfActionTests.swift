@@ -390,6 +390,29 @@ struct SignFromStandardInputTests {
         #expect(again.status == 0 && !again.stderr.contains("type the"), "\(again.stderr)")
     }
 
+    @Test("a signer's identity typed at a terminal (--email -, person erase) is not echoed, like a password, and the terminal is put back as it was, also after Ctrl-C")
+    func identityNotEchoed() throws {
+        let database = try openPetition("quiet", in: "identity_tty")
+        let typed = "shown.nowhere@example.org"
+        let sign = ["petition", "sign", "quiet", "--email", "-", "--country", "KR"]
+        let signed = try VigilBinary.atTerminal(sign, database: database, prompt: "then press Enter", typing: typed + "\n")
+        #expect(signed.status == 0, "\(signed.screen)")
+        #expect(signed.screen.contains("type the signer's e-mail address, then press Enter (not shown as you type)"), "\(signed.screen)")
+        #expect(signed.screen.contains("recorded a signature of petition quiet"), "\(signed.screen)")
+        #expect(!signed.screen.contains(typed), "the terminal showed it: \(signed.screen)")
+        #expect(signed.echoAfter, "the terminal was left without echo")
+        let byName = try VigilBinary.atTerminal(["petition", "sign", "quiet", "--name", "-", "--country", "KR"], database: database,
+                                                prompt: "then press Enter", typing: "Kim Shown-Nowhere\n")
+        #expect(byName.status == 0 && !byName.screen.contains("Shown-Nowhere"), "\(byName.screen)")
+        let erased = try VigilBinary.atTerminal(["person", "erase"], database: database, prompt: "then press Enter", typing: typed + "\n")
+        #expect(erased.status == 0, "\(erased.screen)")
+        #expect(!erased.screen.contains(typed), "the terminal showed it: \(erased.screen)")
+        // Interrupted while it waits: it dies of the signal, with the terminal's echo back on.
+        let interrupted = try VigilBinary.atTerminal(sign, database: database, prompt: "then press Enter", typing: "", interrupt: true)
+        #expect(interrupted.status == SIGINT, "\(interrupted.status) \(interrupted.screen)")
+        #expect(interrupted.echoAfter, "Ctrl-C left the terminal without echo")
+    }
+
     @Test("--email - and --name - read the signer from standard input, and it never reaches the log")
     func standardInput() throws {
         let database = try openPetition("sig", in: "sign_stdin")
