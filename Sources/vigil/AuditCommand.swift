@@ -45,7 +45,7 @@ struct AuditCommand: ParsableCommand {
                 if format == .json {
                     for e in events {
                         Output.printJSON([
-                            "position": e.position, "recordedAt": Output.iso(e.recordedAt), "actor": e.actor, "login": e.login ?? NSNull(),
+                            "position": e.position, "recordedAt": Output.iso(e.recordedAt), "actor": e.actor, "login": e.login.map { $0 as Any } ?? NSNull(),
                             "commandId": e.commandId ?? "", "stream": e.stream, "version": e.version, "type": e.type,
                             "data": (try? JSONSerialization.jsonObject(with: Data(e.data.utf8))) ?? e.data,
                         ])
