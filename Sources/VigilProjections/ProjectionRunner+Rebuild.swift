@@ -124,23 +124,18 @@ extension ProjectionRunner {
         let next = projection.tables.map { ProjectionTables.next.name($0) }
         while true {
             tries += 1
-            var busy: [String] = []
-            let swapped: Bool
-            do {
-                swapped = try withLock(projection.name, until: Date().addingTimeInterval(ProjectionRunner.swapProjectionLockWait)) {
-                    applied += try run(projection, checkpointName: rebuildName, tables: .next, batchSize: batchSize,
-                                       progress: { [applied] in try progress?(applied + $0) }).applied
-                    return try swapTables(projection, rebuildName: rebuildName, live: live, next: next)
-                }
-            } catch let error as LockBusy {
-                // Another session catching the projection up or comparing it: a try like a held table.
-                (swapped, busy) = (false, error.holders)
+            // The projection's own lock (a catch-up's, or an auditor's comparing it with a replay for as long
+            // as that takes) is waited for as long as it takes: asked for again and again, which queues no
+            // report or command behind the rebuild; after a second, `waiting` is told who holds it.
+            let swapped = try withLock(projection.name, announced: true) {
+                applied += try run(projection, checkpointName: rebuildName, tables: .next, batchSize: batchSize,
+                                   progress: { [applied] in try progress?(applied + $0) }).applied
+                return try swapTables(projection, rebuildName: rebuildName, live: live, next: next)
             }
             if swapped { return applied }
             guard tries < swapTries else {
-                let holders = try holders(of: live + next)
-                throw TablesInUse(blocked: [.init(projection: projection.name, holders: holders + busy.filter { !holders.contains($0) })],
-                                  swapped: [], seconds: Int(Date().timeIntervalSince(started).rounded()))
+                throw TablesInUse(blocked: [.init(projection: projection.name, holders: try holders(of: live + next))], swapped: [],
+                                  seconds: Int(Date().timeIntervalSince(started).rounded()))
             }
             usleep(ProjectionRunner.swapPause)
         }
@@ -192,9 +187,6 @@ extension ProjectionRunner {
     static let swapLockTimeout = "100ms"
     static let swapNextLockTimeout = "5s"
     static let swapPause: UInt32 = 1_000_000
-    /// How long a try waits for the projection's own lock (held by a catch-up, or by an auditor comparing
-    /// the projection with a replay for as long as that takes).
-    static let swapProjectionLockWait = 1.0
 
     /// The other sessions holding any of the relations `names` (see `sessions(_:)`).
     func holders(of names: [String]) throws -> [String] {
@@ -223,7 +215,7 @@ extension ProjectionRunner {
             let names = blocked.map(\.projection)
             let who = Set(blocked.flatMap(\.holders)).sorted()
             return "the rebuild of \(names.joined(separator: ", ")) is done but not swapped in: for \(seconds) s other sessions kept "
-                + "its live tables open or the projection busy (\(who.isEmpty ? "sessions that have since let go" : who.joined(separator: "; "))), and "
+                + "its live tables open (\(who.isEmpty ? "sessions that have since let go" : who.joined(separator: "; "))), and "
                 + "waiting longer would have held every report and command behind them; "
                 + (swapped.isEmpty ? "" : "\(swapped.joined(separator: ", ")) \(swapped.count == 1 ? "was" : "were") swapped in, ")
                 + "\(names.joined(separator: ", ")) \(names.count == 1 ? "is" : "are") as before. Rebuild \(names.joined(separator: " "))"
@@ -361,7 +353,14 @@ extension ProjectionRunner {
         try listener.listen("vigil_events")
         while !shouldStop() {
             for projection in Projections.all {
-                let n = try catchUp(projection)
+                // One that another session keeps (an auditor comparing it, a rebuild's swap) waits for the
+                // next round; the others, and a stop asked for meanwhile, do not wait behind it.
+                let n: Int
+                do {
+                    n = try catchUpReturningCheckpoint(projection, until: Date().addingTimeInterval(ProjectionRunner.busySlice)).applied
+                } catch is LockBusy {
+                    continue
+                }
                 if n > 0 { applied?(projection.name, n) }
             }
             var waited = 0.0

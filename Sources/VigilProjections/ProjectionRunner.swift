@@ -13,6 +13,8 @@ public final class ProjectionRunner {
     /// How many times a rebuild's swap tries, a second apart, to get its live tables from their readers
     /// (see `swapIn`).
     public var swapTries = 30
+    /// Told once what a long wait waits for (see `withLock`); the CLI prints it on standard error.
+    public var waiting: ((String) -> Void)?
 
     public init(connection: Connection) {
         self.connection = connection
@@ -43,21 +45,30 @@ public final class ProjectionRunner {
         }
     }
 
-    /// Holds the session advisory lock `name` while `body` runs. With a `deadline`, waits for it at most
-    /// until then and throws `LockBusy` (nothing done) if another session still holds it: a command's
-    /// catch-up and a rebuild must not wait for good behind an auditor's comparison or another rebuild,
-    /// which hold it for as long as they replay the log. Without one, waits as long as it takes (a
-    /// follower, an audit, `projections run`: the same work would be done twice otherwise).
-    func withLock<R>(_ name: String, until deadline: Date? = nil, _ body: () throws -> R) throws -> R {
+    /// Holds the session advisory lock `name` while `body` runs.
+    /// - With a `deadline`, waits for it at most until then and throws `LockBusy` (nothing done) if another
+    ///   session still holds it: a command's catch-up and a second rebuild must not wait for good behind
+    ///   an auditor's comparison or a rebuild, which hold it for as long as they replay the log.
+    /// - `announced`, waits as long as it takes, but after a second says once through `waiting` who holds
+    ///   it (a rebuild's swap behind an audit: its administrator should know what it waits for).
+    /// - Otherwise, waits as long as it takes (a follower, an audit: the same work would be done twice).
+    /// The first two ask again, a growing pause apart, rather than queue under a lock_timeout: that setting
+    /// is the login's own to choose, and a queued request would make every later command's catch-up
+    /// queue behind it.
+    func withLock<R>(_ name: String, until deadline: Date? = nil, announced: Bool = false, _ body: () throws -> R) throws -> R {
         let key = ProjectionRunner.lockKey(name)
-        if let deadline {
-            // Asked again, a growing pause apart, rather than waited for under a lock_timeout: that setting
-            // is the login's own to choose, and would have to be put back after every wait.
+        if deadline != nil || announced {
+            let started = Date()
             var pause: UInt32 = 1_000
+            var told = false
             while try connection.query("SELECT pg_try_advisory_lock(\(key)) AS got").first?.bool("got") != true {
-                guard Date() < deadline else { throw LockBusy(lock: name, holders: try lockHolders(name)) }
+                if let deadline, Date() >= deadline { throw LockBusy(lock: name, holders: try lockHolders(name)) }
+                if announced, !told, Date().timeIntervalSince(started) >= 1 {
+                    told = true
+                    waiting?("\(LockBusy(lock: name, holders: try lockHolders(name))); waiting for it (Ctrl-C stops here, and a rebuild run again resumes where it stopped)")
+                }
                 usleep(pause)
-                pause = min(pause * 2, 50_000)
+                pause = min(pause * 2, deadline == nil ? 200_000 : 50_000)
             }
         } else {
             try connection.query("SELECT pg_advisory_lock(\(key))")
@@ -170,6 +181,47 @@ public final class ProjectionRunner {
             pause = min(pause * 2, 50_000)
         }
     }
+
+    /// Brings `projections` past `target` (a command's own events) within `timeout` seconds, going round
+    /// them so that one another session keeps busy does not use up the others' time. While there is
+    /// time, each try waits a tenth of a second for a projection's lock; past the deadline, a last round
+    /// waits up to a second, so that a sibling command's catch-up (milliseconds) is never called busy.
+    /// Returns those that did not get there: held back by an older open transaction (`lagging`), or kept
+    /// busy by another session (`busy`, with `busyWith`, the sessions), each in the order given.
+    public func catchUp(_ projections: [any Projection], through target: Checkpoint, timeout: Double) throws
+        -> (lagging: [String], busy: [String], busyWith: [String])
+    {
+        let deadline = Date().addingTimeInterval(timeout)
+        var pending = projections
+        var holders: [String: [String]] = [:]
+        var pause: UInt32 = 1_000
+        while true {
+            let last = Date() >= deadline
+            var still: [any Projection] = []
+            for projection in pending {
+                holders[projection.name] = nil
+                do {
+                    let wait = last ? ProjectionRunner.busyAfter : ProjectionRunner.busySlice
+                    if try catchUpReturningCheckpoint(projection, until: Date().addingTimeInterval(wait)).checkpoint >= target { continue }
+                } catch let error as LockBusy {
+                    holders[projection.name] = error.holders
+                }
+                still.append(projection)
+            }
+            pending = still
+            if pending.isEmpty || last { break }
+            usleep(pause)
+            pause = min(pause * 2, 50_000)
+        }
+        let busy = pending.map(\.name).filter { holders[$0] != nil }
+        var busyWith: [String] = []
+        for name in busy { busyWith += (holders[name] ?? []).filter { !busyWith.contains($0) } }
+        return (pending.map(\.name).filter { holders[$0] == nil }, busy, busyWith)
+    }
+
+    /// How long `catchUp(_:through:timeout:)` waits for a projection's lock on each round, and on the last.
+    static let busySlice = 0.1
+    static let busyAfter = 1.0
 
     /// The open transactions that hold a catch-up back from `target`: those older than its transaction,
     /// which could still add events before it, in any database of the cluster. Each as its session (see

@@ -340,28 +340,16 @@ extension VigilService {
     /// the deadline each projection still applies what it can see, without waiting.
     ///
     /// A projection another session holds (an auditor's comparison, a long catch-up, a rebuild's swap) is
-    /// waited for within the same deadline, never longer: it is `busy`, with the sessions holding it.
+    /// waited for within the same deadline (and a second past it), never longer: it is `busy`, with the
+    /// sessions holding it, and the others are caught up meanwhile.
     func catchUpProjections(through target: Checkpoint?, _ session: Session) throws
         -> (lagging: [String], heldBackBy: [String], busy: [String], busyWith: [String])
     {
         guard let target else { return ([], [], [], []) }
-        let deadline = Date().addingTimeInterval(VigilService.visibilityTimeout)
         // On the command's own connection, as vigil_projector for the while: no second connection.
         return try session.acting(as: .projector) {
             let runner = ProjectionRunner(connection: session.connection)
-            var lagging: [String] = []
-            var busy: [String] = []
-            var busyWith: [String] = []
-            for projection in Projections.all {
-                do {
-                    if try !runner.catchUp(projection, through: target, timeout: max(0, deadline.timeIntervalSinceNow)) {
-                        lagging.append(projection.name)
-                    }
-                } catch let error as ProjectionRunner.LockBusy {
-                    busy.append(projection.name)
-                    busyWith += error.holders.filter { !busyWith.contains($0) }
-                }
-            }
+            let (lagging, busy, busyWith) = try runner.catchUp(Projections.all, through: target, timeout: VigilService.visibilityTimeout)
             // Who to ask, or end, so that reports show the command.
             return (lagging, lagging.isEmpty ? [] : try runner.holdingBack(target), busy, busyWith)
         }

@@ -197,8 +197,10 @@ extension VigilService {
     }
 
     /// Rebuilds the projections `names` (nil: all) into fresh tables and swaps them in; returns the
-    /// names rebuilt and the events replayed. Needs the tables' owner.
-    public func rebuildProjections(_ names: [String]?, progress: ((RebuildProgress) -> Void)? = nil) throws
+    /// names rebuilt and the events replayed. Needs the tables' owner. `waiting` is told what a swap waits
+    /// for when another session keeps a projection (an auditor comparing it with a replay).
+    public func rebuildProjections(_ names: [String]?, waiting: ((String) -> Void)? = nil,
+                                   progress: ((RebuildProgress) -> Void)? = nil) throws
         -> (rebuilt: [String], events: Int)
     {
         try guarded {
@@ -212,6 +214,7 @@ extension VigilService {
                 }
             } ?? Projections.all
             let runner = ProjectionRunner(connection: try session(.owner).connection)
+            runner.waiting = waiting
             let n = try runner.rebuildAll(chosen) { progress?($0) }
             return (chosen.map(\.name), n)
         }

@@ -129,7 +129,7 @@ struct ProjectionsCommand: ParsableCommand {
         func run() throws {
             try CLI.run {
                 let progress = ProgressLine()
-                let (rebuilt, n) = try VigilService().rebuildProjections(all ? nil : names) { progress.show($0) }
+                let (rebuilt, n) = try VigilService().rebuildProjections(all ? nil : names, waiting: { progress.finish($0) }) { progress.show($0) }
                 progress.finish("rebuilt \(rebuilt.joined(separator: ", ")): \(n) events")
             }
         }
@@ -148,6 +148,7 @@ final class ProgressLine {
         FileHandle.standardError.write(Data((terminal ? "\r\u{1b}[K" + line : line + "\n").utf8))
     }
 
+    /// A line of its own ("vigil: message"), also in the middle (what a rebuild waits for).
     func finish(_ message: String) {
         FileHandle.standardError.write(Data(((terminal ? "\r\u{1b}[K" : "") + "vigil: \(message)\n").utf8))
     }
