@@ -122,12 +122,16 @@ extension ProjectionRunner {
         var tries = 0
         let live = projection.tables.map { ProjectionTables.live.name($0) }
         let next = projection.tables.map { ProjectionTables.next.name($0) }
+        var told = false
         while true {
             tries += 1
             // The projection's own lock (a catch-up's, or an auditor's comparing it with a replay for as long
             // as that takes) is waited for as long as it takes: asked for again and again, which queues no
-            // report or command behind the rebuild; after a second, `waiting` is told who holds it.
-            let swapped = try withLock(projection.name, announced: true) {
+            // report or command behind the rebuild; after a second, `waiting` is told who holds it, once.
+            let swapped = try withLock(projection.name, announce: { message in
+                if !told { self.waiting?(message) }
+                told = true
+            }) {
                 applied += try run(projection, checkpointName: rebuildName, tables: .next, batchSize: batchSize,
                                    progress: { [applied] in try progress?(applied + $0) }).applied
                 return try swapTables(projection, rebuildName: rebuildName, live: live, next: next)

@@ -49,23 +49,23 @@ public final class ProjectionRunner {
     /// - With a `deadline`, waits for it at most until then and throws `LockBusy` (nothing done) if another
     ///   session still holds it: a command's catch-up and a second rebuild must not wait for good behind
     ///   an auditor's comparison or a rebuild, which hold it for as long as they replay the log.
-    /// - `announced`, waits as long as it takes, but after a second says once through `waiting` who holds
-    ///   it (a rebuild's swap behind an audit: its administrator should know what it waits for).
+    /// - With `announce`, waits as long as it takes, but after a second hands `announce` who holds it (a
+    ///   rebuild's swap behind an audit: its administrator should know what it waits for).
     /// - Otherwise, waits as long as it takes (a follower, an audit: the same work would be done twice).
     /// The first two ask again, a growing pause apart, rather than queue under a lock_timeout: that setting
     /// is the login's own to choose, and a queued request would make every later command's catch-up
     /// queue behind it.
-    func withLock<R>(_ name: String, until deadline: Date? = nil, announced: Bool = false, _ body: () throws -> R) throws -> R {
+    func withLock<R>(_ name: String, until deadline: Date? = nil, announce: ((String) -> Void)? = nil, _ body: () throws -> R) throws -> R {
         let key = ProjectionRunner.lockKey(name)
-        if deadline != nil || announced {
+        if deadline != nil || announce != nil {
             let started = Date()
             var pause: UInt32 = 1_000
             var told = false
             while try connection.query("SELECT pg_try_advisory_lock(\(key)) AS got").first?.bool("got") != true {
                 if let deadline, Date() >= deadline { throw LockBusy(lock: name, holders: try lockHolders(name)) }
-                if announced, !told, Date().timeIntervalSince(started) >= 1 {
+                if let announce, !told, Date().timeIntervalSince(started) >= 1 {
                     told = true
-                    waiting?("\(LockBusy(lock: name, holders: try lockHolders(name))); waiting for it (Ctrl-C stops here, and a rebuild run again resumes where it stopped)")
+                    announce("\(LockBusy(lock: name, holders: try lockHolders(name))); waiting for it (Ctrl-C stops here, and a rebuild run again resumes where it stopped)")
                 }
                 usleep(pause)
                 pause = min(pause * 2, deadline == nil ? 200_000 : 50_000)
@@ -167,25 +167,12 @@ public final class ProjectionRunner {
         guard moved.affectedRows == 1 else { throw CheckpointMoved(projection: name) }
     }
 
-    /// Catches up until the projection has applied everything up to `target`, waiting for older
-    /// transactions (anywhere in the cluster: snapshots are cluster-wide) to end, for at most `timeout`
-    /// seconds. Returns false when it gave up waiting; throws `LockBusy` when another session held the
-    /// projection's lock all that time.
-    public func catchUp(_ projection: any Projection, through target: Checkpoint, timeout: Double) throws -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        var pause: UInt32 = 1_000
-        while true {
-            if try catchUpReturningCheckpoint(projection, until: deadline).checkpoint >= target { return true }
-            if Date() >= deadline { return false }
-            usleep(pause)
-            pause = min(pause * 2, 50_000)
-        }
-    }
-
-    /// Brings `projections` past `target` (a command's own events) within `timeout` seconds, going round
-    /// them so that one another session keeps busy does not use up the others' time. While there is
-    /// time, each try waits a tenth of a second for a projection's lock; past the deadline, a last round
-    /// waits up to a second, so that a sibling command's catch-up (milliseconds) is never called busy.
+    /// Brings `projections` past `target` (a command's own events) within `timeout` seconds, waiting for
+    /// older transactions (anywhere in the cluster: snapshots are cluster-wide) to end, and going round
+    /// the projections so that one another session keeps busy does not use up the others' time. While
+    /// there is time, each try waits a tenth of a second for a projection's lock; past the deadline, a
+    /// last round waits up to a second for all the locks together, so that a sibling command's catch-up
+    /// (milliseconds) is never called busy.
     /// Returns those that did not get there: held back by an older open transaction (`lagging`), or kept
     /// busy by another session (`busy`, with `busyWith`, the sessions), each in the order given.
     public func catchUp(_ projections: [any Projection], through target: Checkpoint, timeout: Double) throws
@@ -197,12 +184,13 @@ public final class ProjectionRunner {
         var pause: UInt32 = 1_000
         while true {
             let last = Date() >= deadline
+            let lastEnd = Date().addingTimeInterval(ProjectionRunner.busyAfter)
             var still: [any Projection] = []
             for projection in pending {
                 holders[projection.name] = nil
                 do {
-                    let wait = last ? ProjectionRunner.busyAfter : ProjectionRunner.busySlice
-                    if try catchUpReturningCheckpoint(projection, until: Date().addingTimeInterval(wait)).checkpoint >= target { continue }
+                    let until = last ? lastEnd : Date().addingTimeInterval(ProjectionRunner.busySlice)
+                    if try catchUpReturningCheckpoint(projection, until: until).checkpoint >= target { continue }
                 } catch let error as LockBusy {
                     holders[projection.name] = error.holders
                 }
@@ -219,7 +207,8 @@ public final class ProjectionRunner {
         return (pending.map(\.name).filter { holders[$0] == nil }, busy, busyWith)
     }
 
-    /// How long `catchUp(_:through:timeout:)` waits for a projection's lock on each round, and on the last.
+    /// How long `catchUp(_:through:timeout:)` waits for a projection's lock on each round, and for all of
+    /// them on the last.
     static let busySlice = 0.1
     static let busyAfter = 1.0
 

@@ -337,11 +337,11 @@ extension VigilService {
     /// the next command. The wait is one deadline for all the projections: an open transaction holds
     /// them all back alike, and a deadline each made a command wait four times as long (a reporter's
     /// login with a transaction left open made every organiser's command take 40 s; helper-25). Past
-    /// the deadline each projection still applies what it can see, without waiting.
+    /// the deadline each projection still applies what it can see, in one last round.
     ///
     /// A projection another session holds (an auditor's comparison, a long catch-up, a rebuild's swap) is
-    /// waited for within the same deadline (and a second past it), never longer: it is `busy`, with the
-    /// sessions holding it, and the others are caught up meanwhile.
+    /// waited for within the same deadline, and the last round's second, never longer: it is `busy`,
+    /// with the sessions holding it, and the others are caught up meanwhile (see `ProjectionRunner.catchUp`).
     func catchUpProjections(through target: Checkpoint?, _ session: Session) throws
         -> (lagging: [String], heldBackBy: [String], busy: [String], busyWith: [String])
     {

@@ -69,27 +69,38 @@ enum StandardInput {
     /// redirected, it is read as it is. The terminal is put back as it was, also when the command is
     /// interrupted (Ctrl-C) while it waits. Hand-written: no package here reads a line without echo.
     static func identityLine(prompt text: String) -> String {
-        guard isatty(STDIN_FILENO) != 0, tcgetattr(STDIN_FILENO, &Terminal.saved) == 0 else {
+        guard isatty(STDIN_FILENO) != 0, tcgetattr(STDIN_FILENO, Terminal.saved) == 0 else {
             prompt(text)
             return readLine(strippingNewline: true) ?? ""
         }
-        var quiet = Terminal.saved
-        quiet.c_lflag &= ~tcflag_t(ECHO)
-        quiet.c_lflag |= tcflag_t(ECHONL)  // the Enter still moves to the next line
-        let signals = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
-        let previous = signals.map { signal($0, Terminal.restoreAndRaise) }
+        Terminal.quiet.pointee = Terminal.saved.pointee
+        Terminal.quiet.pointee.c_lflag &= ~tcflag_t(ECHO)
+        Terminal.quiet.pointee.c_lflag |= tcflag_t(ECHONL)  // the Enter still moves to the next line
+        // Ending signals put the terminal back first; one ignored (nohup) stays ignored. Ctrl-Z is
+        // ignored while it waits: stopped, the shell puts its own settings back and `fg` would carry on
+        // with echo on; continued after another stop, the echo goes off again.
+        let ending = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+        let previous = ending.map { number in
+            let old = signal(number, Terminal.restoreAndRaise)
+            if unsafeBitCast(old, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { signal(number, SIG_IGN) }
+            return old
+        }
+        let previousStop = signal(SIGTSTP, SIG_IGN)
+        let previousContinue = signal(SIGCONT, Terminal.quietAgain)
         // Unblocked while it waits: started with them blocked (as a test harness's thread starts its
         // children), Ctrl-C would do nothing and the person at the keyboard could not leave.
         var wanted = sigset_t()
         var blocked = sigset_t()
         sigemptyset(&wanted)
-        for number in signals { sigaddset(&wanted, number) }
+        for number in ending + [SIGCONT] { sigaddset(&wanted, number) }
         pthread_sigmask(SIG_UNBLOCK, &wanted, &blocked)
-        tcsetattr(STDIN_FILENO, TCSANOW, &quiet)
+        tcsetattr(STDIN_FILENO, TCSANOW, Terminal.quiet)
         defer {
-            tcsetattr(STDIN_FILENO, TCSANOW, &Terminal.saved)
+            tcsetattr(STDIN_FILENO, TCSANOW, Terminal.saved)
             pthread_sigmask(SIG_SETMASK, &blocked, nil)
-            for (number, handler) in zip(signals, previous) { signal(number, handler) }
+            for (number, handler) in zip(ending, previous) { signal(number, handler) }
+            signal(SIGTSTP, previousStop)
+            signal(SIGCONT, previousContinue)
         }
         prompt(text + " (not shown as you type)")
         return readLine(strippingNewline: true) ?? ""
@@ -103,15 +114,23 @@ enum StandardInput {
     }
 }
 
-/// The terminal's settings while `StandardInput.identityLine` reads without echo, for its signal handler.
+/// The terminal's settings while `StandardInput.identityLine` reads without echo, for its signal handlers:
+/// behind pointers allocated once, before any handler is installed, so that a handler (on whichever
+/// thread takes the signal) only reads memory, with no Swift access check on the way.
 enum Terminal {
-    // Written before the handlers are installed and read only by them, on the one thread that reads.
-    nonisolated(unsafe) static var saved = termios()
+    // nonisolated(unsafe): written only by `identityLine` before it installs the handlers, then read.
+    nonisolated(unsafe) static let saved = UnsafeMutablePointer<termios>.allocate(capacity: 1)
+    nonisolated(unsafe) static let quiet = UnsafeMutablePointer<termios>.allocate(capacity: 1)
 
     /// Puts the terminal back, then dies of the signal as if it had not been caught.
     static let restoreAndRaise: @convention(c) (Int32) -> Void = { number in
-        tcsetattr(STDIN_FILENO, TCSANOW, &Terminal.saved)
+        tcsetattr(STDIN_FILENO, TCSANOW, Terminal.saved)
         signal(number, SIG_DFL)
         raise(number)
+    }
+
+    /// Continued after a stop (SIGSTOP, SIGTTIN), during which a shell may have put its own settings back.
+    static let quietAgain: @convention(c) (Int32) -> Void = { _ in
+        tcsetattr(STDIN_FILENO, TCSANOW, Terminal.quiet)
     }
 }

@@ -17,8 +17,10 @@ extension VigilBinary {
     /// until the screen shows `prompt`, then types `typing` (or, with `interrupt`, sends SIGINT instead),
     /// and reads the screen until the command ends. Unlike `script(1)` fed from a pipe, nothing is typed
     /// before the command asked for it, so its echo is the command's doing, not a race.
+    /// With `stoppedFirst`, before typing it does what Ctrl-Z and `fg` at a shell do: sends SIGTSTP, puts
+    /// the echo back on as the shell does when a job stops, then sends SIGCONT.
     public static func atTerminal(_ arguments: [String], database: String, prompt: String, typing: String,
-                                  interrupt: Bool = false) throws -> TerminalRun {
+                                  interrupt: Bool = false, stoppedFirst: Bool = false) throws -> TerminalRun {
         var master: Int32 = -1
         var slave: Int32 = -1
         guard openpty(&master, &slave, nil, nil, nil) == 0 else { throw TestFailure("openpty failed: errno \(errno)") }
@@ -45,6 +47,16 @@ extension VigilBinary {
             }
         }
         read { $0.contains(prompt) }
+        if stoppedFirst {
+            kill(process.processIdentifier, SIGTSTP)
+            usleep(300_000)
+            var settings = termios()
+            tcgetattr(master, &settings)
+            settings.c_lflag |= tcflag_t(ECHO)
+            tcsetattr(master, TCSANOW, &settings)
+            kill(process.processIdentifier, SIGCONT)
+            usleep(300_000)
+        }
         if interrupt {
             process.interrupt()
         } else {

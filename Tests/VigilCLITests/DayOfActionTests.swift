@@ -390,7 +390,7 @@ struct SignFromStandardInputTests {
         #expect(again.status == 0 && !again.stderr.contains("type the"), "\(again.stderr)")
     }
 
-    @Test("a signer's identity typed at a terminal (--email -, person erase) is not echoed, like a password, and the terminal is put back as it was, also after Ctrl-C")
+    @Test("a signer's identity typed at a terminal (--email -, person erase) is not echoed, like a password, also after Ctrl-Z and fg, and the terminal is put back as it was, also after Ctrl-C")
     func identityNotEchoed() throws {
         let database = try openPetition("quiet", in: "identity_tty")
         let typed = "shown.nowhere@example.org"
@@ -407,6 +407,11 @@ struct SignFromStandardInputTests {
         let erased = try VigilBinary.atTerminal(["person", "erase"], database: database, prompt: "then press Enter", typing: typed + "\n")
         #expect(erased.status == 0, "\(erased.screen)")
         #expect(!erased.screen.contains(typed), "the terminal showed it: \(erased.screen)")
+        // Ctrl-Z, the shell's own settings put back, then `fg`: what is typed after is still not shown.
+        let resumed = try VigilBinary.atTerminal(["petition", "sign", "quiet", "--email", "-"], database: database,
+                                                 prompt: "then press Enter", typing: "after.fg@example.org\n", stoppedFirst: true)
+        #expect(resumed.status == 0 && !resumed.screen.contains("after.fg@example.org"), "\(resumed.status) \(resumed.screen)")
+        #expect(resumed.echoAfter, "the terminal was left without echo")
         // Interrupted while it waits: it dies of the signal, with the terminal's echo back on.
         let interrupted = try VigilBinary.atTerminal(sign, database: database, prompt: "then press Enter", typing: "", interrupt: true)
         #expect(interrupted.status == SIGINT, "\(interrupted.status) \(interrupted.screen)")
