@@ -147,6 +147,26 @@ public enum VigilBinary {
         return process
     }
 
+    /// Waits (up to `seconds`) until `projections status` shows every projection at the log's end. A
+    /// command's own catch-up gives up after 10 s when another test's transaction, in any database,
+    /// holds the horizon back, so a test that reads reports right after its commands has a follower
+    /// (`vigil projections run`) finish the work first, or relies on one already running.
+    public static func projectionsCaughtUp(database: String, seconds: Int = 60, follow: Bool = true) throws -> Bool {
+        let follower = follow ? try start(["projections", "run"], database: database) : nil
+        defer {
+            if let follower, follower.isRunning {
+                follower.terminate()
+                follower.waitUntilExit()
+            }
+        }
+        for _ in 0..<(seconds * 20) {
+            let status = try json(["projections", "status"], database: database) as? [[String: Any]] ?? []
+            if !status.isEmpty, status.allSatisfy({ ($0["eventsBehind"] as? Int) == 0 }) { return true }
+            usleep(50_000)
+        }
+        return false
+    }
+
     /// Runs `vigil ARGS…` against `database` and waits for it.
     public static func run(_ arguments: [String], database: String, environment extra: [String: String] = [:],
                            input: String? = nil, launch: Launch = Launch()) throws -> Run {

@@ -92,6 +92,9 @@ struct DayOfActionTests {
         let drafted = try store.readStream("petition-dad-2024-petition").first
         #expect(drafted?.data.contains("탈북자 강제북송을 중단하라. 停止遣返脱北者。") == true)
 
+        // Each command caught the projections up, unless another test's transaction held them back past
+        // its deadline (a CI run here lost the last delivery that way).
+        #expect(try VigilBinary.projectionsCaughtUp(database: database))
         let missions = try #require(try VigilBinary.json(["report", "missions"], database: database) as? [String: Any])
         let report = try #require(missions["rows"] as? [[String: Any]])
         let byMission = Dictionary(uniqueKeysWithValues: report.compactMap { row in

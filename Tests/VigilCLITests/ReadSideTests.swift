@@ -60,13 +60,8 @@ struct ReadSideTests {
         try store.append(
             to: "gathering-g-scheduled", expected: .exact(version), events: [NewEvent(type: "GatheringHeld", data: held)],
             metadata: EventMetadata(commandId: UUID().uuidString, actor: "test"))
-        var caughtUp = false
-        for _ in 0..<400 {  // up to 20 s: another suite's open transaction can hold the horizon back
-            let status = try VigilBinary.json(["projections", "status"], database: database) as? [[String: Any]] ?? []
-            if !status.isEmpty, status.allSatisfy({ ($0["eventsBehind"] as? Int) == 0 }) { caughtUp = true; break }
-            usleep(50_000)
-        }
-        #expect(caughtUp)
+        // (up to 20 s: another suite's open transaction can hold the horizon back)
+        #expect(try VigilBinary.projectionsCaughtUp(database: database, seconds: 20, follow: false))
         let report = try VigilBinary.json(["report", "mission", "prc-embassy-washington"], database: database) as? [String: Any]
         let rows = try #require(report?["rows"] as? [[String: Any]])
         #expect((rows.first?["figures"] as? [String: Int])?["gatheringsHeld"] == 1)
