@@ -6,21 +6,16 @@ import VigilService
 /// Printing for people (aligned tables) and machines (JSON, CSV).
 enum Output {
     static func printOutcome(_ outcome: CommandOutcome, summary: String, format: OutputFormat) {
-        if !outcome.lagging.isEmpty {
-            let which = outcome.lagging.count == 1
-                ? "projection \(outcome.lagging[0]) is" : "projections \(outcome.lagging.joined(separator: ", ")) are"
-            let holders = outcome.heldBackBy.isEmpty ? "" : " (\(outcome.heldBackBy.joined(separator: "; ")))"
-            FileHandle.standardError.write(Data(
-                "vigil: recorded, but \(which) held back by an older open transaction\(holders); reports will show this once it ends\n".utf8))
+        // "projection X is" or "projections X, Y are", and the sessions in parentheses.
+        func notYet(_ names: [String], _ sessions: [String], _ why: String, _ then: String) {
+            guard !names.isEmpty else { return }
+            let which = names.count == 1 ? "projection \(names[0]) is" : "projections \(names.joined(separator: ", ")) are"
+            let who = sessions.isEmpty ? "" : " (\(sessions.joined(separator: "; ")))"
+            FileHandle.standardError.write(Data("vigil: recorded, but \(which) \(why)\(who)\(then)\n".utf8))
         }
-        if !outcome.busy.isEmpty {
-            let which = outcome.busy.count == 1
-                ? "projection \(outcome.busy[0]) is" : "projections \(outcome.busy.joined(separator: ", ")) are"
-            let holders = outcome.busyWith.isEmpty ? "" : " (\(outcome.busyWith.joined(separator: "; ")))"
-            FileHandle.standardError.write(Data(
-                ("vigil: recorded, but \(which) kept busy by another session\(holders), comparing or catching up; reports will show "
-                    + "this at the next catch-up after it is done (the next command, or vigil projections run)\n").utf8))
-        }
+        notYet(outcome.lagging, outcome.heldBackBy, "held back by an older open transaction", "; reports will show this once it ends")
+        notYet(outcome.busy, outcome.busyWith, "kept busy by another session",
+               ", comparing or catching up; reports will show this at the next catch-up after it is done (the next command, or vigil projections run)")
         for warning in outcome.warnings { FileHandle.standardError.write(Data("vigil: \(warning)\n".utf8)) }
         switch format {
         case .json:
