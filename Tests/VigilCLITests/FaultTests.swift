@@ -54,7 +54,9 @@ struct FaultTests {
         _ = try elsewhere.query("SELECT pg_current_xact_id()")
         let runs = Locked<[VigilBinary.Run]>([])
         try onThreads(6) { i in
-            let run = try VigilBinary.run(["campaign", "endorse", "c-held", "e-s\(i)", "--endorser", "E", "--office", "O"], database: database)
+            // Each on a stream of its own: endorsements of one campaign race for its version, and can lose.
+            let run = try VigilBinary.run(["campaign", "launch", "c-sibling-\(i)", "--title", "T", "--cause", "C", "--coalition", "K",
+                                           "--addressee", "A", "--demand", "D"], database: database)
             runs.withLock { $0.append(run) }
         }
         try elsewhere.execute("ROLLBACK")
