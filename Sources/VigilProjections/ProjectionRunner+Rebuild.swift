@@ -85,9 +85,10 @@ extension ProjectionRunner {
         throws -> Int
     {
         let rebuildName = projection.name + ProjectionRunner.rebuildSuffix
-        // Another rebuild of the projection refuses this one at once (`LockBusy`): waiting would only
-        // start the same work again once the first has swapped in.
-        return try withLock(rebuildName, until: Date()) {
+        // Another rebuild of the projection refuses this one (`LockBusy`): waiting would only start the
+        // same work again once the first has swapped in. Not at once: a rebuild just killed (kill -9,
+        // Ctrl-C) leaves its server process holding the lock until it finishes the statement it was in.
+        return try withLock(rebuildName, until: Date().addingTimeInterval(ProjectionRunner.rebuildLockWait)) {
             let resumedFrom = try prepareNextTables(projection, checkpointName: rebuildName)
             let total = try connection.query("SELECT count(*) AS n FROM vigil.events").first?.int("n") ?? 0
             let started = Date()
@@ -228,11 +229,15 @@ extension ProjectionRunner {
     }
 
     /// Holds the advisory locks `names` (in order) while `body` runs.
-    /// Each is tried once (`LockBusy` if another session holds it), as `rebuild` does.
+    /// Each waited for `rebuildLockWait` at most (`LockBusy` if another session still holds it), as
+    /// `rebuild` does.
     func withLocks<R>(_ names: ArraySlice<String>, _ body: () throws -> R) throws -> R {
         guard let first = names.first else { return try body() }
-        return try withLock(first, until: Date()) { try withLocks(names.dropFirst(), body) }
+        return try withLock(first, until: Date().addingTimeInterval(ProjectionRunner.rebuildLockWait)) { try withLocks(names.dropFirst(), body) }
     }
+
+    /// How long a rebuild waits for another rebuild's lock before it is refused.
+    static let rebuildLockWait = 10.0
 
     /// Rebuilds several projections in one pass over the log: each batch is read once and applied to
     /// every projection's `__next` tables, with every rebuild checkpoint, in one transaction. Then each is
